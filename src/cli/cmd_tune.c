@@ -10,14 +10,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: seqnetquake tune --data DATASET.h5 --model KIND --out BEST.txt [options]\n\n"
-        "Bayesian hyperparameter search (Tree-structured Parzen Estimator, as hyperopt) over the\n"
+        "Bayesian hyperparameter search (Tree-structured Parzen Estimator) over the\n"
         "paper's search space of a model kind. Each trial trains on the training split (0) and\n"
         "is scored by the weighted F1 on the validation split (1); the test split is never read.\n"
         "docs/tuning.md lists the spaces.\n\n"
         "  --data DATASET.h5     dataset written by seqnetquake build\n"
         "  --model KIND          seqnet, cnn, lstm, dnn, gbm or rf (seqnet)\n"
         "  --trials N            trials (100, as the paper)\n"
-        "  --startup N           random trials before TPE takes over (20)\n"
+        "  --algorithm A         tpe: multivariate TPE as optuna's (default); hyperopt: hyperopt's\n"
+        "                        tpe.suggest, the paper's algorithm (docs/tuning.md compares them)\n"
+        "  --startup N           random trials before TPE takes over (10; hyperopt: 20)\n"
         "  --seed N              seed of the search and of every model (1)\n"
         "  --max-epochs N        cap each trial's 'epochs' (neural kinds) to keep trials affordable\n"
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
@@ -49,7 +51,7 @@ static int parse_int(const char *opt, const char *v, int lo, int *out)
 
 int cmd_tune(int argc, char **argv)
 {
-    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 20, .seed = 1, .threads = 1};
+    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 0, .seed = 1, .threads = 1};
     int quiet = 0, help = 0, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -65,6 +67,7 @@ int cmd_tune(int argc, char **argv)
         else if (!strcmp(a, "--model")) o.kind = v;
         else if (!strcmp(a, "--out")) o.out_path = v;
         else if (!strcmp(a, "--log")) o.log_path = v;
+        else if (!strcmp(a, "--algorithm")) o.algorithm = v;
         else if (!strcmp(a, "--trials")) rc = parse_int(a, v, 1, &o.n_trials);
         else if (!strcmp(a, "--startup")) rc = parse_int(a, v, 1, &o.n_startup);
         else if (!strcmp(a, "--seed")) rc = parse_int(a, v, 0, &seed);
