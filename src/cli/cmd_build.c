@@ -30,7 +30,17 @@ static void usage(FILE *f)
         "  --min-mag M            catalogue magnitude cut (4.8)\n"
         "  --days-before D        association window before each event (15)\n"
         "  --features LIST        pass variables as features (Ne,Te)\n"
-        "  --control-lat DEG      control events drawn in +-DEG latitude (65)\n"
+        "  --control-lat DEG      paper controls drawn in +-DEG latitude (65)\n"
+        "confounders (docs/confounders.md; --design first, the options below override it):\n"
+        "  --design paper|rigorous    paper: the method as published (default); rigorous:\n"
+        "                         --cadence harmonised --controls matched --features Ne,Te,dlogNe,dlogTe\n"
+        "  --cadence paper|harmonised harmonised: burst data thinned to the survey cadence before\n"
+        "                         resampling, so every window is interpolated the same way (paper)\n"
+        "  --controls paper|matched   matched: one control per kept earthquake at its epicentre and\n"
+        "                         magnitude, at a time no earthquake could label (paper)\n"
+        "  --survey-cadence S     the survey cadence harmonised data are thinned to (3 s)\n"
+        "  (features named dlog<VAR>, e.g. dlogNe, are log VAR with each window's mean and linear\n"
+        "   trend removed)\n"
         "splits:\n"
         "  --split event|paper    chronological by event (default) or by window time\n"
         "  --test-fraction F      (0.2)\n"
@@ -70,7 +80,19 @@ static int apply_option(const char *o, const char *v, sqk_build_config *c, sqk_b
     else if (!strcmp(o, "--kp")) in->kp_path = v;
     else if (!strcmp(o, "--truth")) in->truth_path = v;
     else if (!strcmp(o, "--out")) in->out_path = v;
-    else if (!strcmp(o, "--preset")) return 0; /* applied first, see cmd_build */
+    else if (!strcmp(o, "--preset") || !strcmp(o, "--design")) return 0; /* applied first, see cmd_build */
+    else if (!strcmp(o, "--cadence")) {
+        if (!strcmp(v, "paper")) c->cadence_mode = SQK_CADENCE_MODE_PAPER;
+        else if (!strcmp(v, "harmonised")) c->cadence_mode = SQK_CADENCE_MODE_HARMONISED;
+        else { fprintf(stderr, "seqnetquake build: --cadence: expected paper or harmonised, not '%s'\n", v); return 2; }
+    } else if (!strcmp(o, "--controls")) {
+        if (!strcmp(v, "paper")) c->controls_mode = SQK_CONTROLS_PAPER;
+        else if (!strcmp(v, "matched")) c->controls_mode = SQK_CONTROLS_MATCHED;
+        else { fprintf(stderr, "seqnetquake build: --controls: expected paper or matched, not '%s'\n", v); return 2; }
+    } else if (!strcmp(o, "--survey-cadence")) {
+        if (parse_double(o, v, &d)) return 2;
+        c->survey_s = d;
+    }
     else if (!strcmp(o, "--satellite")) {
         if (!strcmp(v, "cses")) c->satellite = SQK_SAT_CSES;
         else if (!strcmp(v, "demeter")) c->satellite = SQK_SAT_DEMETER;
@@ -107,9 +129,11 @@ static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inpu
 {
     sqk_build_config_default(c);
     memset(in, 0, sizeof *in);
-    /* The preset first, so that the other options override it wherever they stand. */
+    /* The preset and the design first, so that the other options override them wherever
+     * they stand. */
     for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--preset") && sqk_build_config_preset(c, argv[i + 1])) {
+        if ((!strcmp(argv[i], "--preset") && sqk_build_config_preset(c, argv[i + 1])) ||
+            (!strcmp(argv[i], "--design") && sqk_build_config_design(c, argv[i + 1]))) {
             fprintf(stderr, "seqnetquake build: %s\n", sqk_last_error());
             return 2;
         }
