@@ -429,21 +429,16 @@ static int gather(file_job *jobs, size_t n, const sqk_build_config *c, sqk_windo
 static int count_truth(const char *path, const sqk_event *ev, size_t nev, const sqk_window_set *ws,
                        const uint8_t *split, sqk_build_result *r)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open", path);
+    sqk_truth t;
+    int st = sqk_truth_read(path, &t);
+    if (st) return st;
     uint8_t *in_split = sqk_calloc((nev ? nev : 1) * 3, 1);
-    if (!in_split) { fclose(f); return SQK_EMEM; }
+    if (!in_split) { sqk_truth_free(&t); return SQK_EMEM; }
     for (size_t i = 0; i < ws->n; i++) in_split[ws->w[i].event * 3 + split[i]] = 1;
-    char line[4096];
-    int first = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (first) { first = 0; if (!strncmp(line, "event_id", 8)) continue; }
-        char *comma = strchr(line, ',');
-        if (!comma) continue;
-        *comma = '\0';
+    for (size_t i = 0; i < t.n; i++) {
         r->truth_events++;
         for (size_t e = 0; e < nev; e++) {
-            if (ev[e].kind != SQK_EVENT_QUAKE || strcmp(ev[e].id, line)) continue;
+            if (ev[e].kind != SQK_EVENT_QUAKE || strcmp(ev[e].id, t.row[i].event_id)) continue;
             r->truth_in_span++;
             int any = 0;
             for (int s = 0; s < 3; s++)
@@ -452,7 +447,7 @@ static int count_truth(const char *path, const sqk_event *ev, size_t nev, const 
             break;
         }
     }
-    fclose(f);
+    sqk_truth_free(&t);
     free(in_split);
     r->has_truth = 1;
     return SQK_OK;

@@ -95,17 +95,21 @@ void sqk_synth_precursor_at(const sqk_synth_model *m, double t, double lat, doub
 
 int sqk_synth_write_truth(const char *path, const sqk_synth_model *m)
 {
-    sqk_atomic_file a;
-    int rc = sqk_atomic_open(&a, path);
-    if (rc) return rc;
-    FILE *f = a.f;
-    fprintf(f, "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\n");
+    sqk_truth t = {sqk_calloc(m->nprec ? m->nprec : 1, sizeof *t.row), m->nprec};
+    if (!t.row) return SQK_EMEM;
     for (size_t i = 0; i < m->nprec; i++) {
         const sqk_precursor *p = &m->prec[i];
-        char iso[32];
-        sqk_time_format_iso(p->t_event, iso);
-        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.3f,%.3f,%.4f\n", p->event_id, iso, p->lat, p->lon,
-                p->mag, p->onset_days, p->duration_days, p->amplitude);
+        sqk_truth_row *r = &t.row[i];
+        snprintf(r->event_id, sizeof r->event_id, "%s", p->event_id);
+        r->t = p->t_event;
+        r->lat = p->lat;
+        r->lon = p->lon;
+        r->mag = p->mag;
+        r->onset_days = p->onset_days;
+        r->duration_days = p->duration_days;
+        r->amplitude = p->amplitude;
     }
-    return sqk_atomic_close(&a, SQK_OK);
+    int rc = sqk_truth_write(path, &t);
+    sqk_truth_free(&t);
+    return rc;
 }
