@@ -4,12 +4,15 @@
 #include "sqk/csv.h"
 #include "sqk/time.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { T_ID, T_TIME, T_LAT, T_LON, T_MAG, T_ONSET, T_DURATION, T_AMPLITUDE, T_NCOL };
-static const char *const truth_columns[T_NCOL] = {"event_id", "time", "lat", "lon", "mag",
-                                                   "onset_days_before", "duration_days", "amplitude"};
+enum { T_ID, T_TIME, T_LAT, T_LON, T_MAG, T_ONSET, T_DURATION, T_AMPLITUDE, T_NREQUIRED,
+       T_STRENGTH = T_NREQUIRED, T_UNIT_AMPLITUDE, T_UNIT_IRREGULARITY, T_RADIUS, T_NCOL };
+static const char *const truth_columns[T_NCOL] = {
+    "event_id", "time", "lat", "lon", "mag", "onset_days_before", "duration_days", "amplitude",
+    "strength", "unit_amplitude", "unit_irregularity", "radius_km"};
 
 static int read_row(const sqk_csv *c, const int *col, sqk_truth_row *r)
 {
@@ -19,9 +22,12 @@ static int read_row(const sqk_csv *c, const int *col, sqk_truth_row *r)
     if (!r->event_id[0]) return sqk_csv_fail(c, SQK_EFORMAT, "empty event_id");
     if (sqk_time_parse_iso(sqk_csv_get(c, col[T_TIME]), &r->t))
         return sqk_fail_context(SQK_EVALUE, "%s line %zu", c->in.path, sqk_csv_line(c));
-    double *v[] = {&r->lat, &r->lon, &r->mag, &r->onset_days, &r->duration_days, &r->amplitude};
-    for (int k = T_LAT; k < T_NCOL; k++)
-        if ((st = sqk_csv_f64(c, col[k], v[k - T_LAT]))) return st;
+    double *v[] = {&r->lat, &r->lon, &r->mag, &r->onset_days, &r->duration_days, &r->amplitude,
+                   &r->strength, &r->unit_amplitude, &r->unit_irregularity, &r->radius_km};
+    for (int k = T_LAT; k < T_NCOL; k++) {
+        *v[k - T_LAT] = NAN;
+        if (col[k] >= 0 && (st = sqk_csv_f64(c, col[k], v[k - T_LAT]))) return st;
+    }
     if (!(r->lat >= -90 && r->lat <= 90)) return sqk_csv_fail(c, SQK_EVALUE, "lat %g outside [-90, 90]", r->lat);
     if (!(r->lon >= -180 && r->lon <= 360)) return sqk_csv_fail(c, SQK_EVALUE, "lon %g outside [-180, 360]", r->lon);
     r->line = sqk_csv_line(c);
@@ -60,7 +66,8 @@ int sqk_truth_read(const char *path, sqk_truth *out)
     int col[T_NCOL];
     int st = sqk_csv_open(&c, path);
     if (st) return st;
-    st = sqk_csv_columns(&c, truth_columns, T_NCOL, col);
+    st = sqk_csv_columns(&c, truth_columns, T_NREQUIRED, col);
+    for (int k = T_NREQUIRED; k < T_NCOL; k++) col[k] = sqk_csv_column(&c, truth_columns[k]);
     size_t cap = 0;
     while (!st && (st = sqk_csv_next(&c)) == 1) {
         if ((st = sqk_grow((void **)&out->row, &cap, out->n + 1, sizeof *out->row))) break;
@@ -84,8 +91,9 @@ int sqk_truth_write(const char *path, const sqk_truth *t)
         const sqk_truth_row *r = &t->row[i];
         char iso[32];
         sqk_time_format_iso(r->t, iso);
-        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.3f,%.3f,%.4f\n", r->event_id, iso, r->lat, r->lon, r->mag,
-                r->onset_days, r->duration_days, r->amplitude);
+        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.6f,%.6f,%.6f,%g,%.6f,%.6f,%.3f\n", r->event_id, iso, r->lat,
+                r->lon, r->mag, r->onset_days, r->duration_days, r->amplitude, r->strength,
+                r->unit_amplitude, r->unit_irregularity, r->radius_km);
     }
     return sqk_atomic_close(&a, SQK_OK);
 }

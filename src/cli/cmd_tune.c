@@ -11,14 +11,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: seqnetquake tune --data DATASET.h5 --model KIND --out BEST.txt [options]\n\n"
-        "Bayesian hyperparameter search (Tree-structured Parzen Estimator, as hyperopt) over the\n"
+        "Bayesian hyperparameter search (Tree-structured Parzen Estimator) over the\n"
         "paper's search space of a model kind. Each trial trains on the training split (0) and\n"
         "is scored by the weighted F1 on the validation split (1); the test split is never read.\n"
         "docs/tuning.md lists the spaces.\n\n"
         "  --data DATASET.h5     dataset written by seqnetquake build\n"
         "  --model KIND          seqnet, cnn, lstm, dnn, gbm or rf (seqnet)\n"
         "  --trials N            trials (100, as the paper)\n"
-        "  --startup N           random trials before TPE takes over (20)\n"
+        "  --algorithm A         tpe: multivariate TPE as optuna's (default); hyperopt: hyperopt's\n"
+        "                        tpe.suggest, the paper's algorithm (docs/tuning.md compares them)\n"
+        "  --startup N           random trials before TPE takes over (10; hyperopt: 20)\n"
         "  --seed N              seed of the search and of every model (1)\n"
         "  --max-epochs N        cap each trial's 'epochs' (neural kinds) to keep trials affordable\n"
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
@@ -38,11 +40,12 @@ static void print_trial(void *ctx, const sqk_tune_trial *t)
 
 int cmd_tune(int argc, char **argv)
 {
-    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 20, .seed = 1, .threads = 1};
+    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 0, .seed = 1, .threads = 1};
     int quiet = 0, seed = 1;
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
         CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
+        CLI_OPT("algorithm", CLI_STRING, &o.algorithm),
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
         CLI_OPT_INT("threads", &o.threads, 1, 1000000000), CLI_OPT("quiet", CLI_FLAG, &quiet),
