@@ -30,6 +30,10 @@ static int read_row(const sqk_csv *c, const int *col, sqk_truth_row *r)
     }
     if (!(r->lat >= -90 && r->lat <= 90)) return sqk_csv_fail(c, SQK_EVALUE, "lat %g outside [-90, 90]", r->lat);
     if (!(r->lon >= -180 && r->lon <= 360)) return sqk_csv_fail(c, SQK_EVALUE, "lon %g outside [-180, 360]", r->lon);
+    if (!(r->mag > 0 && r->mag < 10)) return sqk_csv_fail(c, SQK_EVALUE, "mag %g outside (0, 10)", r->mag);
+    if (!(r->onset_days > 0)) return sqk_csv_fail(c, SQK_EVALUE, "onset_days_before %g is not positive", r->onset_days);
+    if (!(r->duration_days > 0 && r->duration_days <= r->onset_days))
+        return sqk_csv_fail(c, SQK_EVALUE, "duration_days %g outside (0, onset_days_before]", r->duration_days);
     r->line = sqk_csv_line(c);
     return SQK_OK;
 }

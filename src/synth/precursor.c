@@ -140,3 +140,35 @@ int sqk_synth_write_truth(const char *path, const sqk_synth_model *m)
     sqk_truth_free(&t);
     return rc;
 }
+
+/* ---- reading truth.csv back: the one reader (src/archive/truth.c), in the generator's type */
+
+int sqk_synth_truth_read(const char *path, sqk_precursor **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    sqk_truth t;
+    int st = sqk_truth_read(path, &t);
+    if (st) return st;
+    *out = sqk_calloc(t.n ? t.n : 1, sizeof **out);
+    if (!*out) { sqk_truth_free(&t); return SQK_EMEM; }
+    for (size_t i = 0; i < t.n; i++) {
+        const sqk_truth_row *r = &t.row[i];
+        sqk_precursor *p = &(*out)[i];
+        snprintf(p->event_id, sizeof p->event_id, "%s", r->event_id);
+        p->t_event = r->t;
+        p->lat = r->lat;
+        p->lon = r->lon;
+        p->mag = r->mag;
+        p->onset_days = r->onset_days;
+        p->duration_days = r->duration_days;
+        p->amplitude = r->amplitude;
+        /* The unit columns are newer; older files lack them. */
+        p->unit_amplitude = isnan(r->unit_amplitude) ? r->amplitude : r->unit_amplitude;
+        p->unit_irregularity = isnan(r->unit_irregularity) ? 0 : r->unit_irregularity;
+        p->radius_deg = sqk_km_to_deg(sqk_dobrovolsky_radius_km(p->mag));
+    }
+    *n_out = t.n;
+    sqk_truth_free(&t);
+    return SQK_OK;
+}
