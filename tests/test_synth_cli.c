@@ -74,7 +74,10 @@ static void test_bad_input(void **state)
     expect_failure(dir, "--catalog /nonexistent/cat.csv", "/nonexistent/cat.csv");
     expect_failure(dir, "--kp /nonexistent/kp.txt", "/nonexistent/kp.txt");
     expect_failure(dir, "--bogus 1", "unknown option '--bogus'");
-    expect_failure(dir, "--cses-days", "missing value");
+    expect_failure(dir, "--cses-days", "--cses-days needs a value");
+    expect_failure(dir, "--seed=x", "--seed wants a non-negative integer, not 'x'");
+    expect_failure(dir, "--quiet=1", "--quiet takes no value");
+    expect_failure(dir, "stray", "unexpected argument 'stray'");
     char *out = NULL;
     assert_int_not_equal(test_cli(&out, "synth --seed 3"), 0);
     assert_non_null(strstr(out, "--out"));
