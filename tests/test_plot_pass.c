@@ -117,6 +117,13 @@ static void test_one_pass_and_one_event(void **state)
     assert_int_equal(test_cli(&out, "plot pass --event %s --dataset %s/d.h5 --out %s/ev/e --quiet", event, dir, dir), 0);
     free(out);
     assert_int_equal(test_count_files(mk, ".png"), (int)nfiles);
+    /* the pass with the most windows of a class */
+    assert_int_equal(test_cli(&out, "plot pass --class storm --dataset %s/d.h5 --out %s/storm --quiet", dir, dir), 0);
+    free(out);
+    snprintf(path, sizeof path, "%s/storm.png", dir);
+    check_png(path);
+    assert_int_equal(test_cli(&out, "plot pass --class quake --dataset %s/d.h5", dir), 2);
+    free(out);
 }
 
 static void test_bad_inputs(void **state)

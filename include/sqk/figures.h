@@ -75,6 +75,9 @@ typedef struct {
     const char *file;          /* CSES LAP or DEMETER ISL file (ignored with event_id) */
     const char *dataset;       /* DATASET.h5 whose windows are shown (may be NULL) */
     const char *event_id;      /* instead of file: every pass with windows of this event */
+    int pick_class;            /* instead of file, when 0..2 (set -1 otherwise): the file with the
+                                  most windows of this class in the dataset (ties: the first);
+                                  used only when file and event_id are NULL */
     const char *kp_path;       /* Kp table (NULL: the dataset's, when it still opens; else the
                                   windows' stored Kp) */
     const char *catalog_path;  /* without a dataset: events in reach from this catalogue */

@@ -1,5 +1,6 @@
 /* seqnetquake plot: quick looks of the data (plot pass). */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/figures.h"
 
 #include <stdio.h>
@@ -10,7 +11,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: seqnetquake plot pass FILE [--dataset DATASET.h5] [--out PREFIX[.png|.pdf]] [options]\n"
-        "       seqnetquake plot pass --event ID --dataset DATASET.h5 [--out PREFIX]\n\n"
+        "       seqnetquake plot pass --event ID --dataset DATASET.h5 [--out PREFIX]\n"
+        "       seqnetquake plot pass --class control|seismic|storm --dataset DATASET.h5 [--out PREFIX]\n\n"
         "Draws one half-orbit (CSES LAP or DEMETER ISL file) as the paper's Figure 1: Ne and Te on\n"
         "log scales against UTC (below) and latitude (above), the cadence (survey/burst) with the\n"
         "invalid or fill samples marked, Kp along the pass, every window of the dataset that came\n"
@@ -20,6 +22,8 @@ static void usage(FILE *f)
         "  --dataset DATASET.h5  show the windows of this dataset (matched by file name)\n"
         "  --event ID            plot every pass with windows of this event (needs --dataset);\n"
         "                        the figures are PREFIX_<file stem>.png/.pdf\n"
+        "  --class C             plot the file with the most windows of class C (0/control,\n"
+        "                        1/seismic, 2/storm) in the dataset\n"
         "  --kp FILE             Kp table (default: the dataset's, if it still opens; else the\n"
         "                        Kp stored with the windows)\n"
         "  --catalog FILE        without a dataset: the M>=4.8 earthquakes in reach from this\n"
@@ -37,32 +41,40 @@ static int plot_pass(int argc, char **argv)
 {
     sqk_fig_pass_options o;
     memset(&o, 0, sizeof o);
-    int quiet = 0;
-    const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { usage(stdout); return 0; }
-        if (!strcmp(a, "--quiet")) { quiet = 1; continue; }
-        if (a[0] != '-' || !a[1]) {
-            if (o.file) { fprintf(stderr, "seqnetquake plot pass: one file at a time ('%s' and '%s')\n", o.file, a); return 2; }
-            o.file = a;
-            continue;
-        }
-        if (i + 1 >= argc) { fprintf(stderr, "seqnetquake plot pass: %s needs a value (or is unknown); see --help\n", a); return 2; }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--dataset")) o.dataset = v;
-        else if (!strcmp(a, "--event")) o.event_id = v;
-        else if (!strcmp(a, "--kp")) o.kp_path = v;
-        else if (!strcmp(a, "--catalog")) o.catalog_path = v;
-        else if (!strcmp(a, "--out")) out = v;
-        else { fprintf(stderr, "seqnetquake plot pass: unknown option %s; see --help\n", a); return 2; }
+    int quiet = 0, npos = 0;
+    const char *out = NULL, *cls = NULL, **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return cli_fail("plot pass");
+    const cli_option opts[] = {
+        CLI_OPT("dataset", CLI_STRING, &o.dataset), CLI_OPT("event", CLI_STRING, &o.event_id),
+        CLI_OPT("kp", CLI_STRING, &o.kp_path), CLI_OPT("catalog", CLI_STRING, &o.catalog_path),
+        CLI_OPT("out", CLI_STRING, &out), CLI_OPT("quiet", CLI_FLAG, &quiet),
+        CLI_OPT("class", CLI_STRING, &cls),
+    };
+    int st = cli_parse("plot pass", argc, argv, opts, CLI_NOPTS(opts), pos, &npos);
+    if (st == CLI_HELP) usage(stdout);
+    if (!st && npos > 1) {
+        fprintf(stderr, "seqnetquake plot pass: one file at a time ('%s' and '%s')\n", pos[0], pos[1]);
+        st = CLI_USAGE;
     }
-    if (!o.file == !o.event_id) {
-        fprintf(stderr, "seqnetquake plot pass: give one satellite FILE or --event ID\n");
+    if (!st && npos == 1) o.file = pos[0];
+    free(pos);
+    if (st) return st == CLI_HELP ? 0 : st;
+    o.pick_class = -1;
+    if (cls) {
+        static const char *const names[3][2] = {{"0", "control"}, {"1", "seismic"}, {"2", "storm"}};
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(cls, names[k][0]) || !strcmp(cls, names[k][1])) o.pick_class = k;
+        if (o.pick_class < 0) {
+            fprintf(stderr, "seqnetquake plot pass: --class: expected control, seismic or storm (or 0, 1, 2)\n");
+            return 2;
+        }
+    }
+    if ((o.file != NULL) + (o.event_id != NULL) + (cls != NULL) != 1) {
+        fprintf(stderr, "seqnetquake plot pass: give one of: a satellite FILE, --event ID, --class C\n");
         usage(stderr);
         return 2;
     }
-    if (o.event_id && !o.dataset) { fprintf(stderr, "seqnetquake plot pass: --event needs --dataset\n"); return 2; }
+    if ((o.event_id || cls) && !o.dataset) { fprintf(stderr, "seqnetquake plot pass: --event and --class need --dataset\n"); return 2; }
     char prefix[1100];
     if (out) {
         snprintf(prefix, sizeof prefix, "%s", out);
@@ -73,8 +85,10 @@ static int plot_pass(int argc, char **argv)
         snprintf(prefix, sizeof prefix, "%s", b ? b + 1 : o.file);
         char *dot = strrchr(prefix, '.');
         if (dot) *dot = '\0';
-    } else {
+    } else if (o.event_id) {
         snprintf(prefix, sizeof prefix, "event-%s", o.event_id);
+    } else {
+        snprintf(prefix, sizeof prefix, "pass-%s", cls);
     }
     o.out_prefix = prefix;
     o.on_figure = print_figure;

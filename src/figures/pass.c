@@ -729,8 +729,9 @@ int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res)
 {
     if (res) memset(res, 0, sizeof *res);
     if (!o->out_prefix || !*o->out_prefix) return sqk_fail(SQK_EARG, "pass figure: no output name");
-    if (!o->file && !o->event_id) return sqk_fail(SQK_EARG, "pass figure: give a satellite file or an event id");
-    if (o->event_id && !o->dataset) return sqk_fail(SQK_EARG, "pass figure: an event's passes are found in a dataset (--dataset)");
+    int pick = !o->file && !o->event_id && o->pick_class >= 0 && o->pick_class < SQK_FIG_NCLASS;
+    if (!o->file && !o->event_id && !pick) return sqk_fail(SQK_EARG, "pass figure: give a satellite file, an event id or a class");
+    if ((o->event_id || pick) && !o->dataset) return sqk_fail(SQK_EARG, "pass figure: an event's passes are found in a dataset (--dataset)");
     pass_dataset d;
     memset(&d, 0, sizeof d);
     sqk_kp kp;
@@ -744,8 +745,21 @@ int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res)
     const pass_dataset *dp = o->dataset ? &d : NULL;
     const sqk_kp *kpp = have_kp ? &kp : NULL;
     const sqk_catalog *cp = o->catalog_path && !o->dataset ? &cat : NULL;
+    const char *file = o->file;
+    if (!rc && pick && !o->event_id) {
+        size_t *count = sqk_calloc(d.nfiles ? d.nfiles : 1, sizeof *count), best = d.nfiles;
+        if (!count) rc = SQK_EMEM;
+        for (size_t i = 0; !rc && i < d.n; i++)
+            if (d.y[i] == o->pick_class) count[d.file[i]]++;
+        for (size_t i = 0; !rc && i < d.nfiles; i++)
+            if (count[i] && (best == d.nfiles || count[i] > count[best])) best = i;
+        free(count);
+        if (!rc && best == d.nfiles)
+            rc = sqk_fail(SQK_EEMPTY, "%s: no windows of class %d (%s)", o->dataset, o->pick_class, fig_class_name[o->pick_class]);
+        if (!rc) file = d.files[best];
+    }
     if (!rc && !o->event_id) {
-        rc = plot_one(o->file, dp, kpp, cp, o->out_prefix);
+        rc = plot_one(file, dp, kpp, cp, o->out_prefix);
         if (!rc && res) res->n_figures = 1;
     } else if (!rc) {
         size_t row = d.nev;
