@@ -118,7 +118,7 @@ static void test_one_pass_and_one_event(void **state)
     free(out);
     assert_int_equal(test_count_files(mk, ".png"), (int)nfiles);
     /* the pass with the most windows of a class */
-    assert_int_equal(test_cli(&out, "plot pass --class storm --dataset %s/d.h5 --out %s/storm --quiet", dir, dir), 0);
+    assert_int_equal(test_cli(&out, "plot pass --class seismic --dataset %s/d.h5 --out %s/storm --quiet", dir, dir), 0);
     free(out);
     snprintf(path, sizeof path, "%s/storm.png", dir);
     check_png(path);
