@@ -184,6 +184,15 @@ static void test_config_text_round_trip(void **state)
     assert_int_equal(back.satellite, SQK_SAT_DEMETER);
     assert_int_equal(back.nfeat, 1);
     assert_true(back.radius_deg == 0);
+    /* the rigorous design (harmonised cadence, matched controls, relative features) */
+    sqk_build_config_default(&c);
+    assert_int_equal(sqk_build_config_design(&c, "rigorous"), 0);
+    assert_int_equal(sqk_build_config_text(&c, a, sizeof a), 0);
+    assert_int_equal(sqk_build_config_parse(a, &back), 0);
+    assert_int_equal(sqk_build_config_text(&back, b, sizeof b), 0);
+    assert_string_equal(a, b);
+    assert_int_equal(back.cadence_mode, SQK_CADENCE_MODE_HARMONISED);
+    assert_int_equal(back.controls_mode, SQK_CONTROLS_MATCHED);
     /* what a newer build writes must not be ignored */
     assert_int_equal(sqk_build_config_parse("T=20\nwarp=9\n", &back), SQK_EFORMAT);
     assert_non_null(strstr(sqk_last_error(), "warp"));

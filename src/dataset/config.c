@@ -240,6 +240,18 @@ static int config_apply(sqk_build_config *c, const char *k, const char *v)
         if (!strcmp(v, "event")) c->split_mode = SQK_SPLITMODE_EVENT;
         else if (!strcmp(v, "paper")) c->split_mode = SQK_SPLITMODE_PAPER;
         else st = sqk_fail(SQK_EFORMAT, "build setting split=%s: expected event or paper", v);
+    } else if (!strcmp(k, "design")) {
+        /* what the keys below amount to (they are all written): checked, not applied */
+        if (strcmp(v, "paper") && strcmp(v, "rigorous") && strcmp(v, "custom"))
+            st = sqk_fail(SQK_EFORMAT, "build setting design=%s: expected paper, rigorous or custom", v);
+    } else if (!strcmp(k, "cadence")) {
+        if (!strcmp(v, "paper")) c->cadence_mode = SQK_CADENCE_MODE_PAPER;
+        else if (!strcmp(v, "harmonised")) c->cadence_mode = SQK_CADENCE_MODE_HARMONISED;
+        else st = sqk_fail(SQK_EFORMAT, "build setting cadence=%s: expected paper or harmonised", v);
+    } else if (!strcmp(k, "controls")) {
+        if (!strcmp(v, "paper")) c->controls_mode = SQK_CONTROLS_PAPER;
+        else if (!strcmp(v, "matched")) c->controls_mode = SQK_CONTROLS_MATCHED;
+        else st = sqk_fail(SQK_EFORMAT, "build setting controls=%s: expected paper or matched", v);
     } else if (!strcmp(k, "radius")) {
         st = sqk_build_config_set_radius(c, v);
     } else if (!strcmp(k, "features")) {
@@ -252,11 +264,11 @@ static int config_apply(sqk_build_config *c, const char *k, const char *v)
         static const char *const reals[] = {"min_mag", "days_before", "test_fraction", "val_fraction",
                                             "dt_s", "aftershock_box_deg", "aftershock_days",
                                             "control_box_deg", "control_days", "control_lat_deg",
-                                            "kp_storm_above", "T", "seed", "control_tries",
+                                            "kp_storm_above", "survey_s", "T", "seed", "control_tries",
                                             "skip_bad", "file_checksums"};
         double *dst[] = {&c->min_mag, &c->days_before, &c->test_fraction, &c->val_fraction, &c->dt_s,
                          &c->aftershock_box_deg, &c->aftershock_days, &c->control_box_deg,
-                         &c->control_days, &c->control_lat_deg, &c->kp_storm};
+                         &c->control_days, &c->control_lat_deg, &c->kp_storm, &c->survey_s};
         size_t i = 0, n = sizeof reals / sizeof reals[0];
         while (i < n && strcmp(k, reals[i])) i++;
         if (i == n) return sqk_fail(SQK_EFORMAT, "unknown build setting '%s' (written by a newer seqnetquake?)", k);
