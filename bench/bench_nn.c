@@ -132,6 +132,7 @@ static void latency_bench(double seconds)
         it += 100;
         el = now_s() - t0;
     }
+    (void)sink;
     printf("paper_latency_us %.2f\n", el / it * 1e6);
     printf("paper_latency_cpu_us %.2f\n", (cpu_s() - c0) / it * 1e6);
     printf("paper_latency_best_us %.2f\n", best * 1e6);

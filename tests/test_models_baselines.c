@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* The five baseline kinds (gbm, rf, cnn, lstm, dnn) through the model interface: each trains on
  * a small hand-made DATASET.h5 (contract layout) with a learnable pattern and beats chance,
  * survives a save/load round trip bit for bit, gives the same model for the same seed, and the

@@ -1,3 +1,4 @@
+/* ctest-labels: parity */
 /* Finite-difference gradient checks of every layer through small networks (central
  * differences in float; a parameter whose second difference shows a kink — ReLU at 0, a max
  * tie — is skipped), the Adam update against the Keras formula, and the initialisers. */

@@ -1,3 +1,4 @@
+/* ctest-labels: parity */
 /* Parity with PyTorch: tests/fixtures/nn/parity.h5 (made by make_fixtures.py) holds inputs,
  * weights in Keras layouts, probabilities, loss, every weight gradient, the input gradient and
  * the weights after one Keras-form Adam step, computed in float64. The engine (float32) must
