@@ -262,7 +262,7 @@ static void test_registry(void **state)
 static double loss_at(sqk_net *net, const float *X, const int32_t *y, int B, const sqk_rng *rng0)
 {
     sqk_rng rng = *rng0; /* the same dropout masks on every evaluation */
-    sqk_net_forward(net, X, B, 1, &rng);
+    assert_int_equal(sqk_net_forward(net, X, B, 1, &rng, NULL), SQK_OK);
     sqk_net_zero_grads(net);
     return sqk_net_backward(net, y, B);
 }
