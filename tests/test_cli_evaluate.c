@@ -110,7 +110,7 @@ static void test_bad_input(void **s)
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,x,1\n", "", 1, "p.csv: line 2: column p2: 'x'");
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.3,1\n", "", 1, "line 2: p0 + p1 + p2 = 1.2");
     expect_fail(HEADER "0,2,-1,5,0.1,0.8,0.1,1\n", "", 1, "y_true = 5 is not a class");
-    expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", "--bootstrap many", 2, "--bootstrap wants a count");
+    expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", "--bootstrap many", 2, "--bootstrap wants an integer in 0..10000000, not 'many'");
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", "--truth t.csv", 2, "--truth needs --data");
     char val[1024], extra[1100];
     snprintf(val, sizeof val, "%s/v.csv", dir);

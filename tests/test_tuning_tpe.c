@@ -28,10 +28,10 @@ static double toy_loss(const double *v)
 }
 
 /* Runs a search of n trials; returns the best loss; xs (n, NTOY) may be NULL. */
-static double search(uint64_t seed, int n, int startup, double *xs)
+static double search_with(const char *algorithm, uint64_t seed, int n, int startup, double *xs)
 {
     sqk_tpe_config c;
-    sqk_tpe_config_default(&c);
+    assert_int_equal(sqk_tpe_config_for(&c, algorithm), SQK_OK);
     c.n_startup = startup;
     sqk_tpe *t;
     assert_int_equal(sqk_tpe_create(&t, toy, NTOY, &c, seed), SQK_OK);
@@ -48,6 +48,11 @@ static double search(uint64_t seed, int n, int startup, double *xs)
     return best;
 }
 
+static double search(uint64_t seed, int n, int startup, double *xs)
+{
+    return search_with("tpe", seed, n, startup, xs);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -62,13 +67,91 @@ static void test_deterministic(void **state)
 static void test_beats_random_search(void **state)
 {
     (void)state;
-    double tpe = 0, rnd = 0;
+    double tpe = 0, hyp = 0, rnd = 0;
     for (uint64_t s = 1; s <= NSEEDS; s++) {
-        tpe += search(s, BUDGET, 20, NULL) / NSEEDS;
+        tpe += search(s, BUDGET, 10, NULL) / NSEEDS;
+        hyp += search_with("hyperopt", s, BUDGET, 20, NULL) / NSEEDS;
         rnd += search(s, BUDGET, 1000000, NULL) / NSEEDS; /* never leaves the startup phase */
     }
-    printf("mean best loss after %d trials over %d seeds: TPE %.4f, random %.4f\n", BUDGET, NSEEDS, tpe, rnd);
+    printf("mean best loss after %d trials over %d seeds: TPE %.4f, hyperopt's %.4f, random %.4f\n",
+           BUDGET, NSEEDS, tpe, hyp, rnd);
     assert_true(tpe < 0.5 * rnd);
+    assert_true(hyp < 0.5 * rnd);
+    assert_true(tpe < hyp); /* docs/tuning.md: the larger good group and joint densities */
+}
+
+/* hyperopt's algorithm is kept exactly as the paper's search ran (and as this project's earlier
+ * releases did): trials 37-40 of seed 7, 20 startup trials, recorded from that implementation. */
+static void test_hyperopt_unchanged(void **state)
+{
+    (void)state;
+    static const double want[4][NTOY] = {
+        {3.5451566682189553, 0.0018545873274245599, 2, 0},
+        {2.1715476079387628, 9.3718059015533301e-06, 2, 4},
+        {0.14894111876921645, 0.00041239439788038409, 2, 2},
+        {1.1674461019358437, 7.8797237483062307e-05, 2, 8},
+    };
+    double xs[40 * NTOY];
+    search_with("hyperopt", 7, 40, 20, xs);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < NTOY; j++) assert_true(xs[(36 + i) * NTOY + j] == want[i][j]);
+}
+
+/* Constant liar: with points pending, the suggestion moves away from them. Every pending point
+ * sits at the good trials' optimum; the suggestion is then farther from it than without them. */
+static void test_pending_points_repel(void **state)
+{
+    (void)state;
+    const sqk_tpe_param p[] = {{"x", SQK_TPE_UNIFORM, 0, 1, 0, 0, -1, 0}};
+    double far_free = 0, far_pending = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        sqk_tpe *a, *b;
+        assert_int_equal(sqk_tpe_create(&a, p, 1, NULL, seed), SQK_OK);
+        assert_int_equal(sqk_tpe_create(&b, p, 1, NULL, seed), SQK_OK);
+        for (int i = 0; i < 30; i++) {
+            double x = (i + 0.5) / 30;
+            assert_int_equal(sqk_tpe_observe(a, &x, fabs(x - 0.3)), SQK_OK);
+            assert_int_equal(sqk_tpe_observe(b, &x, fabs(x - 0.3)), SQK_OK);
+        }
+        double pend[40], x;
+        for (int i = 0; i < 40; i++) pend[i] = 0.3;
+        assert_int_equal(sqk_tpe_suggest(a, &x), SQK_OK);
+        far_free += fabs(x - 0.3);
+        assert_int_equal(sqk_tpe_suggest_pending(b, &x, pend, 40), SQK_OK);
+        far_pending += fabs(x - 0.3);
+        assert_int_equal((int)sqk_tpe_count(b), 30); /* pending points are not observations */
+        sqk_tpe_free(a);
+        sqk_tpe_free(b);
+    }
+    assert_true(far_pending > far_free);
+}
+
+/* A pruned trial ranks below every finished one, whatever its loss: 40 finished trials spread
+ * over [0, 1] with loss |x - 0.8| and 10 pruned ones near 0.2 with loss -100. The good group
+ * (ceil(0.1 * 50) = 5 trials) is then the finished trials nearest 0.8, and so are the
+ * suggestions; ranked by loss alone, the pruned trials would draw them to 0.2. */
+static void test_pruned_rank_last(void **state)
+{
+    (void)state;
+    const sqk_tpe_param p[] = {{"x", SQK_TPE_UNIFORM, 0, 1, 0, 0, -1, 0}};
+    double dist = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sqk_tpe *t;
+        assert_int_equal(sqk_tpe_create(&t, p, 1, NULL, seed), SQK_OK);
+        for (int i = 0; i < 40; i++) {
+            double x = (i + 0.5) / 40;
+            assert_int_equal(sqk_tpe_observe(t, &x, fabs(x - 0.8)), SQK_OK);
+        }
+        for (int i = 0; i < 10; i++) {
+            double x = 0.15 + 0.01 * i;
+            assert_int_equal(sqk_tpe_observe_pruned(t, &x, -100, 3), SQK_OK);
+        }
+        double x;
+        assert_int_equal(sqk_tpe_suggest(t, &x), SQK_OK);
+        dist += fabs(x - 0.8) / 10;
+        sqk_tpe_free(t);
+    }
+    assert_true(dist < 0.15);
 }
 
 static void test_domains_and_categorical(void **state)
@@ -182,6 +265,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_beats_random_search),
+        cmocka_unit_test(test_hyperopt_unchanged),
+        cmocka_unit_test(test_pending_points_repel),
+        cmocka_unit_test(test_pruned_rank_last),
         cmocka_unit_test(test_domains_and_categorical),
         cmocka_unit_test(test_quniform_offset_grid),
         cmocka_unit_test(test_conditional),

@@ -1,6 +1,6 @@
 /* Hyperparameter search (method.md section 7, "Search"): a Tree-structured Parzen Estimator
- * in the design of hyperopt's tpe.suggest (docs/tuning.md), the search spaces of the paper per
- * model kind, and `seqnetquake tune`: each trial fits on the training split and is scored by
+ * (optuna's multivariate design by default, hyperopt's tpe.suggest on request; docs/tuning.md),
+ * the search spaces of the paper per model kind, and `seqnetquake tune`: each trial fits on the training split and is scored by
  * the weighted F1 on the validation split. The test split is never read. */
 #ifndef SQK_TUNING_H
 #define SQK_TUNING_H
@@ -29,16 +29,31 @@ typedef struct {
     int parent, parent_choice;
 } sqk_tpe_param;
 
+/* Two algorithms (docs/tuning.md):
+ * - MULTIVARIATE (the default): the good group is the best min(ceil(gamma n), n_good_max)
+ *   trials (gamma 0.1, as optuna); one multivariate Parzen estimator per group of parameters
+ *   that are active together (optuna's multivariate TPE with group decomposition), every
+ *   kernel of width 0.2 n^(-1/(d+4)) of the range (Scott's rule), 10 startup trials.
+ * - HYPEROPT: hyperopt's tpe.suggest, exactly as the paper ran it: good group
+ *   ceil(gamma sqrt(n)) (gamma 0.25), parameters independent, adaptive kernel widths, 20
+ *   startup trials. */
+typedef enum { SQK_TPE_MULTIVARIATE = 0, SQK_TPE_HYPEROPT = 1 } sqk_tpe_algorithm;
+
 typedef struct {
-    double gamma;          /* share of good trials: n_good = ceil(gamma * sqrt(n)) (0.25) */
-    int n_startup;         /* random trials before the model is used (20) */
+    sqk_tpe_algorithm algorithm;
+    double gamma;          /* share of good trials (see above) */
+    int n_startup;         /* random trials before the model is used */
     int n_ei_candidates;   /* candidates drawn from the good density (24) */
     double prior_weight;   /* weight of the prior component in every density (1.0) */
-    int lf;                /* linear forgetting: older observations beyond the lf newest get
-                              linearly smaller weights (25) */
+    int lf;                /* at most lf good trials; older observations beyond the lf newest
+                              get linearly smaller weights (25) */
 } sqk_tpe_config;
 
+/* The default (MULTIVARIATE) and hyperopt's settings; sqk_tpe_algorithm_parse accepts "tpe"
+ * (multivariate) and "hyperopt". */
 void sqk_tpe_config_default(sqk_tpe_config *c);
+void sqk_tpe_config_hyperopt(sqk_tpe_config *c);
+int sqk_tpe_config_for(sqk_tpe_config *c, const char *algorithm);
 
 typedef struct sqk_tpe sqk_tpe;
 
@@ -50,8 +65,15 @@ void sqk_tpe_free(sqk_tpe *t);
 /* The next point x[n] (CHOICE as the index; NAN for an inactive conditional parameter):
  * drawn from the prior during the first n_startup observations, then by TPE. */
 int sqk_tpe_suggest(sqk_tpe *t, double *x);
+/* As sqk_tpe_suggest with n_pending points (n_pending, n) still being evaluated (asynchronous
+ * search): they count as the worst trials so far ("constant liar"), which steers the
+ * suggestion away from them; they do not count towards n_startup or the good group's size. */
+int sqk_tpe_suggest_pending(sqk_tpe *t, double *x, const double *pending, size_t n_pending);
 /* Records a point and its loss (lower is better; a non-finite loss counts as the worst). */
 int sqk_tpe_observe(sqk_tpe *t, const double *x, double loss);
+/* Records a trial stopped early (pruned) after `steps` steps (epochs) with its loss there: it
+ * ranks below every finished trial, and among pruned trials the later-stopped ones first. */
+int sqk_tpe_observe_pruned(sqk_tpe *t, const double *x, double loss, int steps);
 size_t sqk_tpe_count(const sqk_tpe *t);
 
 /* ---- search spaces of the model kinds ----------------------------------------------------- */
@@ -82,7 +104,8 @@ typedef struct {
     const char *data_path;
     const char *kind;
     int n_trials;          /* 100 */
-    int n_startup;         /* 20 */
+    int n_startup;         /* > 0: random trials first; 0: the algorithm's default (10 or 20) */
+    const char *algorithm; /* "tpe" (NULL: the default, multivariate) or "hyperopt" (the paper's) */
     uint64_t seed;         /* TPE and every model's "seed" */
     int max_epochs;        /* > 0: caps "epochs" */
     int threads;

@@ -1,5 +1,6 @@
 /* seqnetquake build: archive + catalogue + Kp -> labelled, windowed, split DATASET.h5. */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/dataset.h"
 
 #include <stdio.h>
@@ -30,7 +31,17 @@ static void usage(FILE *f)
         "  --min-mag M            catalogue magnitude cut (4.8)\n"
         "  --days-before D        association window before each event (15)\n"
         "  --features LIST        pass variables as features (Ne,Te)\n"
-        "  --control-lat DEG      control events drawn in +-DEG latitude (65)\n"
+        "  --control-lat DEG      paper controls drawn in +-DEG latitude (65)\n"
+        "confounders (docs/confounders.md; --design first, the options below override it):\n"
+        "  --design paper|rigorous    paper: the method as published (default); rigorous:\n"
+        "                         --cadence harmonised --controls matched --features Ne,Te,dlogNe,dlogTe\n"
+        "  --cadence paper|harmonised harmonised: burst data thinned to the survey cadence before\n"
+        "                         resampling, so every window is interpolated the same way (paper)\n"
+        "  --controls paper|matched   matched: one control per kept earthquake at its epicentre and\n"
+        "                         magnitude, at a time no earthquake could label (paper)\n"
+        "  --survey-cadence S     the survey cadence harmonised data are thinned to (3 s)\n"
+        "  (features named dlog<VAR>, e.g. dlogNe, are log VAR with each window's mean and linear\n"
+        "   trend removed)\n"
         "splits:\n"
         "  --split event|paper    chronological by event (default) or by window time\n"
         "  --test-fraction F      (0.2)\n"
@@ -43,87 +54,101 @@ static void usage(FILE *f)
         "  --quiet                no progress line and no summary on stdout\n");
 }
 
-static int parse_double(const char *opt, const char *s, double *v)
+static int set_satellite(const char *cmd, const char *opt, const char *v, void *dest)
 {
-    char *end;
-    *v = strtod(s, &end);
-    if (end == s || *end) { fprintf(stderr, "seqnetquake build: %s: '%s' is not a number\n", opt, s); return -1; }
-    return 0;
+    int *sat = dest;
+    if (!strcmp(v, "cses")) *sat = SQK_SAT_CSES;
+    else if (!strcmp(v, "demeter")) *sat = SQK_SAT_DEMETER;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected cses or demeter\n", cmd, opt); return CLI_USAGE; }
+    return CLI_OK;
 }
 
-static int parse_int(const char *opt, const char *s, long *v)
+static int set_time(const char *cmd, const char *opt, const char *v, void *dest)
 {
-    char *end;
-    *v = strtol(s, &end, 10);
-    if (end == s || *end) { fprintf(stderr, "seqnetquake build: %s: '%s' is not an integer\n", opt, s); return -1; }
-    return 0;
+    int *t = dest;
+    if (!strcmp(v, "night")) *t = SQK_TIME_NIGHT;
+    else if (!strcmp(v, "day")) *t = SQK_TIME_DAY;
+    else if (!strcmp(v, "all")) *t = SQK_TIME_ALL;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected night, day or all\n", cmd, opt); return CLI_USAGE; }
+    return CLI_OK;
 }
 
-/* One option with its value; returns 0, or 2 for a usage error (message printed). */
-static int apply_option(const char *o, const char *v, sqk_build_config *c, sqk_build_inputs *in)
+static int set_split(const char *cmd, const char *opt, const char *v, void *dest)
 {
-    double d;
-    long l;
-    if (!strcmp(o, "--archive")) in->archive_dir = v;
-    else if (!strcmp(o, "--files")) in->files_glob = v;
-    else if (!strcmp(o, "--catalog")) in->catalog_path = v;
-    else if (!strcmp(o, "--kp")) in->kp_path = v;
-    else if (!strcmp(o, "--truth")) in->truth_path = v;
-    else if (!strcmp(o, "--out")) in->out_path = v;
-    else if (!strcmp(o, "--preset")) return 0; /* applied first, see cmd_build */
-    else if (!strcmp(o, "--satellite")) {
-        if (!strcmp(v, "cses")) c->satellite = SQK_SAT_CSES;
-        else if (!strcmp(v, "demeter")) c->satellite = SQK_SAT_DEMETER;
-        else { fprintf(stderr, "seqnetquake build: --satellite: expected cses or demeter\n"); return 2; }
-    } else if (!strcmp(o, "--time")) {
-        if (!strcmp(v, "night")) c->time_of_day = SQK_TIME_NIGHT;
-        else if (!strcmp(v, "day")) c->time_of_day = SQK_TIME_DAY;
-        else if (!strcmp(v, "all")) c->time_of_day = SQK_TIME_ALL;
-        else { fprintf(stderr, "seqnetquake build: --time: expected night, day or all\n"); return 2; }
-    } else if (!strcmp(o, "--split")) {
-        if (!strcmp(v, "event")) c->split_mode = SQK_SPLITMODE_EVENT;
-        else if (!strcmp(v, "paper")) c->split_mode = SQK_SPLITMODE_PAPER;
-        else { fprintf(stderr, "seqnetquake build: --split: expected event or paper\n"); return 2; }
-    } else if (!strcmp(o, "--T")) { if (parse_int(o, v, &l)) return 2; c->T = (int)l; }
-    else if (!strcmp(o, "--seed")) { if (parse_int(o, v, &l) || l < 0) return 2; c->seed = (uint64_t)l; }
-    else if (!strcmp(o, "--threads")) { if (parse_int(o, v, &l)) return 2; c->threads = (int)l; }
-    else if (!strcmp(o, "--min-mag")) { if (parse_double(o, v, &d)) return 2; c->min_mag = d; }
-    else if (!strcmp(o, "--days-before")) { if (parse_double(o, v, &d)) return 2; c->days_before = d; }
-    else if (!strcmp(o, "--test-fraction")) { if (parse_double(o, v, &d)) return 2; c->test_fraction = d; }
-    else if (!strcmp(o, "--val-fraction")) { if (parse_double(o, v, &d)) return 2; c->val_fraction = d; }
-    else if (!strcmp(o, "--control-lat")) { if (parse_double(o, v, &d)) return 2; c->control_lat_deg = d; }
-    else if (!strcmp(o, "--radius")) {
-        if (sqk_build_config_set_radius(c, v)) { fprintf(stderr, "seqnetquake build: %s\n", sqk_last_error()); return 2; }
-    } else if (!strcmp(o, "--features")) {
-        if (sqk_build_config_set_features(c, v)) { fprintf(stderr, "seqnetquake build: %s\n", sqk_last_error()); return 2; }
-    } else {
-        fprintf(stderr, "seqnetquake build: unknown option '%s' (see --help)\n", o);
-        return 2;
-    }
-    return 0;
+    int *m = dest;
+    if (!strcmp(v, "event")) *m = SQK_SPLITMODE_EVENT;
+    else if (!strcmp(v, "paper")) *m = SQK_SPLITMODE_PAPER;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected event or paper\n", cmd, opt); return CLI_USAGE; }
+    return CLI_OK;
+}
+
+static int set_radius(const char *cmd, const char *opt, const char *v, void *c)
+{
+    if (!sqk_build_config_set_radius(c, v)) return CLI_OK;
+    fprintf(stderr, "seqnetquake %s: %s\n", cmd, sqk_last_error());
+    return CLI_USAGE;
+}
+
+static int set_features(const char *cmd, const char *opt, const char *v, void *c)
+{
+    if (!sqk_build_config_set_features(c, v)) return CLI_OK;
+    fprintf(stderr, "seqnetquake %s: %s\n", cmd, sqk_last_error());
+    return CLI_USAGE;
+}
+
+static int set_cadence(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    int *m = dest;
+    if (!strcmp(v, "paper")) *m = SQK_CADENCE_MODE_PAPER;
+    else if (!strcmp(v, "harmonised")) *m = SQK_CADENCE_MODE_HARMONISED;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected paper or harmonised, not '%s'\n", cmd, opt, v); return CLI_USAGE; }
+    return CLI_OK;
+}
+
+static int set_controls(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    int *m = dest;
+    if (!strcmp(v, "paper")) *m = SQK_CONTROLS_PAPER;
+    else if (!strcmp(v, "matched")) *m = SQK_CONTROLS_MATCHED;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected paper or matched, not '%s'\n", cmd, opt, v); return CLI_USAGE; }
+    return CLI_OK;
 }
 
 static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inputs *in, int *quiet)
 {
+    const char *preset = NULL, *design = NULL;
+    const cli_option opts[] = {
+        CLI_OPT("archive", CLI_STRING, &in->archive_dir), CLI_OPT("files", CLI_STRING, &in->files_glob),
+        CLI_OPT("catalog", CLI_STRING, &in->catalog_path), CLI_OPT("kp", CLI_STRING, &in->kp_path),
+        CLI_OPT("truth", CLI_STRING, &in->truth_path), CLI_OPT("out", CLI_STRING, &in->out_path),
+        CLI_OPT("preset", CLI_STRING, &preset), CLI_OPT("design", CLI_STRING, &design),
+        CLI_OPT_CALL("cadence", set_cadence, &c->cadence_mode),
+        CLI_OPT_CALL("controls", set_controls, &c->controls_mode),
+        CLI_OPT("survey-cadence", CLI_DOUBLE, &c->survey_s),
+        CLI_OPT_CALL("satellite", set_satellite, &c->satellite),
+        CLI_OPT_CALL("time", set_time, &c->time_of_day),
+        CLI_OPT_CALL("split", set_split, &c->split_mode),
+        CLI_OPT_INT("T", &c->T, 0, 0), CLI_OPT("seed", CLI_U64, &c->seed), CLI_OPT_INT("threads", &c->threads, 0, 0),
+        CLI_OPT("min-mag", CLI_DOUBLE, &c->min_mag), CLI_OPT("days-before", CLI_DOUBLE, &c->days_before),
+        CLI_OPT("test-fraction", CLI_DOUBLE, &c->test_fraction), CLI_OPT("val-fraction", CLI_DOUBLE, &c->val_fraction),
+        CLI_OPT("control-lat", CLI_DOUBLE, &c->control_lat_deg),
+        CLI_OPT_CALL("radius", set_radius, c), CLI_OPT_CALL("features", set_features, c),
+        CLI_OPT("skip-bad", CLI_FLAG, &c->skip_bad), CLI_OPT_SET("no-file-checksums", &c->file_checksums, 0),
+        CLI_OPT("quiet", CLI_FLAG, quiet),
+    };
     sqk_build_config_default(c);
     memset(in, 0, sizeof *in);
-    /* The preset first, so that the other options override it wherever they stand. */
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--preset") && sqk_build_config_preset(c, argv[i + 1])) {
+    int st = cli_parse("build", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) { usage(stdout); return -1; }
+    if (st) return st;
+    if (preset || design) { /* the preset and the design first, so that the other options
+                               override them wherever they stand */
+        sqk_build_config_default(c);
+        if ((preset && sqk_build_config_preset(c, preset)) || (design && sqk_build_config_design(c, design))) {
             fprintf(stderr, "seqnetquake build: %s\n", sqk_last_error());
             return 2;
         }
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (cli_is_help(o)) { usage(stdout); return -1; }
-        if (!strcmp(o, "--quiet")) { *quiet = 1; continue; }
-        if (!strcmp(o, "--skip-bad")) { c->skip_bad = 1; continue; }
-        if (!strcmp(o, "--no-file-checksums")) { c->file_checksums = 0; continue; }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "seqnetquake build: %s needs a value (see --help)\n", o);
-            return 2;
-        }
-        int st = apply_option(o, argv[++i], c, in);
+        st = cli_parse("build", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
         if (st) return st;
     }
     if (!in->out_path) { fprintf(stderr, "seqnetquake build: --out DATASET.h5 is required\n"); return 2; }

@@ -1,10 +1,10 @@
 /* seqnetquake evaluate: predictions -> metrics with confidence intervals -> evaluation folder. */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/eval.h"
 #include "sqk/figures.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,61 +40,24 @@ typedef struct {
     uint64_t seed;
 } eval_args;
 
-static int parse_count(const char *opt, const char *s, int *v)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end || errno || x < 0 || x > 10000000) {
-        fprintf(stderr, "seqnetquake evaluate: %s wants a count >= 0, not '%s'\n", opt, s);
-        return -1;
-    }
-    *v = (int)x;
-    return 0;
-}
-
 /* Returns 0 to go on, or an exit code + 1 (help: 1, usage error: 3). */
 static int parse_args(int argc, char **argv, eval_args *a)
 {
-    static const struct option opts[] = {
-        {"pred", required_argument, 0, 'p'}, {"val-pred", required_argument, 0, 'v'},
-        {"data", required_argument, 0, 'd'}, {"truth", required_argument, 0, 't'},
-        {"name", required_argument, 0, 'n'}, {"bootstrap", required_argument, 0, 'b'},
-        {"permutations", required_argument, 0, 'P'}, {"seed", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'}, {"no-figures", no_argument, 0, 'F'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *a = (eval_args){.n_boot = 1000, .n_perm = 1000, .seed = 1};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'p': a->pred = optarg; break;
-        case 'v': a->val = optarg; break;
-        case 'd': a->data = optarg; break;
-        case 't': a->truth = optarg; break;
-        case 'n': a->name = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 'F': a->no_figures = 1; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(stdout); return 1;
-        case 'b': if (parse_count("--bootstrap", optarg, &a->n_boot)) return 3; break;
-        case 'P': if (parse_count("--permutations", optarg, &a->n_perm)) return 3; break;
-        case 's':
-            errno = 0;
-            a->seed = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-') {
-                fprintf(stderr, "seqnetquake evaluate: --seed wants a non-negative integer, not '%s'\n", optarg);
-                return 3;
-            }
-            break;
-        default: usage(stderr); return 3;
-        }
-    }
+    const cli_option opts[] = {
+        CLI_OPT("pred", CLI_STRING, &a->pred), CLI_OPT("val-pred", CLI_STRING, &a->val),
+        CLI_OPT("data", CLI_STRING, &a->data), CLI_OPT("truth", CLI_STRING, &a->truth),
+        CLI_OPT("name", CLI_STRING, &a->name), CLI_OPT_INT("bootstrap", &a->n_boot, 0, 10000000),
+        CLI_OPT_INT("permutations", &a->n_perm, 0, 10000000), CLI_OPT("seed", CLI_U64, &a->seed),
+        CLI_OPT("out", CLI_STRING, &a->out), CLI_OPT("no-figures", CLI_FLAG, &a->no_figures),
+        CLI_OPT("quiet", CLI_FLAG, &a->quiet),
+    };
+    int st = cli_parse("evaluate", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) { usage(stdout); return 1; }
+    if (st) return 3;
     const char *missing = !a->pred ? "--pred" : !a->out ? "--out" : NULL;
-    if (missing || optind < argc) {
-        if (missing) fprintf(stderr, "seqnetquake evaluate: %s is required\n\n", missing);
-        else fprintf(stderr, "seqnetquake evaluate: unexpected argument '%s'\n\n", argv[optind]);
+    if (missing) {
+        fprintf(stderr, "seqnetquake evaluate: %s is required\n\n", missing);
         usage(stderr);
         return 3;
     }

@@ -1,5 +1,6 @@
 /* seqnetquake inspect FILE...: detects what each file is and prints a human summary. */
 #include "cli.h"
+#include "opts.h"
 #include "inspect.h"
 
 #include "sqk/archive.h"
@@ -194,40 +195,37 @@ static int inspect_one(const char *path, FILE *out)
 
 int cmd_inspect(int argc, char **argv)
 {
-    int quiet = 0, nfiles = 0, failed = 0, only_files = 0;
-    for (int i = 1; i < argc; i++) {
-        if (only_files || argv[i][0] != '-' || !argv[i][1]) { nfiles++; continue; }
-        if (!strcmp(argv[i], "--")) only_files = 1;
-        else if (cli_is_help(argv[i])) { usage(stdout); return 0; }
-        else if (!strcmp(argv[i], "--quiet")) quiet = 1;
-        else {
-            fprintf(stderr, "seqnetquake inspect: unknown option '%s'\n\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
+    int quiet = 0, nfiles = 0, failed = 0;
+    const cli_option opts[] = {CLI_OPT("quiet", CLI_FLAG, &quiet)};
+    const char **files = malloc(((size_t)argc + 1) * sizeof *files);
+    if (!files) {
+        fprintf(stderr, "seqnetquake inspect: out of memory\n");
+        return 1;
     }
-    if (nfiles == 0) {
+    int st = cli_parse("inspect", argc, argv, opts, CLI_NOPTS(opts), files, &nfiles);
+    if (st == CLI_HELP) usage(stdout);
+    else if (st == CLI_USAGE) fputc('\n', stderr), usage(stderr);
+    else if (nfiles == 0) {
         fprintf(stderr, "seqnetquake inspect: no FILE given\n\n");
         usage(stderr);
-        return 2;
+        st = CLI_USAGE;
+    }
+    if (st) {
+        free(files);
+        return st == CLI_HELP ? 0 : 2;
     }
     FILE *out = quiet ? fopen("/dev/null", "w") : stdout;
     if (!out) out = stdout;
-    int shown = 0;
-    only_files = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!only_files && argv[i][0] == '-' && argv[i][1]) {
-            if (!strcmp(argv[i], "--")) only_files = 1;
-            continue;
-        }
-        if (shown++ && !quiet) fputc('\n', out);
+    for (int i = 0; i < nfiles; i++) {
+        if (i && !quiet) fputc('\n', out);
         sqk_clear_error();
-        if (inspect_one(argv[i], out) != SQK_OK) {
+        if (inspect_one(files[i], out) != SQK_OK) {
             fflush(out);
             cli_fail("inspect");
             failed++;
         }
     }
+    free(files);
     if (out != stdout) fclose(out);
     fflush(stdout);
     return failed ? 1 : 0;

@@ -1,7 +1,9 @@
 /* seqnetquake predict: MODEL.h5 + DATASET.h5 -> PRED.csv. */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/train.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,31 +26,14 @@ int cmd_predict(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *out = NULL, *split_name = "test";
     int quiet = 0, threads = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { usage(stdout); return 0; }
-        if (!strcmp(a, "--quiet")) { quiet = 1; continue; }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "seqnetquake predict: %s needs a value (or is unknown); see --help\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--model")) model = v;
-        else if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--out")) out = v;
-        else if (!strcmp(a, "--split")) split_name = v;
-        else if (!strcmp(a, "--threads")) {
-            char *end;
-            threads = (int)strtol(v, &end, 10);
-            if (*end || end == v || threads < 1) {
-                fprintf(stderr, "seqnetquake predict: --threads: expected a positive integer\n");
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "seqnetquake predict: unknown option %s; see --help\n", a);
-            return 2;
-        }
-    }
+    const cli_option opts[] = {
+        CLI_OPT("model", CLI_STRING, &model), CLI_OPT("data", CLI_STRING, &data), CLI_OPT("out", CLI_STRING, &out),
+        CLI_OPT("split", CLI_STRING, &split_name), CLI_OPT_INT("threads", &threads, 1, INT_MAX),
+        CLI_OPT("quiet", CLI_FLAG, &quiet),
+    };
+    int st = cli_parse("predict", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) { usage(stdout); return 0; }
+    if (st) return st;
     if (!model || !data || !out) {
         fprintf(stderr, "seqnetquake predict: --model, --data and --out are required\n");
         usage(stderr);

@@ -1,8 +1,8 @@
 /* seqnetquake report: several evaluation folders -> Table 1 or 2, comparative figures, HTML. */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/report.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,45 +32,41 @@ typedef struct {
     const char *out, *title;
 } report_args;
 
-static int parse_table(const char *s, int *table)
+static int parse_table(const char *cmd, const char *opt, const char *s, void *dest)
 {
+    int *table = dest;
     if (!strcmp(s, "auto")) *table = SQK_TABLE_AUTO;
     else if (!strcmp(s, "1")) *table = SQK_TABLE1;
     else if (!strcmp(s, "2")) *table = SQK_TABLE2;
     else {
-        fprintf(stderr, "seqnetquake report: --table wants auto, 1 or 2, not '%s'\n", s);
-        return -1;
+        fprintf(stderr, "seqnetquake %s: --%s wants auto, 1 or 2, not '%s'\n", cmd, opt, s);
+        return CLI_USAGE;
     }
-    return 0;
+    return CLI_OK;
+}
+
+static int add_eval(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    report_args *a = dest;
+    a->evals[a->n_evals++] = v;
+    return CLI_OK;
 }
 
 /* Returns 0 to go on, or an exit code + 1 (help: 1, usage error: 3). */
 static int parse_args(int argc, char **argv, report_args *a)
 {
-    static const struct option opts[] = {
-        {"eval", required_argument, 0, 'e'}, {"out", required_argument, 0, 'o'},
-        {"title", required_argument, 0, 't'}, {"table1", no_argument, 0, '1'},
-        {"table2", no_argument, 0, '2'}, {"table", required_argument, 0, 'T'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'e': a->evals[a->n_evals++] = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 't': a->title = optarg; break;
-        case '1': a->table = SQK_TABLE1; break;
-        case '2': a->table = SQK_TABLE2; break;
-        case 'T': if (parse_table(optarg, &a->table)) return 3; break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return 3;
-        }
-    }
+    const cli_option opts[] = {
+        CLI_OPT_CALL("eval", add_eval, a), CLI_OPT("out", CLI_STRING, &a->out),
+        CLI_OPT("title", CLI_STRING, &a->title), CLI_OPT_SET("table1", &a->table, SQK_TABLE1),
+        CLI_OPT_SET("table2", &a->table, SQK_TABLE2), CLI_OPT_CALL("table", parse_table, &a->table),
+        CLI_OPT("quiet", CLI_FLAG, &a->quiet),
+    };
+    int st = cli_parse("report", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) { usage(stdout); return 1; }
+    if (st) return 3;
     const char *missing = a->n_evals == 0 ? "--eval" : !a->out ? "--out" : NULL;
-    if (missing || optind < argc) {
-        if (missing) fprintf(stderr, "seqnetquake report: %s is required\n\n", missing);
-        else fprintf(stderr, "seqnetquake report: unexpected argument '%s'\n\n", argv[optind]);
+    if (missing) {
+        fprintf(stderr, "seqnetquake report: %s is required\n\n", missing);
         usage(stderr);
         return 3;
     }

@@ -1,6 +1,7 @@
 /* seqnetquake synth: write a synthetic CSES/DEMETER archive with a catalogue, Kp and the
  * truth of the planted precursors. */
 #include "cli.h"
+#include "opts.h"
 
 #include "sqk/synth.h"
 #include "sqk/time.h"
@@ -35,31 +36,19 @@ static void usage(FILE *f)
         "  -h, --help                this help\n");
 }
 
-static int parse_double(const char *opt, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v != v) {
-        fprintf(stderr, "seqnetquake synth: %s: '%s' is not a number\n", opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_date(const char *opt, const char *s, double *out)
+static int parse_date(const char *cmd, const char *opt, const char *s, void *out)
 {
     if (sqk_time_parse_iso(s, out) != SQK_OK) {
-        fprintf(stderr, "seqnetquake synth: %s: '%s' is not a date (YYYY-MM-DD): %s\n", opt, s,
+        fprintf(stderr, "seqnetquake %s: --%s: '%s' is not a date (YYYY-MM-DD): %s\n", cmd, opt, s,
                 sqk_last_error());
-        return -1;
+        return CLI_USAGE;
     }
-    return 0;
+    return CLI_OK;
 }
 
-static int parse_satellites(const char *s, sqk_synth_config *c)
+static int parse_satellites(const char *cmd, const char *opt, const char *s, void *config)
 {
+    sqk_synth_config *c = config;
     c->cses = c->demeter = 0;
     char buf[128];
     snprintf(buf, sizeof buf, "%s", s);
@@ -67,8 +56,8 @@ static int parse_satellites(const char *s, sqk_synth_config *c)
         if (!strcmp(tok, "cses")) c->cses = 1;
         else if (!strcmp(tok, "demeter")) c->demeter = 1;
         else {
-            fprintf(stderr, "seqnetquake synth: --satellites: unknown satellite '%s' (cses, demeter)\n", tok);
-            return -1;
+            fprintf(stderr, "seqnetquake %s: --%s: unknown satellite '%s' (cses, demeter)\n", cmd, opt, tok);
+            return CLI_USAGE;
         }
     }
     return 0;
@@ -76,51 +65,20 @@ static int parse_satellites(const char *s, sqk_synth_config *c)
 
 static int parse_args(int argc, char **argv, sqk_synth_config *c, const char **out, int *quiet)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { usage(stdout); return 1; }
-        if (!strcmp(a, "--quiet")) { *quiet = 1; continue; }
-        if (i + 1 >= argc || strncmp(a, "--", 2)) {
-            fprintf(stderr, "seqnetquake synth: %s '%s'\n",
-                    strncmp(a, "--", 2) ? "unexpected argument" : "missing value after", a);
-            return -1;
-        }
-        const char *v = argv[++i];
-        double x = 0;
-        int bad = 0;
-        if (!strcmp(a, "--out")) *out = v;
-        else if (!strcmp(a, "--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end || v[0] == '-') {
-                fprintf(stderr, "seqnetquake synth: --seed: '%s' is not a non-negative integer\n", v);
-                return -1;
-            }
-            c->seed = s;
-        }
-        else if (!strcmp(a, "--cses-start")) bad = parse_date(a, v, &c->cses_start);
-        else if (!strcmp(a, "--demeter-start")) bad = parse_date(a, v, &c->demeter_start);
-        else if (!strcmp(a, "--cses-days")) bad = parse_double(a, v, &c->cses_days);
-        else if (!strcmp(a, "--demeter-days")) bad = parse_double(a, v, &c->demeter_days);
-        else if (!strcmp(a, "--satellites")) bad = parse_satellites(v, c);
-        else if (!strcmp(a, "--catalog")) c->catalog_path = v;
-        else if (!strcmp(a, "--kp")) c->kp_path = v;
-        else if (!strcmp(a, "--precursor-fraction")) bad = parse_double(a, v, &c->precursor_fraction);
-        else if (!strcmp(a, "--precursor-strength")) bad = parse_double(a, v, &c->precursor_strength);
-        else if (!strcmp(a, "--threads")) {
-            bad = parse_double(a, v, &x);
-            if (!bad && (x < 1 || x > 1024 || x != (int)x)) {
-                fprintf(stderr, "seqnetquake synth: --threads: '%s' is not a count in 1..1024\n", v);
-                bad = -1;
-            }
-            c->threads = (int)x;
-        } else {
-            fprintf(stderr, "seqnetquake synth: unknown option '%s' (see --help)\n", a);
-            return -1;
-        }
-        if (bad) return -1;
-    }
+    const cli_option opts[] = {
+        CLI_OPT("out", CLI_STRING, out), CLI_OPT("seed", CLI_U64, &c->seed),
+        CLI_OPT_CALL("cses-start", parse_date, &c->cses_start),
+        CLI_OPT_CALL("demeter-start", parse_date, &c->demeter_start),
+        CLI_OPT("cses-days", CLI_DOUBLE, &c->cses_days), CLI_OPT("demeter-days", CLI_DOUBLE, &c->demeter_days),
+        CLI_OPT_CALL("satellites", parse_satellites, c),
+        CLI_OPT("catalog", CLI_STRING, &c->catalog_path), CLI_OPT("kp", CLI_STRING, &c->kp_path),
+        CLI_OPT("precursor-fraction", CLI_DOUBLE, &c->precursor_fraction),
+        CLI_OPT("precursor-strength", CLI_DOUBLE, &c->precursor_strength),
+        CLI_OPT_INT("threads", &c->threads, 1, 1024), CLI_OPT("quiet", CLI_FLAG, quiet),
+    };
+    int st = cli_parse("synth", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) { usage(stdout); return 1; }
+    if (st) return -1;
     if (!*out) {
         fprintf(stderr, "seqnetquake synth: --out DIR is required (see --help)\n");
         return -1;

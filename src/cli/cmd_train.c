@@ -1,7 +1,9 @@
 /* seqnetquake train: DATASET.h5 -> MODEL.h5 (+ epoch log). */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/train.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,48 +88,46 @@ static void print_epoch(void *ctx, const sqk_epoch_stats *s)
             s->epoch, s->loss, s->accuracy, s->val_loss, s->val_accuracy, s->val_f1, s->seconds);
 }
 
+/* The --set KEY=VALUE list, in command-line order; --patience N and --seed N join it. */
+typedef struct {
+    const char *sets[256];
+    char extra[16][64];
+    int n_sets, n_extra;
+} train_sets;
+
+static int add_set(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    train_sets *t = dest;
+    if (t->n_sets >= 250) { fprintf(stderr, "seqnetquake %s: too many --set\n", cmd); return CLI_USAGE; }
+    if (strcmp(opt, "set")) { /* --patience, --seed */
+        if (t->n_extra >= 16) { fprintf(stderr, "seqnetquake %s: --%s given too often\n", cmd, opt); return CLI_USAGE; }
+        snprintf(t->extra[t->n_extra], sizeof t->extra[0], "%s=%s", opt, v);
+        v = t->extra[t->n_extra++];
+    }
+    t->sets[t->n_sets++] = v;
+    return CLI_OK;
+}
+
 int cmd_train(int argc, char **argv)
 {
     sqk_train_options o = {.kind = "seqnet", .threads = 1};
-    const char *sets[256];
-    char extra[2][64];
-    int quiet = 0, help = 0, n_extra = 0;
+    train_sets t;
+    const char **sets = t.sets;
+    int quiet = 0;
     const char *params_path = NULL;
     char *params_text = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { help = 1; continue; }
-        if (!strcmp(a, "--quiet")) { quiet = 1; continue; }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "seqnetquake train: %s needs a value (or is unknown); see --help\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--data")) o.data_path = v;
-        else if (!strcmp(a, "--model")) o.kind = v;
-        else if (!strcmp(a, "--params")) params_path = v;
-        else if (!strcmp(a, "--set")) {
-            if (o.n_sets >= 250) { fprintf(stderr, "seqnetquake train: too many --set\n"); return 2; }
-            sets[o.n_sets++] = v;
-        } else if (!strcmp(a, "--init")) o.init_path = v;
-        else if (!strcmp(a, "--freeze")) o.freeze = v;
-        else if (!strcmp(a, "--patience") || !strcmp(a, "--seed")) {
-            snprintf(extra[n_extra], sizeof extra[0], "%s=%s", a + 2, v);
-            sets[o.n_sets++] = extra[n_extra++];
-        } else if (!strcmp(a, "--threads")) {
-            char *end;
-            o.threads = (int)strtol(v, &end, 10);
-            if (*end || end == v || o.threads < 1) {
-                fprintf(stderr, "seqnetquake train: --threads: expected a positive integer\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--out")) o.out_path = v;
-        else if (!strcmp(a, "--log")) o.log_path = v;
-        else {
-            fprintf(stderr, "seqnetquake train: unknown option %s; see --help\n", a);
-            return 2;
-        }
-    }
+    const cli_option opts[] = {
+        CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
+        CLI_OPT("params", CLI_STRING, &params_path), CLI_OPT_CALL("set", add_set, &t),
+        CLI_OPT("init", CLI_STRING, &o.init_path), CLI_OPT("freeze", CLI_STRING, &o.freeze),
+        CLI_OPT_CALL("patience", add_set, &t), CLI_OPT_CALL("seed", add_set, &t),
+        CLI_OPT_INT("threads", &o.threads, 1, INT_MAX), CLI_OPT("out", CLI_STRING, &o.out_path),
+        CLI_OPT("log", CLI_STRING, &o.log_path), CLI_OPT("quiet", CLI_FLAG, &quiet),
+    };
+    memset(&t, 0, sizeof t);
+    int help = cli_parse("train", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (help == CLI_USAGE) return help;
+    o.n_sets = t.n_sets;
     if (help) {
         usage(stdout);
         const sqk_model_kind *k = sqk_model_kind_find(o.kind);

@@ -1,5 +1,6 @@
 /* seqnetquake tune: DATASET.h5 -> BEST.txt (+ trial log) by TPE over the kind's search space. */
 #include "cli.h"
+#include "opts.h"
 #include "sqk/tuning.h"
 
 #include <stdio.h>
@@ -10,14 +11,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: seqnetquake tune --data DATASET.h5 --model KIND --out BEST.txt [options]\n\n"
-        "Bayesian hyperparameter search (Tree-structured Parzen Estimator, as hyperopt) over the\n"
+        "Bayesian hyperparameter search (Tree-structured Parzen Estimator) over the\n"
         "paper's search space of a model kind. Each trial trains on the training split (0) and\n"
         "is scored by the weighted F1 on the validation split (1); the test split is never read.\n"
         "docs/tuning.md lists the spaces.\n\n"
         "  --data DATASET.h5     dataset written by seqnetquake build\n"
         "  --model KIND          seqnet, cnn, lstm, dnn, gbm or rf (seqnet)\n"
         "  --trials N            trials (100, as the paper)\n"
-        "  --startup N           random trials before TPE takes over (20)\n"
+        "  --algorithm A         tpe: multivariate TPE as optuna's (default); hyperopt: hyperopt's\n"
+        "                        tpe.suggest, the paper's algorithm (docs/tuning.md compares them)\n"
+        "  --startup N           random trials before TPE takes over (10; hyperopt: 20)\n"
         "  --seed N              seed of the search and of every model (1)\n"
         "  --max-epochs N        cap each trial's 'epochs' (neural kinds) to keep trials affordable\n"
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
@@ -35,51 +38,24 @@ static void print_trial(void *ctx, const sqk_tune_trial *t)
             t->val_f1, t->seconds, t->best_val_f1, t->best_trial);
 }
 
-static int parse_int(const char *opt, const char *v, int lo, int *out)
-{
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (*end || end == v || x < lo || x > 1000000000) {
-        fprintf(stderr, "seqnetquake tune: %s: expected an integer >= %d\n", opt, lo);
-        return 2;
-    }
-    *out = (int)x;
-    return 0;
-}
-
 int cmd_tune(int argc, char **argv)
 {
-    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 20, .seed = 1, .threads = 1};
-    int quiet = 0, help = 0, seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) { help = 1; continue; }
-        if (!strcmp(a, "--quiet")) { quiet = 1; continue; }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "seqnetquake tune: %s needs a value (or is unknown); see --help\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        int rc = 0;
-        if (!strcmp(a, "--data")) o.data_path = v;
-        else if (!strcmp(a, "--model")) o.kind = v;
-        else if (!strcmp(a, "--out")) o.out_path = v;
-        else if (!strcmp(a, "--log")) o.log_path = v;
-        else if (!strcmp(a, "--trials")) rc = parse_int(a, v, 1, &o.n_trials);
-        else if (!strcmp(a, "--startup")) rc = parse_int(a, v, 1, &o.n_startup);
-        else if (!strcmp(a, "--seed")) rc = parse_int(a, v, 0, &seed);
-        else if (!strcmp(a, "--max-epochs")) rc = parse_int(a, v, 1, &o.max_epochs);
-        else if (!strcmp(a, "--threads")) rc = parse_int(a, v, 1, &o.threads);
-        else {
-            fprintf(stderr, "seqnetquake tune: unknown option %s; see --help\n", a);
-            return 2;
-        }
-        if (rc) return rc;
-    }
-    if (help) {
+    sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 0, .seed = 1, .threads = 1};
+    int quiet = 0, seed = 1;
+    const cli_option opts[] = {
+        CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
+        CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
+        CLI_OPT("algorithm", CLI_STRING, &o.algorithm),
+        CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
+        CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
+        CLI_OPT_INT("threads", &o.threads, 1, 1000000000), CLI_OPT("quiet", CLI_FLAG, &quiet),
+    };
+    int st = cli_parse("tune", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) {
         usage(stdout);
         return 0;
     }
+    if (st) return st;
     if (!o.data_path || !o.out_path) {
         fprintf(stderr, "seqnetquake tune: --data and --out are required\n");
         usage(stderr);

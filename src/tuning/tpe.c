@@ -1,14 +1,17 @@
-/* Tree-structured Parzen Estimator (Bergstra et al. 2011) in the design of hyperopt's
- * tpe.suggest: the trials so far are split by loss into a good group (the best
- * ceil(gamma * sqrt(n)), at most lf) and the rest; for every parameter an adaptive Parzen
- * density is fitted to each group (a truncated Gaussian mixture with one component per
- * observation plus a prior component, or weighted counts plus a prior for a choice);
- * n_ei_candidates values are drawn from the good density l and the one maximising l(x)/g(x)
- * is taken. Parameters are treated independently, as in hyperopt. docs/tuning.md. */
+/* Tree-structured Parzen Estimator (Bergstra et al. 2011). The trials so far are split by loss
+ * into a good group and the rest; a Parzen density is fitted to each group; n_ei_candidates
+ * points are drawn from the good density l and the one maximising l(x)/g(x) is taken.
+ * Two designs (docs/tuning.md):
+ * - multivariate (default, optuna's TPESampler(multivariate=True, group=True)): good group
+ *   min(ceil(0.1 n), 25); the parameters that are active together form a group with one joint
+ *   density (a product kernel per observation), kernel widths by Scott's rule;
+ * - hyperopt (tpe.suggest, as the paper): good group ceil(0.25 sqrt(n)); every parameter
+ *   independent, adaptive widths from the gaps between sorted observations. */
 #include "sqk/tuning.h"
 #include "sqk/rng.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +23,34 @@ struct sqk_tpe {
     sqk_rng rng;
     double *xs;    /* (count, n) */
     double *loss;  /* (count) */
-    size_t count, cap_x, cap_l;
+    int *steps;    /* (count): INT_MAX for a finished trial, the steps done for a pruned one */
+    size_t count, cap_x, cap_l, cap_s;
 };
 
 void sqk_tpe_config_default(sqk_tpe_config *c)
 {
-    c->gamma = 0.25;
-    c->n_startup = 20;
+    c->algorithm = SQK_TPE_MULTIVARIATE;
+    c->gamma = 0.1;
+    c->n_startup = 10;
     c->n_ei_candidates = 24;
     c->prior_weight = 1.0;
     c->lf = 25;
+}
+
+void sqk_tpe_config_hyperopt(sqk_tpe_config *c)
+{
+    sqk_tpe_config_default(c);
+    c->algorithm = SQK_TPE_HYPEROPT;
+    c->gamma = 0.25;
+    c->n_startup = 20;
+}
+
+int sqk_tpe_config_for(sqk_tpe_config *c, const char *algorithm)
+{
+    if (!strcmp(algorithm, "tpe")) sqk_tpe_config_default(c);
+    else if (!strcmp(algorithm, "hyperopt")) sqk_tpe_config_hyperopt(c);
+    else return sqk_fail(SQK_EARG, "unknown search algorithm '%s' (tpe or hyperopt)", algorithm);
+    return SQK_OK;
 }
 
 static int check_param(const sqk_tpe_param *p, int j)
@@ -82,19 +103,27 @@ void sqk_tpe_free(sqk_tpe *t)
     free(t->p);
     free(t->xs);
     free(t->loss);
+    free(t->steps);
     free(t);
 }
 
 size_t sqk_tpe_count(const sqk_tpe *t) { return t->count; }
 
-int sqk_tpe_observe(sqk_tpe *t, const double *x, double loss)
+int sqk_tpe_observe_pruned(sqk_tpe *t, const double *x, double loss, int steps)
 {
     if (sqk_grow((void **)&t->xs, &t->cap_x, (t->count + 1) * t->n, sizeof *t->xs) ||
-        sqk_grow((void **)&t->loss, &t->cap_l, t->count + 1, sizeof *t->loss))
+        sqk_grow((void **)&t->loss, &t->cap_l, t->count + 1, sizeof *t->loss) ||
+        sqk_grow((void **)&t->steps, &t->cap_s, t->count + 1, sizeof *t->steps))
         return SQK_EMEM;
     memcpy(t->xs + t->count * t->n, x, t->n * sizeof *x);
+    t->steps[t->count] = steps < 0 ? 0 : steps;
     t->loss[t->count++] = isfinite(loss) ? loss : DBL_MAX;
     return SQK_OK;
+}
+
+int sqk_tpe_observe(sqk_tpe *t, const double *x, double loss)
+{
+    return sqk_tpe_observe_pruned(t, x, loss, INT_MAX);
 }
 
 static int active(const sqk_tpe_param *p, const double *x)
@@ -318,41 +347,279 @@ static int pick_choice(sqk_tpe *t, const sqk_tpe_param *p, const double *good, s
     return rc;
 }
 
-/* ---- suggest ---- */
-typedef struct { double loss; size_t i; } ranked;
+/* ---- multivariate Parzen estimator (optuna's design) ---- */
+/* One group: the parameters active under the same condition. The estimator has one kernel per
+ * observation plus a prior kernel; a kernel is a product over the group's parameters of a
+ * truncated Gaussian (numerical, in model space) or a categorical distribution. */
+typedef struct {
+    int d;              /* parameters in the group */
+    const int *cols;    /* their indices in the space */
+    size_t k;           /* kernels: observations + 1 prior (the last) */
+    double *logw;       /* (k) log kernel weights */
+    double *mu, *sigma; /* (d, k) numerical parameters */
+    double *log_accept; /* (d, k) log mass of each numerical kernel inside the bounds */
+    double *prob;       /* (d, k, max_choices) categorical parameters */
+    int mc;             /* max choices in the group */
+    double *lo, *hi;    /* (d) bounds in model space (a step's grid widened by q/2) */
+} mpe;
 
+/* log Phi(z), accurate far into the lower tail */
+static double log_ndtr(double z)
+{
+    if (z > -30) return log(0.5 * erfc(-z / sqrt(2.0)));
+    double z2 = z * z;
+    return -0.5 * z2 - log(-z) - 0.5 * log(2.0 * M_PI) + log1p(-1.0 / z2 + 3.0 / (z2 * z2));
+}
+
+/* log(Phi(b) - Phi(a)) for a < b */
+static double log_gauss_mass(double a, double b)
+{
+    if (a > 0) return log_gauss_mass(-b, -a); /* the mass is symmetric: work in the lower tail */
+    if (b <= 0) {
+        double lb = log_ndtr(b), la = log_ndtr(a);
+        return lb + log1p(-exp(la - lb));
+    }
+    /* a <= 0 < b: 1 - Phi(a) - Phi(-b) */
+    return log1p(-0.5 * erfc(-a / sqrt(2.0)) - 0.5 * erfc(b / sqrt(2.0)));
+}
+
+static void model_bounds(const sqk_tpe_param *p, double *lo, double *hi)
+{
+    if (p->dist == SQK_TPE_QUNIFORM) {
+        double kmax = floor((p->hi - p->lo) / p->q + 1e-9);
+        *lo = p->lo - 0.5 * p->q;
+        *hi = p->lo + kmax * p->q + 0.5 * p->q;
+    } else {
+        *lo = p->lo;
+        *hi = p->hi;
+    }
+}
+
+static void mpe_free(mpe *e)
+{
+    free(e->logw); free(e->mu); free(e->sigma); free(e->log_accept); free(e->prob); free(e->lo); free(e->hi);
+    memset(e, 0, sizeof *e);
+}
+
+/* rows: the observations' trial indices in trial order (n of them). */
+static int mpe_fit(mpe *e, const sqk_tpe *t, const int *cols, int d, const size_t *rows, size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->d = d;
+    e->cols = cols;
+    e->k = n + 1;
+    e->mc = 1;
+    for (int a = 0; a < d; a++)
+        if (t->p[cols[a]].dist == SQK_TPE_CHOICE && t->p[cols[a]].n_choices > e->mc) e->mc = t->p[cols[a]].n_choices;
+    size_t k = e->k;
+    e->logw = sqk_malloc(k * sizeof *e->logw);
+    e->mu = sqk_malloc((size_t)d * k * sizeof *e->mu);
+    e->sigma = sqk_malloc((size_t)d * k * sizeof *e->sigma);
+    e->log_accept = sqk_malloc((size_t)d * k * sizeof *e->log_accept);
+    e->prob = sqk_malloc((size_t)d * k * e->mc * sizeof *e->prob);
+    e->lo = sqk_malloc((size_t)d * sizeof *e->lo);
+    e->hi = sqk_malloc((size_t)d * sizeof *e->hi);
+    if (!e->logw || !e->mu || !e->sigma || !e->log_accept || !e->prob || !e->lo || !e->hi) {
+        mpe_free(e);
+        return SQK_EMEM;
+    }
+    /* weights: optuna's default_weights (hyperopt's ramp) for the observations, prior_weight */
+    forgetting_weights(e->logw, n, t->c.lf);
+    e->logw[n] = t->c.prior_weight;
+    double ws = 0;
+    for (size_t i = 0; i < k; i++) ws += e->logw[i];
+    for (size_t i = 0; i < k; i++) e->logw[i] = log(e->logw[i] / ws);
+    /* Scott's rule with optuna's constant: 0.2 n^(-1/(d+4)) of the range */
+    double sigma0 = 0.2 * pow((double)(n > 0 ? n : 1), -1.0 / (d + 4));
+    for (int a = 0; a < d; a++) {
+        const sqk_tpe_param *p = &t->p[cols[a]];
+        double *mu = e->mu + (size_t)a * k, *sg = e->sigma + (size_t)a * k;
+        double *pr = e->prob + (size_t)a * k * e->mc;
+        if (p->dist == SQK_TPE_CHOICE) {
+            int m = p->n_choices;
+            double base = t->c.prior_weight / (double)k;
+            for (size_t i = 0; i < k; i++) {
+                double *row = pr + i * e->mc, s = 0;
+                for (int c = 0; c < m; c++) row[c] = base;
+                if (i < n) {
+                    int c = (int)t->xs[rows[i] * t->n + cols[a]];
+                    if (c >= 0 && c < m) row[c] += 1;
+                }
+                for (int c = 0; c < m; c++) s += row[c];
+                for (int c = 0; c < m; c++) row[c] /= s;
+            }
+            continue;
+        }
+        model_bounds(p, &e->lo[a], &e->hi[a]);
+        double range = e->hi[a] - e->lo[a];
+        double min_sigma = range / fmin(100.0, 1.0 + (double)k);
+        for (size_t i = 0; i < n; i++) {
+            mu[i] = to_model(p, t->xs[rows[i] * t->n + cols[a]]);
+            sg[i] = fmin(fmax(sigma0 * range, min_sigma), range);
+        }
+        mu[n] = 0.5 * (e->lo[a] + e->hi[a]);
+        sg[n] = range;
+        for (size_t i = 0; i < k; i++)
+            e->log_accept[(size_t)a * k + i] = log_gauss_mass((e->lo[a] - mu[i]) / sg[i], (e->hi[a] - mu[i]) / sg[i]);
+    }
+    return SQK_OK;
+}
+
+/* log density (or, with a step q, log probability of the value's bin) of one parameter under
+ * kernel i */
+static double mpe_log_component(const mpe *e, const sqk_tpe *t, int a, size_t i, double v)
+{
+    const sqk_tpe_param *p = &t->p[e->cols[a]];
+    if (p->dist == SQK_TPE_CHOICE) return log(e->prob[((size_t)a * e->k + i) * e->mc + (int)v]);
+    double mu = e->mu[(size_t)a * e->k + i], s = e->sigma[(size_t)a * e->k + i];
+    double lo = e->lo[a], hi = e->hi[a], log_accept = e->log_accept[(size_t)a * e->k + i];
+    if (p->dist == SQK_TPE_QUNIFORM) {
+        double lb = fmax(v - 0.5 * p->q, lo), ub = fmin(v + 0.5 * p->q, hi);
+        return log_gauss_mass((lb - mu) / s, (ub - mu) / s) - log_accept;
+    }
+    double z = (to_model(p, v) - mu) / s;
+    return -0.5 * z * z - log(s) - 0.5 * log(2.0 * M_PI) - log_accept;
+}
+
+/* log of the mixture density at the point v (the group's values, d of them) */
+static double mpe_log_pdf(const mpe *e, const sqk_tpe *t, const double *v, double *scratch)
+{
+    double mx = -INFINITY;
+    for (size_t i = 0; i < e->k; i++) {
+        double lp = e->logw[i];
+        for (int a = 0; a < e->d && isfinite(lp); a++) lp += mpe_log_component(e, t, a, i, v[a]);
+        scratch[i] = lp;
+        if (lp > mx) mx = lp;
+    }
+    if (!isfinite(mx)) return -INFINITY;
+    double s = 0;
+    for (size_t i = 0; i < e->k; i++) s += exp(scratch[i] - mx);
+    return mx + log(s);
+}
+
+/* A draw from the mixture: a kernel by weight, then each parameter from that kernel
+ * (a truncated Gaussian by rejection: every kernel's centre lies inside the bounds, so at
+ * least a third of the draws are accepted). */
+static void mpe_sample(const mpe *e, sqk_tpe *t, double *v)
+{
+    double u = sqk_rng_uniform(&t->rng), acc = 0;
+    size_t i = 0;
+    for (; i + 1 < e->k; i++) {
+        acc += exp(e->logw[i]);
+        if (u < acc) break;
+    }
+    for (int a = 0; a < e->d; a++) {
+        const sqk_tpe_param *p = &t->p[e->cols[a]];
+        if (p->dist == SQK_TPE_CHOICE) {
+            const double *row = e->prob + ((size_t)a * e->k + i) * e->mc;
+            double r = sqk_rng_uniform(&t->rng), c_acc = 0;
+            int c = 0;
+            for (; c + 1 < p->n_choices; c++) {
+                c_acc += row[c];
+                if (r < c_acc) break;
+            }
+            v[a] = c;
+            continue;
+        }
+        double mu = e->mu[(size_t)a * e->k + i], s = e->sigma[(size_t)a * e->k + i], w = mu;
+        for (int tries = 0; tries < 1000; tries++) {
+            double y = mu + s * sqk_rng_normal(&t->rng);
+            if (y >= e->lo[a] && y <= e->hi[a]) { w = y; break; }
+        }
+        v[a] = p->dist == SQK_TPE_QUNIFORM ? quantize(p, w) : from_model(p, w);
+    }
+}
+
+/* The group of parameters that share parameter j's condition, j its first member. */
+static int group_members(const sqk_tpe *t, int j, int *cols)
+{
+    int d = 0;
+    for (int i = j; i < t->n; i++)
+        if (t->p[i].parent == t->p[j].parent && (t->p[j].parent < 0 || t->p[i].parent_choice == t->p[j].parent_choice))
+            cols[d++] = i;
+    return d;
+}
+
+static int is_group_start(const sqk_tpe *t, int j)
+{
+    for (int i = 0; i < j; i++)
+        if (t->p[i].parent == t->p[j].parent && (t->p[j].parent < 0 || t->p[i].parent_choice == t->p[j].parent_choice))
+            return 0;
+    return 1;
+}
+
+/* rows 0 .. count-1 are the observations, count .. count+n_pending-1 the pending points; good
+ * marks the good group. */
+static int suggest_multivariate(sqk_tpe *t, double *x, const double *all, size_t n_rows,
+                                const unsigned char *good)
+{
+    int *cols = sqk_malloc((size_t)t->n * sizeof *cols);
+    size_t *rg = sqk_malloc((n_rows + 1) * sizeof *rg), *rb = sqk_malloc((n_rows + 1) * sizeof *rb);
+    double *cand = sqk_malloc((size_t)t->n * sizeof *cand), *best_v = sqk_malloc((size_t)t->n * sizeof *best_v);
+    double *scratch = sqk_malloc((n_rows + 2) * sizeof *scratch);
+    int rc = cols && rg && rb && cand && best_v && scratch ? SQK_OK : SQK_EMEM;
+    /* the estimators read t->xs: point it at the observations followed by the pending points */
+    double *saved_xs = t->xs;
+    t->xs = (double *)all;
+    for (int j = 0; !rc && j < t->n; j++) {
+        if (!is_group_start(t, j)) continue;
+        int d = group_members(t, j, cols);
+        if (!active(&t->p[j], x)) {
+            for (int a = 0; a < d; a++) x[cols[a]] = NAN;
+            continue;
+        }
+        size_t ng = 0, nb = 0;
+        for (size_t i = 0; i < n_rows; i++) {
+            if (!isfinite(all[i * t->n + j])) continue; /* the group was inactive in that trial */
+            if (good[i]) rg[ng++] = i;
+            else rb[nb++] = i;
+        }
+        mpe l, g;
+        rc = mpe_fit(&l, t, cols, d, rg, ng);
+        if (rc) break;
+        if ((rc = mpe_fit(&g, t, cols, d, rb, nb))) { mpe_free(&l); break; }
+        double best = -INFINITY;
+        for (int c = 0; c < t->c.n_ei_candidates; c++) {
+            mpe_sample(&l, t, cand);
+            double score = mpe_log_pdf(&l, t, cand, scratch) - mpe_log_pdf(&g, t, cand, scratch);
+            if (c == 0 || score > best) {
+                best = score;
+                memcpy(best_v, cand, (size_t)d * sizeof *cand);
+            }
+        }
+        for (int a = 0; a < d; a++) x[cols[a]] = best_v[a];
+        mpe_free(&l);
+        mpe_free(&g);
+    }
+    t->xs = saved_xs;
+    free(cols); free(rg); free(rb); free(cand); free(best_v); free(scratch);
+    return rc;
+}
+
+/* ---- suggest ---- */
+typedef struct { double loss; int steps; size_t i; } ranked;
+
+/* Finished trials first, by loss; then pruned trials, the later-stopped first, by loss; ties:
+ * the earlier trial counts as better. */
 static int cmp_ranked(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
+    if (x->steps != y->steps) return x->steps > y->steps ? -1 : 1;
     if (x->loss != y->loss) return x->loss < y->loss ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i); /* ties: the earlier trial counts as better */
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-int sqk_tpe_suggest(sqk_tpe *t, double *x)
+static int suggest_hyperopt(sqk_tpe *t, double *x, const double *all, size_t n_rows,
+                            const unsigned char *good)
 {
-    if (t->count < (size_t)(t->c.n_startup > 0 ? t->c.n_startup : 1)) {
-        for (int j = 0; j < t->n; j++) x[j] = active(&t->p[j], x) ? sample_prior(t, &t->p[j]) : NAN;
-        return SQK_OK;
-    }
-    size_t n = t->count;
-    ranked *r = sqk_malloc(n * sizeof *r);
-    unsigned char *good = sqk_calloc(n, 1);
-    double *vg = sqk_malloc(n * sizeof *vg), *vb = sqk_malloc(n * sizeof *vb);
-    int rc = r && good && vg && vb ? SQK_OK : SQK_EMEM;
-    if (!rc) {
-        for (size_t i = 0; i < n; i++) r[i] = (ranked){t->loss[i], i};
-        qsort(r, n, sizeof *r, cmp_ranked);
-        size_t n_good = (size_t)ceil(t->c.gamma * sqrt((double)n));
-        if (n_good > (size_t)t->c.lf) n_good = (size_t)t->c.lf;
-        if (n_good < 1) n_good = 1;
-        for (size_t i = 0; i < n_good; i++) good[r[i].i] = 1;
-    }
+    double *vg = sqk_malloc((n_rows + 1) * sizeof *vg), *vb = sqk_malloc((n_rows + 1) * sizeof *vb);
+    int rc = vg && vb ? SQK_OK : SQK_EMEM;
     for (int j = 0; !rc && j < t->n; j++) {
         const sqk_tpe_param *p = &t->p[j];
         if (!active(p, x)) { x[j] = NAN; continue; }
         size_t ng = 0, nb = 0; /* observations of the groups in trial order (for forgetting) */
-        for (size_t i = 0; i < n; i++) {
-            double v = t->xs[i * t->n + j];
+        for (size_t i = 0; i < n_rows; i++) {
+            double v = all[i * t->n + j];
             if (!isfinite(v)) continue;
             if (good[i]) vg[ng++] = v;
             else vb[nb++] = v;
@@ -360,6 +627,43 @@ int sqk_tpe_suggest(sqk_tpe *t, double *x)
         rc = p->dist == SQK_TPE_CHOICE ? pick_choice(t, p, vg, ng, vb, nb, &x[j])
                                        : pick_continuous(t, p, vg, ng, vb, nb, &x[j]);
     }
-    free(r); free(good); free(vg); free(vb);
+    free(vg); free(vb);
     return rc;
+}
+
+int sqk_tpe_suggest_pending(sqk_tpe *t, double *x, const double *pending, size_t n_pending)
+{
+    if (t->count < (size_t)(t->c.n_startup > 0 ? t->c.n_startup : 1)) {
+        for (int j = 0; j < t->n; j++) x[j] = active(&t->p[j], x) ? sample_prior(t, &t->p[j]) : NAN;
+        return SQK_OK;
+    }
+    size_t n = t->count, n_rows = n + n_pending;
+    ranked *r = sqk_malloc(n * sizeof *r);
+    unsigned char *good = sqk_calloc(n_rows, 1);
+    double *all = n_pending ? sqk_malloc(n_rows * (size_t)t->n * sizeof *all) : t->xs;
+    int rc = r && good && all ? SQK_OK : SQK_EMEM;
+    if (!rc) {
+        if (n_pending) {
+            memcpy(all, t->xs, n * (size_t)t->n * sizeof *all);
+            memcpy(all + n * (size_t)t->n, pending, n_pending * (size_t)t->n * sizeof *all);
+        }
+        for (size_t i = 0; i < n; i++) r[i] = (ranked){t->loss[i], t->steps[i], i};
+        qsort(r, n, sizeof *r, cmp_ranked);
+        size_t n_good = t->c.algorithm == SQK_TPE_HYPEROPT ? (size_t)ceil(t->c.gamma * sqrt((double)n))
+                                                           : (size_t)ceil(t->c.gamma * (double)n);
+        if (n_good > (size_t)t->c.lf) n_good = (size_t)t->c.lf;
+        if (n_good < 1) n_good = 1;
+        for (size_t i = 0; i < n_good; i++) good[r[i].i] = 1;
+        rc = t->c.algorithm == SQK_TPE_HYPEROPT ? suggest_hyperopt(t, x, all, n_rows, good)
+                                                : suggest_multivariate(t, x, all, n_rows, good);
+    }
+    free(r);
+    free(good);
+    if (all != t->xs) free(all);
+    return rc;
+}
+
+int sqk_tpe_suggest(sqk_tpe *t, double *x)
+{
+    return sqk_tpe_suggest_pending(t, x, NULL, 0);
 }

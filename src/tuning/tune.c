@@ -154,9 +154,12 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
     if (!(S.space = sqk_tune_space_find(o->kind))) return SQK_EARG;
     if (o->n_trials < 1) return sqk_fail(SQK_EARG, "--trials must be at least 1");
     if (!o->out_path) return sqk_fail(SQK_EARG, "no output file for the best hyperparameters");
+    sqk_tpe_config cfg;
+    int rc = sqk_tpe_config_for(&cfg, o->algorithm ? o->algorithm : "tpe");
+    if (rc) return rc;
     S.nk = log_keys(S.space, S.keys);
     sqk_train_data d;
-    int rc = sqk_train_data_read(&d, o->data_path);
+    rc = sqk_train_data_read(&d, o->data_path);
     if (rc) return rc;
     size_t n_split[3] = {0, 0, 0};
     for (size_t i = 0; i < d.N; i++)
@@ -168,8 +171,6 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
         sqk_train_data_free(&d);
         return rc;
     }
-    sqk_tpe_config cfg;
-    sqk_tpe_config_default(&cfg);
     if (o->n_startup > 0) cfg.n_startup = o->n_startup;
     sqk_tpe *tpe = NULL;
     double *x = sqk_malloc(S.space->n * sizeof *x);
