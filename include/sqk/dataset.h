@@ -88,6 +88,10 @@ int sqk_build_config_set_radius(sqk_build_config *c, const char *s);
 int sqk_build_config_check(const sqk_build_config *c);
 /* The configuration as key=value lines (stored in the dataset's `config` attribute). */
 int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize);
+/* The inverse: defaults, then every key=value line of such a text (a dataset's or a model's
+ * data_config), then sqk_build_config_check. An unknown key or a bad value is SQK_EFORMAT
+ * naming the line, so that no stage silently prepares data differently from the build. */
+int sqk_build_config_parse(const char *text, sqk_build_config *c);
 
 /* ------------------------------------------------------------------ events */
 
