@@ -218,7 +218,7 @@ static const ds_column event_columns[] = {
 /* What the caller asked for: 0 not asked, 1 required, 2 may be absent. */
 typedef struct {
     uint8_t window[N_WINDOW_COLUMNS], event[N_EVENT_COLUMNS];
-    uint8_t X, split, event_id, sha256;
+    uint8_t X, split, event_id, sha256, files;
 } ds_selection;
 
 static int select_fields(const char *path, const char *fields, ds_selection *sel)
@@ -235,6 +235,7 @@ static int select_fields(const char *path, const char *fields, ds_selection *sel
         if (!strcmp(tok, "X")) sel->X = want, found = 1;
         else if (!strcmp(tok, "split")) sel->split = want, found = 1;
         else if (!strcmp(tok, "sha256")) sel->sha256 = 1, found = 1;
+        else if (!strcmp(tok, "files")) sel->files = want, found = 1;
         else if (!strcmp(tok, "events") || !strcmp(tok, "events/id")) {
             sel->event_id = want;
             found = 1;
@@ -298,6 +299,8 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
     size_t cap = 1 << 16;
     if (!(d->config = sqk_malloc(cap))) return SQK_EMEM;
     if (sqk_h5_get_attr_str(f, ".", "config", d->config, cap)) d->config[0] = 0;
+    if (sqk_h5_get_attr_str(f, ".", "catalog", d->catalog_path, sizeof d->catalog_path)) d->catalog_path[0] = 0;
+    if (sqk_h5_get_attr_str(f, ".", "kp", d->kp_path, sizeof d->kp_path)) d->kp_path[0] = 0;
     sqk_clear_error();
     int rank;
     size_t dims[4];
@@ -323,6 +326,9 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
                 return sqk_fail(SQK_EFORMAT, "%s: window %zu has a non-finite value in X (sample %zu, feature %zu)",
                                 path, j / row, j % row / d->F, j % d->F);
     }
+    if (sel->files && (sel->files == 1 || sqk_h5_exists(f, "files")) &&
+        (st = sqk_h5_read_strings(f, "files", &d->files, &d->n_files)))
+        return st;
     if (sel->event_id) {
         if ((st = sqk_h5_read_strings(f, "events/id", &d->events.id, &d->events.n))) return st;
         for (size_t c = 0; c < N_EVENT_COLUMNS; c++)
@@ -334,6 +340,9 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
             return sqk_fail(SQK_EFORMAT, "%s: window %zu has label y=%d, expected 0, 1 or 2", path, i, (int)d->y[i]);
         if (d->split && d->split[i] > 2)
             return sqk_fail(SQK_EFORMAT, "%s: window %zu has split %d, expected 0, 1 or 2", path, i, (int)d->split[i]);
+        if (d->file && d->files && (d->file[i] < 0 || (size_t)d->file[i] >= d->n_files))
+            return sqk_fail(SQK_EFORMAT, "%s: file[%zu] = %d is not a row of files (%zu rows)", path, i,
+                            (int)d->file[i], d->n_files);
         if (d->event && d->events.id && (d->event[i] < -1 || d->event[i] >= (int64_t)d->events.n))
             return sqk_fail(SQK_EFORMAT, "%s: event[%zu] = %lld is not a row of events/ (%zu rows)", path, i,
                             (long long)d->event[i], d->events.n);
@@ -363,6 +372,7 @@ void sqk_dataset_free(sqk_dataset *d)
     free(d->split);
     for (size_t c = 0; c < N_EVENT_COLUMNS; c++) free(*(void **)((char *)d + event_columns[c].dataset_off));
     if (d->events.id) sqk_h5_free_strings(d->events.id, d->events.n);
+    if (d->files) sqk_h5_free_strings(d->files, d->n_files);
     free(d->config);
     memset(d, 0, sizeof *d);
 }

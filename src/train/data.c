@@ -2,6 +2,8 @@
  * training and prediction use. */
 #include "sqk/train.h"
 #include "sqk/dataset.h"
+#include "sqk/geo.h"
+#include "sqk/time.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,4 +80,59 @@ int sqk_split_parse(const char *name)
     if (!strcmp(name, "test")) return SQK_SPLIT_TEST;
     if (!strcmp(name, "all")) return SQK_SPLIT_ALL;
     return -2;
+}
+
+void sqk_where_when_row(double t, double lat, double lon, double lt_h, int cadence, float *out)
+{
+    double mlat, mlon;
+    sqk_geomag(lat, lon, &mlat, &mlon);
+    sqk_civil cv;
+    sqk_time_to_civil(t, &cv);
+    double jan1 = (double)sqk_days_from_civil(cv.year, 1, 1) * 86400.0;
+    out[0] = (float)lat;
+    out[1] = (float)lon;
+    out[2] = (float)mlat;
+    out[3] = (float)lt_h;
+    out[4] = (float)(1.0 + (t - jan1) / 86400.0);
+    out[5] = (float)cadence;
+}
+
+int sqk_train_data_where_when(sqk_train_data *d, const char *path)
+{
+    sqk_dataset w;
+    int rc = sqk_dataset_read(path, "time,lat,lon,lt_h,cadence?", &w);
+    if (rc) return sqk_fail_context(rc, "where-and-when inputs");
+    float *X = NULL;
+    if (w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    if (!rc && !w.cadence)
+        rc = sqk_fail(SQK_EFORMAT, "%s has no cadence column (built by an older seqnetquake): rebuild it "
+                      "for the where-and-when inputs", path);
+    if (!rc && !(X = sqk_malloc((d->N ? d->N : 1) * SQK_WHERE_WHEN_F * sizeof *X))) rc = SQK_EMEM;
+    for (size_t i = 0; !rc && i < d->N; i++) {
+        if (!isfinite(w.time[i]) || !(fabs(w.lat[i]) <= 90) || !isfinite(w.lon[i]) || !isfinite(w.lt_h[i]) ||
+            w.cadence[i] > 2)
+            rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has a bad time, position, local time or cadence", path, i);
+        else sqk_where_when_row(w.time[i], w.lat[i], w.lon[i], w.lt_h[i], w.cadence[i], X + i * SQK_WHERE_WHEN_F);
+    }
+    if (!rc) {
+        free(d->X);
+        d->X = X;
+        X = NULL;
+        d->T = 1;
+        d->F = SQK_WHERE_WHEN_F;
+        snprintf(d->features, sizeof d->features, "%s", SQK_WHERE_WHEN_FEATURES);
+    }
+    free(X);
+    sqk_dataset_free(&w);
+    return rc ? sqk_fail_context(rc, "where-and-when inputs") : SQK_OK;
+}
+
+int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind)
+{
+    int rc = sqk_train_data_read(d, path);
+    if (!rc && kind && kind->inputs == SQK_INPUTS_WHERE_WHEN) {
+        rc = sqk_train_data_where_when(d, path);
+        if (rc) sqk_train_data_free(d);
+    }
+    return rc;
 }
