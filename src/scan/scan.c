@@ -111,11 +111,15 @@ static int ledger_add(scan_folder *f, const char *name, long long size)
 static int ledger_read(scan_folder *f)
 {
     f->csv_bytes = (long long)strlen(CSV_HEADER);
-    if (file_size(f->ledger) < 0) {
-        int rc = fd_append(f->ledger, LEDGER_HEADER, strlen(LEDGER_HEADER));
-        if (!rc && file_size(f->csv) >= 0 && truncate(f->csv, 0) != 0)
+    if (file_size(f->ledger) < (long long)strlen(LEDGER_HEADER)) {
+        /* a new folder, or one killed while being set up: the table first, then the ledger */
+        int rc = SQK_OK;
+        if (file_size(f->csv) >= 0 && truncate(f->csv, 0) != 0)
             rc = sqk_fail(SQK_EIO, "%s: cannot truncate: %s", f->csv, strerror(errno));
         if (!rc) rc = fd_append(f->csv, CSV_HEADER, strlen(CSV_HEADER));
+        if (!rc && file_size(f->ledger) >= 0 && truncate(f->ledger, 0) != 0)
+            rc = sqk_fail(SQK_EIO, "%s: cannot truncate: %s", f->ledger, strerror(errno));
+        if (!rc) rc = fd_append(f->ledger, LEDGER_HEADER, strlen(LEDGER_HEADER));
         return rc;
     }
     FILE *fp = fopen(f->ledger, "rb");
