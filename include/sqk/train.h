@@ -10,6 +10,7 @@
 #include "sqk/core.h"
 #include "sqk/dataset.h"
 #include "sqk/model.h"
+#include "sqk/wherewhen.h"
 
 
 /* The parts of a dataset file that training and prediction use. */
@@ -27,12 +28,6 @@ typedef struct {
 
 int sqk_train_data_read(sqk_train_data *d, const char *path);
 
-/* The where-and-when inputs of a window: what a model may learn from its place and time alone. */
-#define SQK_WHERE_WHEN_F 6
-#define SQK_WHERE_WHEN_FEATURES "lat,lon,mlat,lt_h,doy,cadence"
-/* lat, lon (deg), centred-dipole magnetic latitude (deg), local time (h), day of year (1 + days
- * since 1 January, fractional) and native cadence (0 survey, 1 burst, 2 mixed) into out[6]. */
-void sqk_where_when_row(double t, double lat, double lon, double lt_h, int cadence, float *out);
 /* Replaces d's X by the where-and-when inputs of its windows (T = 1, F = 6, features
  * SQK_WHERE_WHEN_FEATURES), read from the file's time, lat, lon, lt_h and cadence columns; a
  * dataset without a cadence column is refused (rebuild it). Labels, splits, events stay. */
