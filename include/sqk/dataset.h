@@ -213,7 +213,10 @@ typedef struct {
 } sqk_window_counts;
 
 /* Cuts a prepared series into windows and labels them against the events (sorted by time)
- * and Kp; appends the used windows to out. file/orbit/satellite are stored per window. */
+ * and Kp; appends the used windows to out. file/orbit/satellite are stored per window.
+ * With ev NULL the windows are unlabelled (the operational scan of new orbits): the same cut,
+ * gap and time-of-day checks, cadence and features, no association (event -1, y -1, event
+ * fields NaN) and Kp NaN when the table does not know it. */
 int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_event *ev,
                       size_t nev, const sqk_kp *kp, int32_t file, int32_t orbit, int satellite,
                       sqk_window_set *out, sqk_window_counts *counts);

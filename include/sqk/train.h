@@ -77,4 +77,16 @@ int sqk_train_fit_validate(const sqk_train_data *d, const sqk_hparams *hp, int t
 int sqk_predict_run(const char *model_path, const char *data_path, int split, const char *out_csv,
                     int threads, size_t *n_rows);
 
+/* The alarm rule of a model: a window is an alarm when its p1 (seismic) >= threshold. */
+typedef struct {
+    double threshold;       /* NaN when it cannot be chosen */
+    double mcc;             /* seismic vs the other classes on the windows it was chosen on */
+    double alarm_fraction;  /* share of those windows alarmed */
+    size_t n, n_seismic;
+} sqk_alarm_choice;
+/* Chooses the threshold on (validation) windows: the p1 value maximising the MCC of
+ * "p1 >= threshold" against "y == 1" (ties: the higher threshold). probs (n, 3). SQK_EEMPTY
+ * when the windows hold no seismic window or only seismic windows. */
+int sqk_alarm_threshold(const float *probs, const int32_t *y, size_t n, sqk_alarm_choice *out);
+
 #endif
