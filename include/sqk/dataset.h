@@ -21,7 +21,9 @@
 
 enum { SQK_TIME_NIGHT = 0, SQK_TIME_DAY = 1, SQK_TIME_ALL = 2 };
 enum { SQK_SPLITMODE_EVENT = 0, SQK_SPLITMODE_PAPER = 1 };
-enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VAL = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_NONE = 255 };
+/* Split codes of the windows (SQK_SPLIT_ALL: every window, when selecting). */
+enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VAL = 1, SQK_SPLIT_VALIDATION = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_NONE = 255,
+       SQK_SPLIT_ALL = -1 };
 enum { SQK_EVENT_CONTROL = 0, SQK_EVENT_QUAKE = 1 };
 /* UNMATCHED: a kept earthquake whose matched control could not be placed; its windows are
  * dropped so that the two classes keep the same places and magnitudes. */
@@ -103,8 +105,10 @@ typedef struct {
     double t, lat, lon, mag, depth_km;
     double radius_deg;  /* association radius of this event */
     int64_t pair;       /* matched pair: row of the other member in the table (build fills
-                           it after sorting); meaningful only when pair_id is set */
+                           it after sorting); -1 for every other event */
     char pair_id[32];   /* matched pair: the other member's id; else "" */
+    int64_t unit;       /* matched design: the swap unit (two earthquakes and their two
+                           controls, which trade times); meaningful only when pair_id is set */
 } sqk_event;
 
 /* Aftershock removal over events sorted by time: walks the list, and for each event still
@@ -127,18 +131,21 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
                        double window_s, int tries_per_event, uint64_t seed, sqk_event *out,
                        size_t *n_placed);
 
-/* Matched controls: for each of the n_src kept earthquakes, one control at its epicentre with
- * its magnitude (hence its radius), at the time of another of them, drawn at random among
- * those in [t0, t1) not yet taken (each time serves once, so the controls' times follow the
- * earthquakes'), rejected while any real event E (aftershocks included) lies within
- * radius(control) + radius(E) (great circle) and within +-window_s of it: the two association
- * zones can then never meet, so no window can be claimed by both. The earthquakes are served
- * in a seeded random order, each with at most control_tries draws; one left without a control
- * has matched[k] = 0 (1 when placed; matched may be NULL). out (n_src rows) gets the placed
- * ones, pair_id naming their earthquake; *n_placed how many. */
+/* Matched controls by swaps: the n_src kept earthquakes are served in a seeded random order;
+ * each one (A) still alone draws partners B among the others still alone (at most control_tries
+ * draws, both times in [t0, t1)) until A's place is free at B's time and B's place at A's time:
+ * no real event E (aftershocks included) within radius(control) + radius(E) (great circle) and
+ * +-window_s, so the association zones of a control and of an earthquake never meet. Then A
+ * gets a control at its epicentre with its magnitude (hence its radius) at B's time, and B one
+ * at its own place at A's time: in each such unit of four events both classes have the same two
+ * places and the same two times, so where and when say nothing of the class. An earthquake left
+ * alone has matched[k] = 0 (may be NULL). out (n_src rows) gets the controls, pair_id naming
+ * their earthquake and unit numbering the swap; unit[k] (may be NULL) the earthquake's unit or
+ * -1; *n_placed how many controls. */
 int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
                                size_t n_src, const sqk_build_config *c, double t0, double t1,
-                               double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed);
+                               double window_s, sqk_event *out, uint8_t *matched, int64_t *unit,
+                               size_t *n_placed);
 
 /* Association radius (deg) of an event of magnitude mag under the configuration. */
 double sqk_event_radius_deg(const sqk_build_config *c, double mag);
@@ -206,7 +213,10 @@ typedef struct {
 } sqk_window_counts;
 
 /* Cuts a prepared series into windows and labels them against the events (sorted by time)
- * and Kp; appends the used windows to out. file/orbit/satellite are stored per window. */
+ * and Kp; appends the used windows to out. file/orbit/satellite are stored per window.
+ * With ev NULL the windows are unlabelled (the operational scan of new orbits): the same cut,
+ * gap and time-of-day checks, cadence and features, no association (event -1, y -1, event
+ * fields NaN) and Kp NaN when the table does not know it. */
 int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_event *ev,
                       size_t nev, const sqk_kp *kp, int32_t file, int32_t orbit, int satellite,
                       sqk_window_set *out, sqk_window_counts *counts);
@@ -218,12 +228,28 @@ void sqk_window_set_free(sqk_window_set *s);
 
 /* Split membership (SQK_SPLIT_*) of n windows. Event mode: events with windows sorted by
  * (time, row); the last test_fraction of them test, the last val_fraction of the rest
- * validation; a matched pair (pair_id set, pair = the other member's row) is one unit at the
- * later of its two times. Paper mode: the same cut over windows sorted by (time, row). */
+ * validation; a matched swap unit (events with pair_id set and the same unit) is ranked as
+ * one at the latest of its times. Paper mode: the same cut over windows sorted by (time, row). */
 int sqk_split_assign(const sqk_window *w, size_t n, const sqk_event *ev, size_t nev,
                      const sqk_build_config *c, uint8_t *split);
 
 /* ------------------------------------------------------------------ the whole build */
+
+/* A check of the finished, split window table that sqk_build runs before anything is
+ * written, supplied by a stage above this one: the leakage report (src/audit) trains the
+ * where-and-when baseline, a model, and this stage knows no models. Its text ends the build
+ * summary; its table is stored in the dataset's leakage/ group. */
+typedef struct {
+    char *text;             /* lines for the summary (malloc'd) */
+    int warn;               /* 1: text carries a warning the build command repeats on stderr */
+    size_t rows, cols;
+    double *values;         /* rows x cols (malloc'd) */
+    char *row_names, *col_names; /* comma-separated (malloc'd) */
+} sqk_build_audit;
+typedef int (*sqk_build_audit_fn)(void *ctx, const sqk_build_config *c, const sqk_window_set *w,
+                                  const uint8_t *split, const sqk_event *ev, size_t nev,
+                                  sqk_build_audit *out);
+void sqk_build_audit_free(sqk_build_audit *a);
 
 typedef struct {
     const char *archive_dir;  /* DIR with cses/ or demeter/, catalog.csv, kp.txt, truth.csv */
@@ -232,6 +258,8 @@ typedef struct {
     const char *kp_path;      /* overrides DIR/kp.txt */
     const char *truth_path;   /* overrides DIR/truth.csv (used when present) */
     const char *out_path;     /* DATASET.h5; a summary goes to <out>.summary.txt */
+    sqk_build_audit_fn audit; /* may be NULL */
+    void *audit_ctx;
 } sqk_build_inputs;
 
 typedef struct {
@@ -254,6 +282,7 @@ typedef struct {
     size_t kp_intervals, kp_known; /* 3-hour intervals of the span, and those with a Kp value */
     size_t n_windows;
     char *summary;             /* the build summary text (malloc'd) */
+    sqk_build_audit audit;     /* what inputs->audit found (empty without one) */
 } sqk_build_result;
 
 int sqk_build(const sqk_build_config *c, const sqk_build_inputs *in, const sqk_progress *prog,
@@ -292,5 +321,50 @@ int sqk_dataset_write(const char *path, const sqk_dataset_contents *d);
  * neither, never a new dataset beside an old summary. */
 int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents *d,
                                    const char *summary_path, const char *summary);
+
+/* ------------------------------------------------------------------ reading a dataset file
+ * The one reader of DATASET.h5, beside its writer (datasetfile.c), with field selection so that
+ * a stage reads only what it needs. fields is a comma-separated list of:
+ *   X                       the windows (N, T, F), checked finite
+ *   a window column         time lat lon lt_h magnitude distance_km days_before kp y orbit file
+ *                           event sample event_kind satellite cadence precursor_weight
+ *                           precursor_event split (y is always read: it fixes N)
+ *   events/NAME or events   columns of the event table (id kind status time lat lon mag depth_km
+ *                           radius_deg n_windows pair split), or all of them
+ *   files                   the input satellite files (file numbers index them)
+ *   sha256                  the file's checksum
+ * A name ending in '?' may be absent from the file (its pointer stays NULL). T, F, features,
+ * config and the catalogue and Kp paths are always read (T and F may be absent, as 0, when X is
+ * not asked for; the paths as ""). Checks: every column has N rows, y in 0..2, split in 0..2, event in
+ * -1..n_events-1 when the events are read. Adding a window column: a member of sqk_window (the
+ * builder fills it), a pointer here and one line in the column table of datasetfile.c. */
+typedef struct {
+    size_t n;              /* windows (N) */
+    int T, F;
+    char features[256];    /* "Ne,Te" */
+    char *config;          /* root attribute config ("" when absent) */
+    char catalog_path[1024], kp_path[1024]; /* the inputs it was built from */
+    char sha256[65];       /* of the file, when "sha256" is asked for */
+    char **files;          /* input satellite files, when "files" is asked for */
+    size_t n_files;
+    float *X;              /* (N, T, F) */
+    double *time, *lat, *lon, *lt_h, *magnitude, *distance_km, *days_before, *kp;
+    int32_t *y, *orbit, *file;
+    int64_t *event, *sample;
+    uint8_t *event_kind, *satellite, *cadence;
+    double *precursor_weight;
+    int64_t *precursor_event;
+    uint8_t *split;
+    struct {
+        size_t n;
+        char **id;
+        uint8_t *kind, *status, *split;
+        double *time, *lat, *lon, *mag, *depth_km, *radius_deg;
+        int64_t *n_windows, *pair;
+    } events;
+} sqk_dataset;
+
+int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d);
+void sqk_dataset_free(sqk_dataset *d);
 
 #endif

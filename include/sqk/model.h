@@ -113,6 +113,9 @@ typedef struct sqk_model {
     char *data_config;     /* the training dataset's config text (may be NULL) */
     char data_sha256[65];  /* of the training dataset file ("" when unknown) */
     int best_epoch;        /* neural kinds: the epoch whose weights were kept */
+    /* Alarm rule for scans: p1 >= alarm_threshold, chosen at training on the validation split
+     * (max MCC of seismic vs the rest); NaN when unknown. */
+    double alarm_threshold, alarm_val_mcc, alarm_val_fraction;
     void *impl;            /* the kind's state */
 } sqk_model;
 
@@ -185,6 +188,8 @@ sqk_layer_spec *sqk_netmodel_add_layer(sqk_layer_spec *l, int *n, sqk_layer_kind
                                        const char *prefix, int index);
 /* The activation a CHOICE key names (relu when it names none). */
 sqk_activation sqk_netmodel_activation(const sqk_hparams *hp, const char *key);
+/* 1 when the hyperparameter "rnn" chooses the GRU cell over the LSTM. */
+int sqk_netmodel_is_gru(const sqk_hparams *hp);
 /* The output: Dense(3, linear) "dense<index>" -> softmax "softmax1". */
 void sqk_netmodel_add_output(sqk_layer_spec *l, int *n, int index);
 /* The head of the cnn and lstm baselines: Dense(units_fc, activation_fc) "dense1".. x

@@ -273,6 +273,7 @@ int sqk_model_create(sqk_model **out, const sqk_model_kind *kind, const sqk_hpar
     m->hp.kind = kind;
     m->T = T;
     m->F = F;
+    m->alarm_threshold = m->alarm_val_mcc = m->alarm_val_fraction = NAN;
     snprintf(m->features, sizeof m->features, "%s", features ? features : "");
     int rc = kind->create(m);
     if (rc) {
@@ -412,6 +413,12 @@ sqk_activation sqk_netmodel_activation(const sqk_hparams *hp, const char *key)
     char c[16];
     int a = sqk_activation_parse(sqk_hp_choice(hp, key, c, sizeof c) ? c : "relu");
     return a < 0 ? SQK_ACT_RELU : (sqk_activation)a;
+}
+
+int sqk_netmodel_is_gru(const sqk_hparams *hp)
+{
+    char c[16];
+    return sqk_hp_choice(hp, "rnn", c, sizeof c) && !strcmp(c, "gru");
 }
 
 void sqk_netmodel_add_output(sqk_layer_spec *l, int *n, int index)
