@@ -145,6 +145,7 @@ int sqk_pred_read(const char *path, sqk_pred *p)
 void sqk_eval_dataset_free(sqk_eval_dataset *d)
 {
     free(d->y); free(d->split); free(d->event); free(d->event_kind);
+    free(d->cadence); free(d->precursor_weight); free(d->event_lat); free(d->event_lon); free(d->event_pair);
     if (d->event_id) sqk_h5_free_strings(d->event_id, d->n_events);
     memset(d, 0, sizeof *d);
 }
@@ -189,6 +190,25 @@ static int dataset_body(hid_t h, const char *path, sqk_eval_dataset *d)
         if (d->event[i] < -1 || d->event[i] >= (int64_t)ne)
             return sqk_fail(SQK_EFORMAT, "%s: event[%zu] = %lld is not a row of events/ (%zu rows)",
                             path, i, (long long)d->event[i], ne);
+    /* Optional columns, each of the table's length when present. */
+    size_t m;
+#define OPTIONAL(name, field, count, reader) \
+    if (sqk_h5_exists(h, name)) { \
+        if ((st = dataset_length(h, path, name, &m))) return st; \
+        if (m != (count)) return sqk_fail(SQK_EFORMAT, "%s: '%s' has %zu rows, expected %zu", path, name, m, (size_t)(count)); \
+        if (!(d->field = sqk_malloc(((count) ? (count) : 1) * sizeof *d->field))) return SQK_EMEM; \
+        if ((st = reader(h, name, d->field, (count)))) return st; \
+    }
+    OPTIONAL("cadence", cadence, n, sqk_h5_read_u8)
+    OPTIONAL("precursor_weight", precursor_weight, n, sqk_h5_read_f64)
+    OPTIONAL("events/lat", event_lat, ne, sqk_h5_read_f64)
+    OPTIONAL("events/lon", event_lon, ne, sqk_h5_read_f64)
+    OPTIONAL("events/pair", event_pair, ne, sqk_h5_read_i64)
+#undef OPTIONAL
+    for (size_t e = 0; d->event_pair && e < ne; e++)
+        if (d->event_pair[e] < -1 || d->event_pair[e] >= (int64_t)ne)
+            return sqk_fail(SQK_EFORMAT, "%s: events/pair[%zu] = %lld is not a row of events/", path, e,
+                            (long long)d->event_pair[e]);
     return SQK_OK;
 }
 
