@@ -5,7 +5,9 @@
 
 #include "sqk/archive.h"
 #include "sqk/core.h"
+#include "sqk/dataset.h"
 #include "sqk/h5.h"
+#include "sqk/isolate.h"
 #include "sqk/model.h"
 
 #include <stdint.h>
@@ -114,38 +116,19 @@ static size_t count_value(const uint8_t *v, size_t n, uint8_t x)
 /* DATASET.h5 (the dataset contract): shape, features and class/split counts. */
 static int inspect_dataset(const char *path, FILE *out)
 {
-    hid_t f;
-    int st = sqk_h5_open_read(path, &f);
+    sqk_dataset d;
+    int st = sqk_dataset_read(path, "split", &d);
     if (st) return st;
-    double T = 0, F = 0;
-    size_t got;
-    char features[256] = "";
-    int rank;
-    size_t d[4];
-    st = sqk_h5_get_attr_f64(f, ".", "T", &T, 1, &got);
-    if (!st) st = sqk_h5_get_attr_f64(f, ".", "F", &F, 1, &got);
-    if (!st) st = sqk_h5_get_attr_str(f, ".", "features", features, sizeof features);
-    if (!st) st = sqk_h5_dims(f, "y", &rank, d);
-    size_t n = st ? 0 : d[0];
-    int32_t *y = st ? NULL : sqk_malloc((n ? n : 1) * sizeof *y);
-    uint8_t *split = st ? NULL : sqk_malloc(n ? n : 1);
-    if (!st && (!y || !split)) st = SQK_EMEM;
-    if (!st) st = sqk_h5_read_i32(f, "y", y, n);
-    if (!st) st = sqk_h5_read_u8(f, "split", split, n);
-    if (!st) {
-        fprintf(out, "%-13s %s\n%-13s seqnetquake dataset\n", "file:", path, "kind:");
-        fprintf(out, "%-13s %zu windows of T = %.0f samples x F = %.0f features (%s)\n", "windows:", n, T, F, features);
-        size_t c[3] = {0, 0, 0};
-        for (size_t i = 0; i < n; i++)
-            if (y[i] >= 0 && y[i] < 3) c[y[i]]++;
-        fprintf(out, "%-13s control %zu, seismic %zu, storm %zu\n", "classes:", c[0], c[1], c[2]);
-        fprintf(out, "%-13s train %zu, validation %zu, test %zu\n", "split:", count_value(split, n, 0),
-                count_value(split, n, 1), count_value(split, n, 2));
-    }
-    free(y);
-    free(split);
-    H5Fclose(f);
-    return st;
+    size_t n = d.n;
+    fprintf(out, "%-13s %s\n%-13s seqnetquake dataset\n", "file:", path, "kind:");
+    fprintf(out, "%-13s %zu windows of T = %d samples x F = %d features (%s)\n", "windows:", n, d.T, d.F, d.features);
+    size_t c[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) c[d.y[i]]++;
+    fprintf(out, "%-13s control %zu, seismic %zu, storm %zu\n", "classes:", c[0], c[1], c[2]);
+    fprintf(out, "%-13s train %zu, validation %zu, test %zu\n", "split:", count_value(d.split, n, 0),
+            count_value(d.split, n, 1), count_value(d.split, n, 2));
+    sqk_dataset_free(&d);
+    return SQK_OK;
 }
 
 /* MODEL.h5 (docs/model-format.md): kind, window shape, hyperparameters, training provenance. */
@@ -193,6 +176,33 @@ static int inspect_one(const char *path, FILE *out)
     return SQK_OK;
 }
 
+/* Inspection of one file in a worker process (sqk/isolate.h): the reading libraries are
+ * libhdf5 and libxgboost, which a corrupt file can crash or hang; the summary comes back as text,
+ * printed only when the whole file was read, and the next file is inspected either way. */
+static int inspect_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)arg;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) return sqk_fail(SQK_EMEM, "%s: no memory for the summary", path);
+    int st = inspect_one(path, mem);
+    if (fclose(mem) != 0 && !st) st = sqk_fail(SQK_EMEM, "%s: no memory for the summary", path);
+    if (!st) st = sqk_buf_put(reply, text, len);
+    free(text);
+    return st;
+}
+
+static int inspect_isolated(const char *path, FILE *out)
+{
+    if (!sqk_isolation_on()) return inspect_one(path, out);
+    sqk_buf b;
+    int st = sqk_isolated("HDF5 or XGBoost", path, inspect_worker, NULL, &b);
+    if (!st && b.n) fwrite(b.p, 1, b.n, out);
+    sqk_buf_free(&b);
+    return st;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     int quiet = 0, nfiles = 0, failed = 0;
@@ -219,7 +229,7 @@ int cmd_inspect(int argc, char **argv)
     for (int i = 0; i < nfiles; i++) {
         if (i && !quiet) fputc('\n', out);
         sqk_clear_error();
-        if (inspect_one(files[i], out) != SQK_OK) {
+        if (inspect_isolated(files[i], out) != SQK_OK) {
             fflush(out);
             cli_fail("inspect");
             failed++;
