@@ -18,6 +18,7 @@ static const struct {
     {"predict", cmd_predict, "write class probabilities of a model for a dataset split"},
     {"evaluate", cmd_evaluate, "metrics, confidence intervals and figures from predictions"},
     {"report", cmd_report, "tables and an HTML page from several evaluations"},
+    {"experiment", cmd_experiment, "a whole experiment (e.g. the paper's) from a plan, resumable"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -26,7 +27,7 @@ static void usage(FILE *f)
     fprintf(f, "seqnetquake %s - pre-earthquake ionospheric perturbations in CSES/DEMETER data\n\n"
                "usage: seqnetquake COMMAND [options]   (seqnetquake COMMAND --help for details)\n\n"
                "commands, in pipeline order:\n", sqk_version());
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
 }
 
 int main(int argc, char **argv)
