@@ -182,6 +182,46 @@ static void test_usage(void **state)
     assert_false(exists("%s/x.h5", dir));
 }
 
+/* --design rigorous with every preset option: same seed, same bytes whatever the threads;
+ * the summary names the design and counts the native cadence; each new option's bad value is
+ * refused before anything is written. */
+static void test_design_rigorous(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/r1.h5 --preset 07 --time all --design rigorous", dir, dir), 0);
+    assert_non_null(strstr(out, "design: rigorous (cadence harmonised, controls matched, features Ne,Te,dlogNe,dlogTe)"));
+    assert_non_null(strstr(out, "native cadence (windows burst / survey / mixed)"));
+    assert_non_null(strstr(out, "(matched: at kept epicentres"));
+    free(out);
+    assert_int_equal(test_cli(&out, "build --design rigorous --archive %s/a --out %s/r2.h5 --time all --preset 07 --threads 1 --quiet", dir, dir), 0);
+    free(out);
+    char cmp[2048];
+    snprintf(cmp, sizeof cmp, "cmp -s %s/r1.h5 %s/r2.h5", dir, dir);
+    assert_int_equal(system(cmp), 0);
+    /* an option after the design overrides it */
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/r3.h5 --time all --design rigorous --controls paper --quiet", dir, dir), 0);
+    free(out);
+    char path[1024], cfg[4096];
+    snprintf(path, sizeof path, "%s/r3.h5", dir);
+    hid_t f;
+    assert_int_equal(sqk_h5_open_read(path, &f), SQK_OK);
+    assert_int_equal(sqk_h5_get_attr_str(f, ".", "config", cfg, sizeof cfg), SQK_OK);
+    H5Fclose(f);
+    assert_non_null(strstr(cfg, "design=custom\ncadence=harmonised\nsurvey_s=3\ncontrols=paper\n"));
+    static const char *bad[][2] = {
+        {"--design rigourous", "paper or rigorous"}, {"--cadence native", "paper or harmonised"},
+        {"--controls random", "paper or matched"}, {"--survey-cadence 1", "survey cadence"},
+        {"--survey-cadence x", "not a number"}, {"--features Ne,dlogXe", "no variable 'Xe'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = test_cli(&out, "build --archive %s/a --out %s/bad.h5 %s", dir, dir, bad[i][0]);
+        if (rc == 0 || !strstr(out, bad[i][1])) fail_msg("%s: rc %d, output '%s'", bad[i][0], rc, out);
+        free(out);
+        assert_false(exists("%s/bad.h5", dir));
+    }
+}
+
 static void test_empty_archive(void **state)
 {
     (void)state;
@@ -220,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_build_and_determinism),
         cmocka_unit_test(test_rules_hold_in_the_file),
         cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_design_rigorous),
         cmocka_unit_test(test_empty_archive),
         cmocka_unit_test(test_corrupt_file),
     };

@@ -94,12 +94,18 @@ static void test_same_bytes_any_threads(void **state)
     free(base);
 }
 
+static int count_lines_text(const char *s)
+{
+    int n = 0;
+    for (const char *p = s; *p; p++) n += *p == '\n';
+    return n;
+}
+
 static int count_lines(const char *path)
 {
     char *s = test_read_file(path, NULL);
     assert_non_null(s);
-    int n = 0;
-    for (char *p = s; *p; p++) n += *p == '\n';
+    int n = count_lines_text(s);
     free(s);
     return n;
 }
@@ -179,12 +185,156 @@ static void test_read_back(void **state)
     snprintf(path, sizeof path, "%s/truth.csv", dir);
     assert_int_equal(count_lines(path), (int)m.nprec + 1);
     char *truth = test_read_file(path, NULL);
-    const char *header = "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\n";
+    const char *header = "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude,strength,"
+                         "unit_amplitude,unit_irregularity,radius_km\n";
     assert_true(strncmp(truth, header, strlen(header)) == 0);
     free(truth);
     sqk_synth_model_free(&m);
     test_rmtree(dir);
     free(dir);
+}
+
+
+/* Lines of text a (a table) that are absent from text b; 0 when a's lines all occur in b. */
+static size_t lines_missing(const char *a, const char *b)
+{
+    size_t missing = 0;
+    for (const char *l = a; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) + 1 : strlen(l);
+        char *line = strndup(l, n);
+        const char *hit = strstr(b, line);
+        /* a whole line of b, not the tail of a longer one */
+        while (hit && hit != b && hit[-1] != '\n') hit = strstr(hit + 1, line);
+        missing += hit == NULL;
+        free(line);
+        l += n;
+    }
+    return missing;
+}
+
+static char *read_in(const char *dir, const char *name)
+{
+    char path[8400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = test_read_file(path, NULL);
+    assert_non_null(s);
+    return s;
+}
+
+/* Paired archives: the same options with precursor strength 1 and 0 give the same catalogue
+ * (same ids), the same Kp, the same would-be precursors in truth.csv and, read back from the
+ * files, the same samples everywhere outside the precursors' footprints; inside them the
+ * planted archive differs. A satellite's span (catalogue rows and ids, Kp, files) is the same
+ * whether the other satellite is generated or not. */
+static void test_paired_archives(void **state)
+{
+    (void)state;
+    char *base = test_tmpdir();
+    char a[4200], b[4200], only[4200];
+    snprintf(a, sizeof a, "%s/planted", base);
+    snprintf(b, sizeof b, "%s/null", base);
+    snprintf(only, sizeof only, "%s/cses-only", base);
+    sqk_synth_config c;
+    small_config(&c, 7);
+    c.cses_days = 4;
+    assert_int_equal(run(a, &c, NULL), SQK_OK);
+    c.precursor_strength = 0;
+    assert_int_equal(run(b, &c, NULL), SQK_OK);
+    c.precursor_strength = 1;
+    c.demeter = 0;
+    assert_int_equal(run(only, &c, NULL), SQK_OK);
+
+    const char *same[] = {"catalog.csv", "kp.txt"};
+    for (int k = 0; k < 2; k++) {
+        char *x = read_in(a, same[k]), *y = read_in(b, same[k]);
+        if (strcmp(x, y)) fail_msg("%s differs between strength 1 and 0", same[k]);
+        free(x);
+        free(y);
+    }
+    /* truth.csv: the same rows up to the amplitude and strength columns. */
+    char *ta = read_in(a, "truth.csv"), *tb = read_in(b, "truth.csv");
+    assert_int_equal(count_lines_text(ta), count_lines_text(tb));
+    assert_true(count_lines_text(ta) > 5);
+    for (const char *la = strchr(ta, '\n') + 1, *lb = strchr(tb, '\n') + 1; *la;
+         la = strchr(la, '\n') + 1, lb = strchr(lb, '\n') + 1) {
+        /* id .. duration_days (7 fields) agree; then amplitude, strength, unit columns */
+        const char *ea = la, *eb = lb;
+        for (int f = 0; f < 7; f++) { ea = strchr(ea, ',') + 1; eb = strchr(eb, ',') + 1; }
+        assert_int_equal(ea - la, eb - lb);
+        assert_memory_equal(la, lb, (size_t)(ea - la));
+        double amp_a, s_a, u_a, amp_b, s_b, u_b;
+        assert_int_equal(sscanf(ea, "%lf,%lf,%lf", &amp_a, &s_a, &u_a), 3);
+        assert_int_equal(sscanf(eb, "%lf,%lf,%lf", &amp_b, &s_b, &u_b), 3);
+        assert_true(s_a == 1 && s_b == 0 && amp_b == 0 && amp_a == u_a && u_a == u_b && u_a != 0);
+    }
+    /* The CSES-only archive: its rows all occur in the two-satellite one (same ids). */
+    char *ca = read_in(a, "catalog.csv"), *co = read_in(only, "catalog.csv");
+    char *ka = read_in(a, "kp.txt"), *ko = read_in(only, "kp.txt");
+    char *to = read_in(only, "truth.csv");
+    assert_int_equal(lines_missing(co, ca), 0);
+    assert_int_equal(lines_missing(ko, ka), 0);
+    assert_int_equal(lines_missing(to, ta), 0);
+    assert_true(count_lines_text(co) > 20 && count_lines_text(co) < count_lines_text(ca));
+    free(ca); free(co); free(ka); free(ko); free(to); free(ta); free(tb);
+    assert_true(compare_dir(a, only, "cses") > 100); /* byte for byte */
+
+    /* Sample by sample, planted vs null, through the readers. */
+    sqk_synth_config cfg;
+    small_config(&cfg, 7);
+    cfg.cses_days = 4;
+    sqk_synth_model m;
+    assert_int_equal(sqk_synth_model_init(&m, &cfg), SQK_OK);
+    size_t n_out = 0, n_in = 0, n_in_diff = 0, files = 0;
+    const char *subs[2] = {"cses", "demeter"};
+    for (int s = 0; s < 2; s++) {
+        char da[4300], db[4300];
+        snprintf(da, sizeof da, "%s/%s", a, subs[s]);
+        snprintf(db, sizeof db, "%s/%s", b, subs[s]);
+        DIR *d = opendir(da);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.') continue;
+            char pa[8400], pb[8400];
+            snprintf(pa, sizeof pa, "%s/%s", da, e->d_name);
+            snprintf(pb, sizeof pb, "%s/%s", db, e->d_name);
+            sqk_pass x, y;
+            if (sqk_pass_read(pa, &x) != SQK_OK) fail_msg("%s: %s", pa, sqk_last_error());
+            if (sqk_pass_read(pb, &y) != SQK_OK) fail_msg("%s: %s", pb, sqk_last_error());
+            assert_int_equal(x.n, y.n);
+            assert_int_equal(x.nvar, y.nvar);
+            for (size_t i = 0; i < x.n; i++) {
+                assert_true(x.t[i] == y.t[i] && x.lat[i] == y.lat[i] && x.lon[i] == y.lon[i]);
+                double w = 0;
+                for (size_t k = 0; k < m.nprec; k++)
+                    w = fmax(w, sqk_synth_precursor_weight(&m.prec[k], x.t[i], x.lat[i], x.lon[i]));
+                int differs = 0;
+                for (int v = 0; v < x.nvar; v++) {
+                    double p = x.var[v].v[i], q = y.var[v].v[i];
+                    differs |= !(p == q || (p != p && q != q));
+                }
+                if (w == 0) {
+                    if (differs) fail_msg("%s sample %zu differs outside every footprint", e->d_name, i);
+                    n_out++;
+                } else {
+                    n_in++;
+                    n_in_diff += differs;
+                }
+            }
+            sqk_pass_free(&x);
+            sqk_pass_free(&y);
+            files++;
+        }
+        closedir(d);
+    }
+    print_message("paired: %zu files, %zu samples outside footprints (identical), %zu inside (%zu differ)\n",
+                  files, n_out, n_in, n_in_diff);
+    assert_true(n_out > 100000);
+    assert_true(n_in > 100 && n_in_diff > n_in / 2);
+    sqk_synth_model_free(&m);
+    test_rmtree(base);
+    free(base);
 }
 
 static void test_null_archive(void **state)
@@ -199,7 +349,7 @@ static void test_null_archive(void **state)
     assert_int_equal(run(dir, &c, NULL), SQK_OK);
     char path[4200];
     snprintf(path, sizeof path, "%s/truth.csv", dir);
-    assert_int_equal(count_lines(path), 1);
+    assert_true(count_lines(path) > 1); /* the would-be precursors, amplitude 0 */
     snprintf(path, sizeof path, "%s/synth.txt", dir);
     char *conf = test_read_file(path, NULL);
     assert_non_null(strstr(conf, "precursor_strength=0\n"));
@@ -324,6 +474,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bytes_any_threads),
         cmocka_unit_test(test_read_back),
+        cmocka_unit_test(test_paired_archives),
         cmocka_unit_test(test_null_archive),
         cmocka_unit_test(test_real_catalog_and_kp),
         cmocka_unit_test(test_bad_input_leaves_nothing),

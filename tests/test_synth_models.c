@@ -289,13 +289,19 @@ static void test_precursors(void **state)
         assert_true(p->duration_days > 0 && p->duration_days <= p->onset_days);
         assert_true(fabs(p->amplitude) >= 0.06 && fabs(p->amplitude) <= 0.10);
     }
-    /* Strength 0: no precursor at all. */
+    /* Strength 0: the same would-be precursors, with zero amplitude and irregularity. */
     sqk_synth_config c = cfg2d;
     c.precursor_strength = 0;
     sqk_synth_model z;
     assert_int_equal(sqk_synth_model_init(&z, &c), SQK_OK);
-    assert_int_equal(z.nprec, 0);
+    assert_int_equal(z.nprec, m->nprec);
     assert_int_equal(z.cat.n, m->cat.n);
+    for (size_t k = 0; k < z.nprec; k++) {
+        assert_string_equal(z.prec[k].event_id, m->prec[k].event_id);
+        assert_true(z.prec[k].amplitude == 0 && z.prec[k].irregularity == 0);
+        assert_true(z.prec[k].unit_amplitude == m->prec[k].amplitude);
+        assert_true(z.prec[k].onset_days == m->prec[k].onset_days);
+    }
     sqk_synth_model_free(&z);
 }
 

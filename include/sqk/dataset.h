@@ -22,8 +22,18 @@ enum { SQK_TIME_NIGHT = 0, SQK_TIME_DAY = 1, SQK_TIME_ALL = 2 };
 enum { SQK_SPLITMODE_EVENT = 0, SQK_SPLITMODE_PAPER = 1 };
 enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VAL = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_NONE = 255 };
 enum { SQK_EVENT_CONTROL = 0, SQK_EVENT_QUAKE = 1 };
-enum { SQK_EVENT_KEPT = 0, SQK_EVENT_AFTERSHOCK = 1 };
+/* UNMATCHED: a kept earthquake whose matched control could not be placed; its windows are
+ * dropped so that the two classes keep the same places and magnitudes. */
+enum { SQK_EVENT_KEPT = 0, SQK_EVENT_AFTERSHOCK = 1, SQK_EVENT_UNMATCHED = 2 };
 enum { SQK_CLASS_CONTROL = 0, SQK_CLASS_SEISMIC = 1, SQK_CLASS_STORM = 2 };
+/* How a window's samples were made from the source: interpolated from a coarser (survey)
+ * cadence, native at the 1.5 s grid (burst), or both. */
+enum { SQK_CADENCE_SURVEY = 0, SQK_CADENCE_BURST = 1, SQK_CADENCE_MIXED = 2 };
+/* --cadence: paper (burst passes unchanged) or harmonised (burst degraded to survey first). */
+enum { SQK_CADENCE_MODE_PAPER = 0, SQK_CADENCE_MODE_HARMONISED = 1 };
+/* --controls: paper (random place and time, 10 deg / 15 days off every earthquake) or matched
+ * (at a kept earthquake's epicentre and magnitude, at a time no earthquake could label). */
+enum { SQK_CONTROLS_PAPER = 0, SQK_CONTROLS_MATCHED = 1 };
 
 #define SQK_MAX_FEATURES 8
 
@@ -54,13 +64,22 @@ typedef struct {
                                    sizes only in the files digest (the hashing is ~25% of a build) */
     int threads;                /* 0 = OpenMP default */
     char preset[8];             /* "" or "01".."11" */
+    int cadence_mode;           /* SQK_CADENCE_MODE_* */
+    double survey_s;            /* survey cadence burst data are degraded to (3 s) */
+    int controls_mode;          /* SQK_CONTROLS_* */
 } sqk_build_config;
 
 /* Defaults of method.md (CSES, night, T = 20, 3 deg, M >= 4.8, event split, Ne,Te, seed 1). */
 void sqk_build_config_default(sqk_build_config *c);
 /* Applies a dataset of method.md section 5 ("01".."11"): satellite, time, T, radius. */
 int sqk_build_config_preset(sqk_build_config *c, const char *id);
-/* Parses "Ne,Te" into the feature list. */
+/* --design: "paper" (cadence paper, controls paper, features Ne,Te) or "rigorous" (harmonised
+ * cadence, matched controls, features Ne,Te,dlogNe,dlogTe); options given after override. */
+int sqk_build_config_design(sqk_build_config *c, const char *design);
+/* The design the configuration amounts to: "paper", "rigorous" or "custom". */
+const char *sqk_build_config_design_name(const sqk_build_config *c);
+/* Parses "Ne,Te" into the feature list. A name "dlog<VAR>" is derived from the pass variable
+ * VAR: per window, log VAR with the window's mean and least-squares linear trend removed. */
 int sqk_build_config_set_features(sqk_build_config *c, const char *list);
 /* Parses "3", "12.5" or "dobrovolsky". */
 int sqk_build_config_set_radius(sqk_build_config *c, const char *s);
@@ -75,9 +94,13 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize);
 typedef struct {
     char id[32];
     uint8_t kind;       /* SQK_EVENT_CONTROL / SQK_EVENT_QUAKE */
-    uint8_t status;     /* SQK_EVENT_KEPT / SQK_EVENT_AFTERSHOCK */
+    uint8_t status;     /* SQK_EVENT_KEPT / SQK_EVENT_AFTERSHOCK / SQK_EVENT_UNMATCHED */
     double t, lat, lon, mag, depth_km;
     double radius_deg;  /* association radius of this event */
+    double split_t;     /* matched control: its earthquake's time, which ranks it in the event
+                           split, so that a pair never straddles splits (unused otherwise) */
+    int64_t pair;       /* matched control: row of its earthquake in the table; else -1 */
+    char pair_id[32];   /* matched control: its earthquake's id; else "" */
 } sqk_event;
 
 /* Aftershock removal over events sorted by time: walks the list, and for each event still
@@ -100,6 +123,17 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
                        double window_s, int tries_per_event, uint64_t seed, sqk_event *out,
                        size_t *n_placed);
 
+/* Matched controls: for each of the n_src kept earthquakes, one control at its epicentre with
+ * its magnitude (hence its radius), at a time drawn uniformly in [t0, t1), rejected while any
+ * real event E (aftershocks included) lies within radius(control) + radius(E) (great circle)
+ * and within +-window_s of it: the two association zones can then never meet, so no window can
+ * be claimed by both. At most tries_per_event draws per control; a control that cannot be
+ * placed is left out and matched[k] = 0 (1 when placed; may be NULL). out (n_src rows) gets the
+ * placed ones in source order; *n_placed how many. */
+int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
+                               size_t n_src, const sqk_build_config *c, double t0, double t1,
+                               double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed);
+
 /* Association radius (deg) of an event of magnitude mag under the configuration. */
 double sqk_event_radius_deg(const sqk_build_config *c, double mag);
 
@@ -116,6 +150,7 @@ typedef struct {
     int nfeat;
     double *t, *lat, *lon;
     float *x;                /* n x nfeat */
+    uint8_t *burst;          /* n: 1 when the sample comes from native dt_s (burst) data only */
     size_t nstretch;
     size_t *stretch_start;   /* nstretch + 1 entries; stretch s is [start[s], start[s+1]) */
 } sqk_series;
@@ -124,7 +159,9 @@ typedef struct {
  * instrument range; time not increasing), splits into continuous stretches (a step > 2x the
  * stretch's median step, or a change of mode, starts a new one) and resamples each stretch to
  * the dt_s grid from its first sample by linear interpolation; a stretch already at dt_s
- * (median step within 1%) passes unchanged. */
+ * (median step within 1%) passes unchanged. Harmonised cadence: first every run of equal mode
+ * sampled finer than survey_s is thinned to survey_s (every other burst sample), and a mode
+ * change no longer starts a stretch, so every stretch is interpolated the same way. */
 int sqk_series_prepare(const sqk_pass *p, const sqk_build_config *c, sqk_series *out,
                        sqk_sample_counts *counts);
 void sqk_series_free(sqk_series *s);
@@ -138,6 +175,7 @@ typedef struct {
     int32_t file, orbit;
     int32_t y;                     /* SQK_CLASS_* */
     uint8_t satellite, event_kind;
+    uint8_t cadence;               /* SQK_CADENCE_* */
     double magnitude;
     uint64_t sample;               /* first sample in the resampled pass */
 } sqk_window;
@@ -152,6 +190,7 @@ typedef struct {
 /* Windows counted by what became of them. */
 typedef struct {
     size_t cut, gap, time_of_day, unassociated, aftershock, missing_kp, used;
+    size_t unmatched;              /* matched controls: only an earthquake without a control matched */
     size_t cls[3];
 } sqk_window_counts;
 
@@ -189,9 +228,11 @@ typedef struct {
     size_t events_read, events_min_mag, events_kept, events_aftershocks;
     size_t events_in_span, kept_in_span, aftershocks_in_span;
     size_t controls_wanted, controls_placed;
+    size_t unmatched_in_span;  /* matched controls: kept earthquakes left without a control */
     sqk_sample_counts samples;
     sqk_window_counts windows;
     size_t by_split[3][3];     /* [split][class] */
+    size_t cadence[3][3][3];   /* windows by [split][class][SQK_CADENCE_*] */
     size_t events_by_split[3]; /* events with windows in each split */
     int has_truth;
     size_t truth_events, truth_in_span, truth_by_split[3], truth_without_windows;

@@ -115,6 +115,7 @@ typedef struct {
     double onset_days, duration_days; /* starts onset_days before the event */
     double amplitude;                 /* signed relative Ne level change (strength included) */
     double irregularity;              /* extra log-Ne irregularity rms (strength included) */
+    double unit_amplitude, unit_irregularity; /* the same at strength 1 */
     double radius_deg;                /* Dobrovolsky radius */
 } sqk_precursor;
 
@@ -145,6 +146,9 @@ void sqk_synth_background(const sqk_synth_model *m, int satellite, double t, dou
                           double lon, double *ne, double *te);
 /* The storm index at t (0 quiet; ~1 after a Kp 6 interval), decaying over ~1 day. */
 double sqk_synth_storm_index(const sqk_synth_model *m, double t);
+/* The precursor's footprint weight at (t, lat, lon): the product of its temporal ramps and
+ * spatial cos^2 taper, in [0, 1], whatever its strength (0 outside). */
+double sqk_synth_precursor_weight(const sqk_precursor *p, double t, double lat, double lon);
 /* Sum of the planted relative Ne level changes at (t, lat, lon) and the extra irregularity
  * rms there (both 0 outside every precursor). */
 void sqk_synth_precursor_at(const sqk_synth_model *m, double t, double lat, double lon,
@@ -169,7 +173,8 @@ typedef struct {
 int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress *progress,
                   sqk_synth_summary *summary);
 /* Writes truth.csv (contracts: event_id,time,lat,lon,mag,onset_days_before,duration_days,
- * amplitude). Atomic. */
+ * amplitude,strength,unit_amplitude,unit_irregularity,radius_km): one row per would-be
+ * precursor, also at strength 0 (amplitude 0 there). Atomic. */
 int sqk_synth_write_truth(const char *path, const sqk_synth_model *m);
 
 #endif

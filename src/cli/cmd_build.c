@@ -31,7 +31,17 @@ static void usage(FILE *f)
         "  --min-mag M            catalogue magnitude cut (4.8)\n"
         "  --days-before D        association window before each event (15)\n"
         "  --features LIST        pass variables as features (Ne,Te)\n"
-        "  --control-lat DEG      control events drawn in +-DEG latitude (65)\n"
+        "  --control-lat DEG      paper controls drawn in +-DEG latitude (65)\n"
+        "confounders (docs/confounders.md; --design first, the options below override it):\n"
+        "  --design paper|rigorous    paper: the method as published (default); rigorous:\n"
+        "                         --cadence harmonised --controls matched --features Ne,Te,dlogNe,dlogTe\n"
+        "  --cadence paper|harmonised harmonised: burst data thinned to the survey cadence before\n"
+        "                         resampling, so every window is interpolated the same way (paper)\n"
+        "  --controls paper|matched   matched: one control per kept earthquake at its epicentre and\n"
+        "                         magnitude, at a time no earthquake could label (paper)\n"
+        "  --survey-cadence S     the survey cadence harmonised data are thinned to (3 s)\n"
+        "  (features named dlog<VAR>, e.g. dlogNe, are log VAR with each window's mean and linear\n"
+        "   trend removed)\n"
         "splits:\n"
         "  --split event|paper    chronological by event (default) or by window time\n"
         "  --test-fraction F      (0.2)\n"
@@ -86,14 +96,35 @@ static int set_features(const char *cmd, const char *opt, const char *v, void *c
     return CLI_USAGE;
 }
 
+static int set_cadence(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    int *m = dest;
+    if (!strcmp(v, "paper")) *m = SQK_CADENCE_MODE_PAPER;
+    else if (!strcmp(v, "harmonised")) *m = SQK_CADENCE_MODE_HARMONISED;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected paper or harmonised, not '%s'\n", cmd, opt, v); return CLI_USAGE; }
+    return CLI_OK;
+}
+
+static int set_controls(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    int *m = dest;
+    if (!strcmp(v, "paper")) *m = SQK_CONTROLS_PAPER;
+    else if (!strcmp(v, "matched")) *m = SQK_CONTROLS_MATCHED;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected paper or matched, not '%s'\n", cmd, opt, v); return CLI_USAGE; }
+    return CLI_OK;
+}
+
 static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inputs *in, int *quiet)
 {
-    const char *preset = NULL;
+    const char *preset = NULL, *design = NULL;
     const cli_option opts[] = {
         CLI_OPT("archive", CLI_STRING, &in->archive_dir), CLI_OPT("files", CLI_STRING, &in->files_glob),
         CLI_OPT("catalog", CLI_STRING, &in->catalog_path), CLI_OPT("kp", CLI_STRING, &in->kp_path),
         CLI_OPT("truth", CLI_STRING, &in->truth_path), CLI_OPT("out", CLI_STRING, &in->out_path),
-        CLI_OPT("preset", CLI_STRING, &preset),
+        CLI_OPT("preset", CLI_STRING, &preset), CLI_OPT("design", CLI_STRING, &design),
+        CLI_OPT_CALL("cadence", set_cadence, &c->cadence_mode),
+        CLI_OPT_CALL("controls", set_controls, &c->controls_mode),
+        CLI_OPT("survey-cadence", CLI_DOUBLE, &c->survey_s),
         CLI_OPT_CALL("satellite", set_satellite, &c->satellite),
         CLI_OPT_CALL("time", set_time, &c->time_of_day),
         CLI_OPT_CALL("split", set_split, &c->split_mode),
@@ -110,9 +141,10 @@ static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inpu
     int st = cli_parse("build", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) { usage(stdout); return -1; }
     if (st) return st;
-    if (preset) { /* the preset first, so that the other options override it wherever they stand */
+    if (preset || design) { /* the preset and the design first, so that the other options
+                               override them wherever they stand */
         sqk_build_config_default(c);
-        if (sqk_build_config_preset(c, preset)) {
+        if ((preset && sqk_build_config_preset(c, preset)) || (design && sqk_build_config_design(c, design))) {
             fprintf(stderr, "seqnetquake build: %s\n", sqk_last_error());
             return 2;
         }

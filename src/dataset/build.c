@@ -185,13 +185,44 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
     /* Controls share the real events' time range: an event can have windows when it lies up to
      * days_before after the archive's end, so drawing only inside the archive would leave the
      * latest (test) events without controls. */
-    st = sqk_place_controls(cat.ev, cat.n, mags, kept, kept, lo, hi, c->control_lat_deg,
-                            c->control_box_deg, c->control_days * DAY_S, c->control_tries, c->seed,
-                            ev + m, &r->controls_placed);
+    if (c->controls_mode == SQK_CONTROLS_MATCHED) {
+        /* One per kept earthquake of the table, at its epicentre: the kept ones are copied
+         * first, since the controls are written after them in the same array. */
+        sqk_event *src = sqk_malloc(kept * sizeof *src);
+        size_t *row = sqk_malloc(kept * sizeof *row);
+        uint8_t *matched = sqk_malloc(kept);
+        if (!src || !row || !matched) { free(src); free(row); free(matched); st = SQK_EMEM; goto fail; }
+        size_t k = 0;
+        for (size_t i = 0; i < m; i++)
+            if (ev[i].status == SQK_EVENT_KEPT) { row[k] = i; src[k++] = ev[i]; }
+        /* Only where the catalogue can vouch for both sides of the control's time: near its
+         * end, later earthquakes are unknown and every draw would look free. */
+        double mlo = fmax(lo, cat.ev[0].t + c->days_before * DAY_S);
+        double mhi = fmin(hi, cat.ev[cat.n - 1].t - c->days_before * DAY_S);
+        st = sqk_place_matched_controls(cat.ev, cat.n, src, kept, c, mlo, mhi, c->days_before * DAY_S,
+                                        ev + m, matched, &r->controls_placed);
+        /* An earthquake whose control found no free time keeps no windows either: otherwise
+         * the refused ones (the largest radii, the busiest belts) would be seismic only, and
+         * place and magnitude would tell the classes apart again. */
+        for (size_t q = 0; !st && q < kept; q++)
+            if (!matched[q]) { ev[row[q]].status = SQK_EVENT_UNMATCHED; r->unmatched_in_span++; }
+        free(src);
+        free(row);
+        free(matched);
+    } else {
+        st = sqk_place_controls(cat.ev, cat.n, mags, kept, kept, lo, hi, c->control_lat_deg,
+                                c->control_box_deg, c->control_days * DAY_S, c->control_tries, c->seed,
+                                ev + m, &r->controls_placed);
+    }
     if (st) goto fail;
     m += r->controls_placed;
     qsort(ev, m, sizeof *ev, cmp_event_time);
-    for (size_t i = 0; i < m; i++) ev[i].radius_deg = sqk_event_radius_deg(c, ev[i].mag);
+    for (size_t i = 0; i < m; i++) {
+        ev[i].radius_deg = sqk_event_radius_deg(c, ev[i].mag);
+        ev[i].pair = -1;
+        for (size_t j = 0; ev[i].pair_id[0] && j < m; j++)
+            if (ev[j].kind == SQK_EVENT_QUAKE && !strcmp(ev[j].id, ev[i].pair_id)) ev[i].pair = (int64_t)j;
+    }
     *events = ev;
     *nev = m;
     free(status);
@@ -395,7 +426,7 @@ static void add_counts(sqk_build_result *r, const file_job *j)
     sqk_window_counts *w = &r->windows;
     w->cut += j->wc.cut; w->gap += j->wc.gap; w->time_of_day += j->wc.time_of_day;
     w->unassociated += j->wc.unassociated; w->aftershock += j->wc.aftershock;
-    w->missing_kp += j->wc.missing_kp; w->used += j->wc.used;
+    w->missing_kp += j->wc.missing_kp; w->used += j->wc.used; w->unmatched += j->wc.unmatched;
     for (int k = 0; k < 3; k++) w->cls[k] += j->wc.cls[k];
 }
 
@@ -479,6 +510,13 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
       c->time_of_day == SQK_TIME_NIGHT ? "night" : c->time_of_day == SQK_TIME_DAY ? "day" : "all times",
       c->T, radius, c->min_mag, c->days_before, c->split_mode == SQK_SPLITMODE_EVENT ? "event" : "window time (paper)",
       c->test_fraction, c->val_fraction, (unsigned long long)c->seed);
+    {
+        char feats[SQK_MAX_FEATURES * 33] = "";
+        for (int i = 0; i < c->nfeat; i++) { if (i) strcat(feats, ","); strcat(feats, c->feature[i]); }
+        P("design: %s (cadence %s, controls %s, features %s)\n", sqk_build_config_design_name(c),
+          c->cadence_mode == SQK_CADENCE_MODE_HARMONISED ? "harmonised" : "paper",
+          c->controls_mode == SQK_CONTROLS_MATCHED ? "matched" : "paper", feats);
+    }
     P("archive: %zu files, %zu unreadable%s; span %s .. %s\n", r->files, r->files_bad,
       r->files_bad ? " (skipped)" : "", a, b);
     for (size_t i = 0; i < r->files_bad && i < 20; i++) P("  skipped: %.480s\n", r->bad[i]);
@@ -486,7 +524,12 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
       r->events_min_mag, c->min_mag, r->events_kept, r->events_aftershocks);
     P("  in the archive span (+%g days): %zu events: %zu kept, %zu aftershocks\n", c->days_before,
       r->events_in_span, r->kept_in_span, r->aftershocks_in_span);
-    P("controls: %zu placed of %zu wanted\n", r->controls_placed, r->controls_wanted);
+    P("controls: %zu placed of %zu wanted (%s)\n", r->controls_placed, r->controls_wanted,
+      c->controls_mode == SQK_CONTROLS_MATCHED ? "matched: at kept epicentres, at times no earthquake labels"
+                                               : "paper: random, 10 deg / 15 days off every earthquake");
+    if (c->controls_mode == SQK_CONTROLS_MATCHED)
+        P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows)\n",
+          r->unmatched_in_span, w->unmatched);
     P("Kp: %zu of the span's %zu 3-hour intervals known%s\n", r->kp_known, r->kp_intervals,
       r->kp_known < r->kp_intervals ? " (windows in the others are dropped)" : "");
     P("samples: %zu read; invalid: %zu fill/NaN, %zu Ne out of range, %zu Te out of range, %zu time not increasing; %zu after resampling to %g s\n",
@@ -498,6 +541,13 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
     for (int k = 0; k < 3; k++)
         P("  %-10s %zu / %zu / %zu windows, %zu events\n", names[k], r->by_split[k][0], r->by_split[k][1],
           r->by_split[k][2], r->events_by_split[k]);
+    P("native cadence (windows burst / survey / mixed) by class 0, 1, 2:\n");
+    for (int k = 0; k < 3; k++) {
+        P("  %-10s", names[k]);
+        for (int y = 0; y < 3; y++)
+            P(" %d: %zu / %zu / %zu%s", y, r->cadence[k][y][SQK_CADENCE_BURST], r->cadence[k][y][SQK_CADENCE_SURVEY],
+              r->cadence[k][y][SQK_CADENCE_MIXED], y < 2 ? "," : "\n");
+    }
     if (r->has_truth)
         P("planted precursors (truth.csv): %zu listed, %zu in the span; with windows: train %zu, validation %zu, test %zu; without windows %zu\n",
           r->truth_events, r->truth_in_span, r->truth_by_split[0], r->truth_by_split[1],
@@ -547,6 +597,7 @@ static void tally_splits(const sqk_window_set *ws, const uint8_t *split, size_t 
     uint8_t *seen = sqk_calloc((nev ? nev : 1) * 3, 1);
     for (size_t i = 0; i < ws->n; i++) {
         r->by_split[split[i]][ws->w[i].y]++;
+        r->cadence[split[i]][ws->w[i].y][ws->w[i].cadence]++;
         if (seen && !seen[ws->w[i].event * 3 + split[i]]) {
             seen[ws->w[i].event * 3 + split[i]] = 1;
             r->events_by_split[split[i]]++;

@@ -37,6 +37,39 @@ void sqk_build_config_default(sqk_build_config *c)
     c->te_min = 500.0;
     c->te_max = 10000.0;
     c->file_checksums = 1;
+    c->survey_s = 3.0;  /* both satellites' survey cadence (formats.md, synthetic-archive.md) */
+}
+
+int sqk_build_config_design(sqk_build_config *c, const char *design)
+{
+    if (!strcmp(design, "paper")) {
+        c->cadence_mode = SQK_CADENCE_MODE_PAPER;
+        c->controls_mode = SQK_CONTROLS_PAPER;
+        return sqk_build_config_set_features(c, "Ne,Te");
+    }
+    if (!strcmp(design, "rigorous")) {
+        c->cadence_mode = SQK_CADENCE_MODE_HARMONISED;
+        c->controls_mode = SQK_CONTROLS_MATCHED;
+        return sqk_build_config_set_features(c, "Ne,Te,dlogNe,dlogTe");
+    }
+    return sqk_fail(SQK_EARG, "design '%s': expected paper or rigorous", design);
+}
+
+static int has_relative_feature(const sqk_build_config *c)
+{
+    for (int f = 0; f < c->nfeat; f++)
+        if (!strncmp(c->feature[f], "dlog", 4) && c->feature[f][4]) return 1;
+    return 0;
+}
+
+const char *sqk_build_config_design_name(const sqk_build_config *c)
+{
+    int rel = has_relative_feature(c);
+    if (c->cadence_mode == SQK_CADENCE_MODE_PAPER && c->controls_mode == SQK_CONTROLS_PAPER && !rel)
+        return "paper";
+    if (c->cadence_mode == SQK_CADENCE_MODE_HARMONISED && c->controls_mode == SQK_CONTROLS_MATCHED && rel)
+        return "rigorous";
+    return "custom";
 }
 
 /* method.md section 5 (Supplementary Table S1). radius 0 = Dobrovolsky. */
@@ -113,6 +146,13 @@ int sqk_build_config_check(const sqk_build_config *c)
     if (!(c->control_lat_deg > 0 && c->control_lat_deg <= 90))
         return sqk_fail(SQK_EARG, "control latitude band %g: expected (0, 90]", c->control_lat_deg);
     if (c->nfeat < 1) return sqk_fail(SQK_EARG, "no features");
+    if (c->cadence_mode != SQK_CADENCE_MODE_PAPER && c->cadence_mode != SQK_CADENCE_MODE_HARMONISED)
+        return sqk_fail(SQK_EARG, "cadence must be paper or harmonised");
+    if (c->controls_mode != SQK_CONTROLS_PAPER && c->controls_mode != SQK_CONTROLS_MATCHED)
+        return sqk_fail(SQK_EARG, "controls must be paper or matched");
+    if (!(c->survey_s >= c->dt_s && c->survey_s <= 1000))
+        return sqk_fail(SQK_EARG, "survey cadence %g s: expected from the resampling period (%g s) to 1000 s",
+                        c->survey_s, c->dt_s);
     return SQK_OK;
 }
 
@@ -146,7 +186,8 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize)
         "split=%s\ntest_fraction=%s\nval_fraction=%s\nseed=%llu\nfeatures=%s\ndt_s=%s\n"
         "aftershock_box_deg=%s\naftershock_days=%s\ncontrol_box_deg=%s\n"
         "control_days=%s\ncontrol_lat_deg=%s\ncontrol_tries=%d\nkp_storm_above=%s\n"
-        "ne_range_cm3=%s,%s\nte_range_K=%s,%s\nskip_bad=%d\nfile_checksums=%d\n",
+        "ne_range_cm3=%s,%s\nte_range_K=%s,%s\nskip_bad=%d\nfile_checksums=%d\n"
+        "design=%s\ncadence=%s\nsurvey_s=%s\ncontrols=%s\n",
         c->preset[0] ? c->preset : "none", c->satellite == SQK_SAT_CSES ? "cses" : "demeter",
         tod_name(c->time_of_day), c->T, radius, num(b[0], c->min_mag), num(b[1], c->days_before),
         c->split_mode == SQK_SPLITMODE_EVENT ? "event" : "paper", num(b[2], c->test_fraction),
@@ -154,7 +195,9 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize)
         num(b[5], c->aftershock_box_deg), num(b[6], c->aftershock_days), num(b[7], c->control_box_deg),
         num(b[8], c->control_days), num(b[9], c->control_lat_deg), c->control_tries,
         num(b[10], c->kp_storm), num(b[11], c->ne_min), num(b[12], c->ne_max), num(b[13], c->te_min),
-        num(b[14], c->te_max), c->skip_bad, c->file_checksums);
+        num(b[14], c->te_max), c->skip_bad, c->file_checksums, sqk_build_config_design_name(c),
+        c->cadence_mode == SQK_CADENCE_MODE_HARMONISED ? "harmonised" : "paper", num(b[15], c->survey_s),
+        c->controls_mode == SQK_CONTROLS_MATCHED ? "matched" : "paper");
     if (n < 0 || (size_t)n >= bufsize) return sqk_fail(SQK_EARG, "configuration text too long");
     return SQK_OK;
 }

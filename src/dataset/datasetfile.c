@@ -49,6 +49,7 @@ static int write_window_table(hid_t f, const sqk_dataset_contents *d)
     name = "sample"; COLUMN(int64_t, w->sample);
     name = "event_kind"; ftype = H5T_STD_U8LE; mtype = H5T_NATIVE_UINT8; COLUMN(uint8_t, w->event_kind);
     name = "satellite"; COLUMN(uint8_t, w->satellite);
+    name = "cadence"; COLUMN(uint8_t, w->cadence);
     return sqk_h5_write(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, d->split);
 }
 
@@ -89,6 +90,7 @@ static int write_events(hid_t f, const sqk_dataset_contents *d)
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "depth_km", ev[i].depth_km);
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "radius_deg", ev[i].radius_deg);
     EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "n_windows", nwin[i]);
+    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair);
     st = sqk_h5_write(g, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, split);
 done:
     free(nwin);

@@ -91,3 +91,60 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
     *n_placed = placed;
     return SQK_OK;
 }
+
+/* True when a real event (aftershocks included) could label windows near the control: its
+ * association zone (radius R_E, days before it) and the control's (R_c) meet, i.e. within
+ * R_c + R_E and within +-window_s. */
+static int matched_rejected(const sqk_quake *real, size_t n, const sqk_build_config *c, double t,
+                            double lat, double lon, double r_control, double window_s)
+{
+    for (size_t i = lower_bound_t(real, n, t - window_s); i < n && real[i].t <= t + window_s; i++) {
+        double r = r_control + sqk_event_radius_deg(c, real[i].mag) + BOX_EDGE_SLACK_DEG;
+        if (fabs(real[i].lat - lat) > r) continue;
+        if (sqk_gc_angle_deg(real[i].lat, real[i].lon, lat, lon) <= r) return 1;
+    }
+    return 0;
+}
+
+int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
+                               size_t n_src, const sqk_build_config *c, double t0, double t1,
+                               double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed)
+{
+    *n_placed = 0;
+    if (matched) memset(matched, 0, n_src);
+    if (n_src == 0) return SQK_OK;
+    if (!(t1 > t0)) return sqk_fail(SQK_EARG, "control events: empty time span");
+    sqk_rng root, r;
+    sqk_rng_seed(&root, c->seed);
+    r = sqk_rng_fork(&root, 0xC0C1); /* its own stream, apart from the paper's controls */
+    int tries = c->control_tries > 0 ? c->control_tries : 1;
+    size_t placed = 0;
+    for (size_t k = 0; k < n_src; k++) {
+        double rc = sqk_event_radius_deg(c, src[k].mag);
+        for (int d = 0; d < tries; d++) {
+            /* The time of a kept earthquake drawn at random, moved by up to a day: the controls'
+             * times then follow the earthquakes' (a uniform draw piles them up where the
+             * catalogue is quiet, at the archive's edges, with fewer windows per event). */
+            double t = src[sqk_rng_below(&r, n_src)].t + sqk_rng_uniform_range(&r, -86400.0, 86400.0);
+            if (!(t >= t0 && t < t1)) continue;
+            if (matched_rejected(real, n_real, c, t, src[k].lat, src[k].lon, rc, window_s)) continue;
+            sqk_event *e = &out[placed];
+            memset(e, 0, sizeof *e);
+            snprintf(e->id, sizeof e->id, "control-%06zu", placed + 1);
+            e->kind = SQK_EVENT_CONTROL;
+            e->status = SQK_EVENT_KEPT;
+            e->t = t;
+            e->lat = src[k].lat;
+            e->lon = src[k].lon;
+            e->mag = src[k].mag;
+            e->depth_km = NAN;
+            e->split_t = src[k].t;
+            snprintf(e->pair_id, sizeof e->pair_id, "%s", src[k].id);
+            placed++;
+            if (matched) matched[k] = 1;
+            break;
+        }
+    }
+    *n_placed = placed;
+    return SQK_OK;
+}

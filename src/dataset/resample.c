@@ -14,6 +14,7 @@ void sqk_series_free(sqk_series *s)
     free(s->lat);
     free(s->lon);
     free(s->x);
+    free(s->burst);
     free(s->stretch_start);
     memset(s, 0, sizeof *s);
 }
@@ -24,21 +25,28 @@ typedef struct {
     double *t, *lat, *lon;
     float *x;
     uint8_t *mode;
+    uint8_t *native;   /* 1: the sample belongs to a stretch sampled at dt_s (burst) */
 } clean_series;
 
 static void clean_free(clean_series *c)
 {
-    free(c->t); free(c->lat); free(c->lon); free(c->x); free(c->mode);
+    free(c->t); free(c->lat); free(c->lon); free(c->x); free(c->mode); free(c->native);
 }
 
-static int feature_columns(const sqk_pass *p, const sqk_build_config *c, int *col, int *range)
+/* The pass variable behind each feature ("dlogNe" reads Ne; the window step takes its log and
+ * removes mean and trend), its instrument range (1 Ne, 2 Te, 0 none) and whether it must be
+ * positive (a log is taken). */
+static int feature_columns(const sqk_pass *p, const sqk_build_config *c, int *col, int *range, int *positive)
 {
     for (int f = 0; f < c->nfeat; f++) {
-        col[f] = sqk_pass_find_var(p, c->feature[f]);
+        const char *name = c->feature[f];
+        positive[f] = !strncmp(name, "dlog", 4) && name[4];
+        if (positive[f]) name += 4;
+        col[f] = sqk_pass_find_var(p, name);
         if (col[f] < 0)
-            return sqk_fail(SQK_EFORMAT, "%s: the pass has no variable '%s' (asked for by --features)",
-                            p->path, c->feature[f]);
-        range[f] = !strcmp(c->feature[f], "Ne") ? 1 : !strcmp(c->feature[f], "Te") ? 2 : 0;
+            return sqk_fail(SQK_EFORMAT, "%s: the pass has no variable '%s' (asked for by --features %s)",
+                            p->path, name, c->feature[f]);
+        range[f] = !strcmp(name, "Ne") ? 1 : !strcmp(name, "Te") ? 2 : 0;
     }
     return SQK_OK;
 }
@@ -61,8 +69,8 @@ static int ahead_of_next_two(const double *t, size_t i, size_t n)
 static int remove_invalid(const sqk_pass *p, const sqk_build_config *c, clean_series *o,
                           sqk_sample_counts *cnt)
 {
-    int col[SQK_MAX_FEATURES], range[SQK_MAX_FEATURES], F = c->nfeat;
-    int st = feature_columns(p, c, col, range);
+    int col[SQK_MAX_FEATURES], range[SQK_MAX_FEATURES], positive[SQK_MAX_FEATURES], F = c->nfeat;
+    int st = feature_columns(p, c, col, range, positive);
     if (st) return st;
     size_t n = p->n ? p->n : 1;
     o->t = sqk_malloc(n * sizeof *o->t);
@@ -70,7 +78,8 @@ static int remove_invalid(const sqk_pass *p, const sqk_build_config *c, clean_se
     o->lon = sqk_malloc(n * sizeof *o->lon);
     o->x = sqk_malloc(n * F * sizeof *o->x);
     o->mode = sqk_malloc(n);
-    if (!o->t || !o->lat || !o->lon || !o->x || !o->mode) return SQK_EMEM;
+    o->native = sqk_calloc(n, 1);
+    if (!o->t || !o->lat || !o->lon || !o->x || !o->mode || !o->native) return SQK_EMEM;
     double last_t = -INFINITY;
     size_t k = 0;
     cnt->read += p->n;
@@ -79,7 +88,7 @@ static int remove_invalid(const sqk_pass *p, const sqk_build_config *c, clean_se
         int bad_ne = 0, bad_te = 0;
         for (int f = 0; f < F && !fill; f++) {
             double v = p->var[col[f]].v[i];
-            if (!isfinite(v)) fill = 1;
+            if (!isfinite(v) || (positive[f] && !(v > 0))) fill = 1; /* no log of it */
             else if (range[f] == 1 && (v < c->ne_min || v > c->ne_max)) bad_ne = 1;
             else if (range[f] == 2 && (v < c->te_min || v > c->te_max)) bad_te = 1;
         }
@@ -168,6 +177,7 @@ static void resample_stretch(const clean_series *c, size_t a, size_t b, double d
             o->lat[k] = c->lat[i];
             o->lon[k] = c->lon[i];
             memcpy(o->x + k * F, c->x + i * F, F * sizeof(float));
+            o->burst[k] = c->native[i];
         }
         return;
     }
@@ -185,7 +195,40 @@ static void resample_stretch(const clean_series *c, size_t a, size_t b, double d
             double x0 = c->x[j * F + v], x1 = c->x[(j + 1) * F + v];
             o->x[k * F + v] = (float)(x0 + f * (x1 - x0));
         }
+        /* burst-made only when every source sample it draws on is */
+        o->burst[k] = f == 0 ? c->native[j] : f == 1 ? c->native[j + 1] : c->native[j] && c->native[j + 1];
     }
+}
+
+/* Harmonised cadence: each stretch sampled finer than the survey cadence (burst) keeps only
+ * samples at least survey_s apart (within 1%), from its first sample: every other sample of
+ * 1.5 s burst data, which is how the instrument samples in survey mode. Burst samples are
+ * marked native, the mode is forgotten (all 0) so that a survey stretch running on into a
+ * burst one is one stretch, made one way. Rewrites c in place (it only shrinks). */
+static void thin_to_survey(clean_series *c, const size_t *bounds, size_t ns, const sqk_build_config *cfg,
+                           double *tmp, int F)
+{
+    size_t k = 0;
+    double keep_s = 0.99 * cfg->survey_s;
+    for (size_t s = 0; s < ns; s++) {
+        size_t a = bounds[s], b = bounds[s + 1];
+        double med = b - a >= 2 ? median_step(c->t, a, b, tmp) : cfg->survey_s;
+        int native = b - a >= 2 && fabs(med - cfg->dt_s) <= 0.01 * cfg->dt_s;
+        int thin = b - a >= 2 && med < keep_s;
+        double last = -INFINITY;
+        for (size_t i = a; i < b; i++) {
+            if (thin && c->t[i] - last < keep_s) continue;
+            last = c->t[i];
+            c->t[k] = c->t[i];
+            c->lat[k] = c->lat[i];
+            c->lon[k] = c->lon[i];
+            memmove(c->x + k * F, c->x + i * F, F * sizeof(float));
+            c->mode[k] = 0;
+            c->native[k] = (uint8_t)native;
+            k++;
+        }
+    }
+    c->n = k;
 }
 
 int sqk_series_prepare(const sqk_pass *p, const sqk_build_config *c, sqk_series *out,
@@ -204,11 +247,17 @@ int sqk_series_prepare(const sqk_pass *p, const sqk_build_config *c, sqk_series 
     pass = sqk_malloc(cap * sizeof *pass);
     if (!tmp || !bounds || !pass) { st = SQK_EMEM; goto done; }
     size_t ns = find_stretches(&cs, tmp, bounds), total = 0;
+    if (c->cadence_mode == SQK_CADENCE_MODE_HARMONISED) {
+        thin_to_survey(&cs, bounds, ns, c, tmp, F);
+        ns = find_stretches(&cs, tmp, bounds);
+    }
     out->stretch_start = sqk_malloc((ns + 1) * sizeof *out->stretch_start);
     if (!out->stretch_start) { st = SQK_EMEM; goto done; }
     for (size_t s = 0; s < ns; s++) {
         out->stretch_start[s] = total;
         total += stretch_out_len(&cs, bounds[s], bounds[s + 1], c->dt_s, tmp, &pass[s]);
+        /* native cadence: a stretch that is already on the grid (paper design) */
+        if (pass[s]) memset(cs.native + bounds[s], 1, bounds[s + 1] - bounds[s]);
     }
     out->stretch_start[ns] = total;
     out->nstretch = ns;
@@ -218,7 +267,8 @@ int sqk_series_prepare(const sqk_pass *p, const sqk_build_config *c, sqk_series 
     out->lat = sqk_malloc(alloc * sizeof *out->lat);
     out->lon = sqk_malloc(alloc * sizeof *out->lon);
     out->x = sqk_malloc(alloc * F * sizeof *out->x);
-    if (!out->t || !out->lat || !out->lon || !out->x) { st = SQK_EMEM; goto done; }
+    out->burst = sqk_malloc(alloc);
+    if (!out->t || !out->lat || !out->lon || !out->x || !out->burst) { st = SQK_EMEM; goto done; }
     for (size_t s = 0; s < ns; s++)
         resample_stretch(&cs, bounds[s], bounds[s + 1], c->dt_s, pass[s], F, out, out->stretch_start[s]);
     out->n = total;

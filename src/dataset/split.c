@@ -27,7 +27,9 @@ static int cmp_time_rank(const void *a, const void *b)
 }
 
 /* Event mode: events with windows ordered by (time, row); every window follows its event,
- * storm windows included, so no event lies on both sides. */
+ * storm windows included, so no event lies on both sides. A matched control is ranked at its
+ * earthquake's time (split_t), so that each split holds both members of its pairs and the
+ * classes share places within every split, not only over the whole dataset. */
 static int split_by_event(const sqk_window *w, size_t n, const sqk_event *ev, size_t nev,
                           const sqk_build_config *c, uint8_t *split)
 {
@@ -43,7 +45,7 @@ static int split_by_event(const sqk_window *w, size_t n, const sqk_event *ev, si
     }
     size_t m = 0;
     for (size_t e = 0; e < nev; e++)
-        if (has[e]) order[m++] = (time_rank){ev[e].t, e};
+        if (has[e]) order[m++] = (time_rank){ev[e].pair_id[0] ? ev[e].split_t : ev[e].t, e};
     qsort(order, m, sizeof *order, cmp_time_rank);
     for (size_t r = 0; r < m; r++)
         ev_split[order[r].i] = split_of_rank(r, m, c->test_fraction, c->val_fraction);

@@ -53,20 +53,22 @@ static size_t first_after(const sqk_event *ev, size_t n, double t)
 /* Association: the nearest kept or control event with t_event - D <= t < t_event and distance
  * <= its radius; *aftershock_only is set when only aftershocks match. Returns the row or -1. */
 static int64_t associate(double t, double lat, double lon, const sqk_event *ev, size_t nev,
-                         double window_s, double *dist_deg, int *aftershock_only)
+                         double window_s, double *dist_deg, int *aftershock_only, int *unmatched_only)
 {
     int64_t best = -1;
     double best_d = INFINITY;
-    int after = 0;
+    int after = 0, unmatched = 0;
     for (size_t i = first_after(ev, nev, t); i < nev && ev[i].t - window_s <= t; i++) {
         double r = ev[i].radius_deg + RADIUS_SLACK_DEG;
         if (fabs(lat - ev[i].lat) > r) continue; /* cheap reject before the trigonometry */
         double d = sqk_gc_angle_deg(lat, lon, ev[i].lat, ev[i].lon);
         if (d > r) continue;
         if (ev[i].status == SQK_EVENT_AFTERSHOCK) { after = 1; continue; }
+        if (ev[i].status == SQK_EVENT_UNMATCHED) { unmatched = 1; continue; }
         if (d < best_d) { best_d = d; best = (int64_t)i; }
     }
     *aftershock_only = best < 0 && after;
+    *unmatched_only = best < 0 && !after && unmatched;
     *dist_deg = best_d;
     return best;
 }
@@ -99,10 +101,12 @@ static int judge_window(const sqk_series *s, size_t a, const sqk_build_config *c
     double lt = sqk_local_time_h(t, lon);
     if (!wanted_time_of_day(c->time_of_day, lt)) { cnt->time_of_day++; return 0; }
     double d_deg;
-    int after;
-    int64_t e = associate(t, lat, lon, ev, nev, c->days_before * 86400.0, &d_deg, &after);
+    int after, unmatched;
+    int64_t e = associate(t, lat, lon, ev, nev, c->days_before * 86400.0, &d_deg, &after, &unmatched);
     if (e < 0) {
-        if (after) cnt->aftershock++; else cnt->unassociated++;
+        if (after) cnt->aftershock++;
+        else if (unmatched) cnt->unmatched++;
+        else cnt->unassociated++;
         return 0;
     }
     double k = kp ? sqk_kp_at(kp, t) : NAN;
@@ -123,14 +127,46 @@ static int judge_window(const sqk_series *s, size_t a, const sqk_build_config *c
     return 1;
 }
 
+/* SQK_CADENCE_* of the T samples from a: burst when all come from native 1.5 s data. */
+static uint8_t window_cadence(const sqk_series *s, size_t a, int T)
+{
+    int nb = 0;
+    for (int i = 0; i < T; i++) nb += s->burst ? s->burst[a + i] != 0 : 0;
+    return nb == T ? SQK_CADENCE_BURST : nb == 0 ? SQK_CADENCE_SURVEY : SQK_CADENCE_MIXED;
+}
+
+/* Relative features ("dlog<VAR>", read as VAR): log VAR with the window's least-squares line
+ * (mean and linear trend over the sample index) removed, in place on the window x (T x F). */
+static void relative_features(const sqk_build_config *c, float *x)
+{
+    int T = c->T, F = c->nfeat;
+    double tm = (T - 1) / 2.0, stt = 0;
+    for (int i = 0; i < T; i++) stt += (i - tm) * (i - tm);
+    for (int f = 0; f < F; f++) {
+        if (strncmp(c->feature[f], "dlog", 4) || !c->feature[f][4]) continue;
+        double mean = 0, sty = 0;
+        for (int i = 0; i < T; i++) mean += log((double)x[i * F + f]);
+        mean /= T;
+        for (int i = 0; i < T; i++) sty += (i - tm) * (log((double)x[i * F + f]) - mean);
+        double slope = sty / stt;
+        for (int i = 0; i < T; i++)
+            x[i * F + f] = (float)(log((double)x[i * F + f]) - mean - slope * (i - tm));
+    }
+}
+
 int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_event *ev,
                       size_t nev, const sqk_kp *kp, int32_t file, int32_t orbit, int satellite,
                       sqk_window_set *out, sqk_window_counts *cnt)
 {
     int T = c->T;
+    size_t TF = (size_t)T * c->nfeat;
+    float *xw = sqk_malloc(TF * sizeof *xw);
+    if (!xw) return SQK_EMEM;
     if (out->n == 0) { out->T = T; out->F = c->nfeat; }
-    if (out->T != T || out->F != c->nfeat)
+    if (out->T != T || out->F != c->nfeat) {
+        free(xw);
         return sqk_fail(SQK_EARG, "window set holds T=%d F=%d, asked for T=%d F=%d", out->T, out->F, T, c->nfeat);
+    }
     for (size_t st = 0; st < s->nstretch; st++) {
         size_t a = s->stretch_start[st], b = s->stretch_start[st + 1];
         /* Consecutive non-overlapping windows from the stretch's first sample; leftover dropped. */
@@ -141,12 +177,16 @@ int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_
             w.file = file;
             w.orbit = orbit;
             w.satellite = (uint8_t)satellite;
-            int e = window_set_push(out, &w, s->x + w0 * c->nfeat);
-            if (e) return e;
+            w.cadence = window_cadence(s, w0, T);
+            memcpy(xw, s->x + w0 * c->nfeat, TF * sizeof *xw);
+            relative_features(c, xw);
+            int e = window_set_push(out, &w, xw);
+            if (e) { free(xw); return e; }
             cnt->used++;
             cnt->cls[w.y]++;
         }
     }
+    free(xw);
     return SQK_OK;
 }
 

@@ -126,7 +126,9 @@ static int model_spans(const sqk_synth_config *c, span out[2])
     return n;
 }
 
-/* Synthetic catalogue over the (one or two) spans, ids renumbered over the whole. */
+/* Synthetic catalogue over the (one or two) spans. An event's id and values depend on its
+ * time alone (sqk_synth_catalog), so a satellite's span reads the same whichever others are
+ * generated. */
 static int make_catalog(sqk_synth_model *m, const span *sp, int nsp)
 {
     sqk_catalog part[2] = {{0}};
@@ -147,8 +149,6 @@ static int make_catalog(sqk_synth_model *m, const span *sp, int nsp)
         memcpy(m->mainshock + m->cat.n, ms[k], part[k].n);
         m->cat.n += part[k].n;
     }
-    for (size_t i = 0; rc == SQK_OK && i < m->cat.n; i++)
-        snprintf(m->cat.ev[i].id, sizeof m->cat.ev[i].id, "sq%08zu", i + 1);
     m->cat.rows_read = m->cat.n;
     for (int k = 0; k < nsp; k++) { sqk_catalog_free(&part[k]); free(ms[k]); }
     return rc;

@@ -18,23 +18,38 @@
 #define INNER 0.8
 #define OUTER 1.2
 
+/* A stream per event, keyed by its id: whether an event carries a precursor and its form do
+ * not depend on the other events of the catalogue (nor on the span or satellites). */
+static sqk_rng event_stream(const sqk_synth_model *m, const char *id)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 0x100000001b3ULL;
+    sqk_rng r = sqk_rng_fork(&m->root, KEY_PRECURSOR);
+    return sqk_rng_fork(&r, h);
+}
+
+/* Days as truth.csv writes them (6 decimals), so a reader recomputes the same footprint. */
+static double days6(double d) { return round(d * 1e6) / 1e6; }
+
 int synth_plant_precursors(sqk_synth_model *m)
 {
     const sqk_synth_config *c = &m->cfg;
     m->nprec = 0;
     m->prec = NULL;
-    if (c->precursor_strength <= 0 || c->precursor_fraction <= 0) return SQK_OK;
-    sqk_rng r = sqk_rng_fork(&m->root, KEY_PRECURSOR);
+    if (c->precursor_fraction <= 0) return SQK_OK;
     size_t cap = 0;
     for (size_t i = 0; i < m->cat.n; i++) {
         const sqk_quake *q = &m->cat.ev[i];
         if (!m->mainshock[i] || q->mag < c->min_mag) continue;
         /* Every mainshock draws the same numbers whatever the fraction and strength, so the
-         * planted set only grows with the fraction and only scales with the strength. */
+         * planted set only grows with the fraction and only scales with the strength; at
+         * strength 0 the would-be precursors are kept (zero amplitude) so that a null archive
+         * names the footprints its planted twin perturbs. */
+        sqk_rng r = event_stream(m, q->id);
         double u = sqk_rng_uniform(&r);
-        double onset = sqk_rng_uniform_range(&r, 1.0, c->precursor_onset_max_days);
-        double dur = sqk_rng_uniform_range(&r, c->precursor_duration_min_days,
-                                           c->precursor_duration_max_days);
+        double onset = days6(sqk_rng_uniform_range(&r, 1.0, c->precursor_onset_max_days));
+        double dur = days6(sqk_rng_uniform_range(&r, c->precursor_duration_min_days,
+                                                 c->precursor_duration_max_days));
         double sign = sqk_rng_uniform(&r) < 0.5 ? -1.0 : 1.0;
         double scale = sqk_rng_uniform_range(&r, 0.75, 1.25);
         if (u >= c->precursor_fraction) continue;
@@ -48,8 +63,10 @@ int synth_plant_precursors(sqk_synth_model *m)
         p->mag = q->mag;
         p->onset_days = onset;
         p->duration_days = dur < onset ? dur : onset; /* never past the event */
-        p->amplitude = sign * scale * c->precursor_ne_level * c->precursor_strength;
-        p->irregularity = scale * c->precursor_irregularity * c->ne_noise * c->precursor_strength;
+        p->unit_amplitude = sign * scale * c->precursor_ne_level;
+        p->unit_irregularity = scale * c->precursor_irregularity * c->ne_noise;
+        p->amplitude = p->unit_amplitude * c->precursor_strength;
+        p->irregularity = p->unit_irregularity * c->precursor_strength;
         p->radius_deg = sqk_km_to_deg(sqk_dobrovolsky_radius_km(q->mag));
     }
     return SQK_OK;
@@ -74,20 +91,26 @@ static double taper_time(const sqk_precursor *p, double t)
     return w >= 1.0 ? 1.0 : 0.5 - 0.5 * cos(M_PI * w);
 }
 
+double sqk_synth_precursor_weight(const sqk_precursor *p, double t, double lat, double lon)
+{
+    if (t >= p->t_event || t <= p->t_event - p->onset_days * SQK_DAY_S) return 0.0;
+    if (fabs(lat - p->lat) > OUTER * p->radius_deg) return 0.0;
+    double wt = taper_time(p, t);
+    if (wt <= 0) return 0.0;
+    return wt * taper_space(sqk_gc_angle_deg(lat, lon, p->lat, p->lon), p->radius_deg);
+}
+
 void sqk_synth_precursor_at(const sqk_synth_model *m, double t, double lat, double lon,
                             double *level, double *irregularity)
 {
     double lv = 0.0, irr = 0.0;
     for (size_t i = 0; i < m->nprec; i++) {
         const sqk_precursor *p = &m->prec[i];
-        if (t >= p->t_event || t <= p->t_event - p->onset_days * SQK_DAY_S) continue;
-        if (fabs(lat - p->lat) > OUTER * p->radius_deg) continue;
-        double wt = taper_time(p, t);
-        if (wt <= 0) continue;
-        double ws = taper_space(sqk_gc_angle_deg(lat, lon, p->lat, p->lon), p->radius_deg);
-        if (ws <= 0) continue;
-        lv += p->amplitude * wt * ws;
-        irr += p->irregularity * wt * ws;
+        if (p->amplitude == 0 && p->irregularity == 0) continue; /* a null archive's would-be precursor */
+        double w = sqk_synth_precursor_weight(p, t, lat, lon);
+        if (w <= 0) continue;
+        lv += p->amplitude * w;
+        irr += p->irregularity * w;
     }
     *level = lv;
     *irregularity = irr;
@@ -99,13 +122,16 @@ int sqk_synth_write_truth(const char *path, const sqk_synth_model *m)
     int rc = sqk_atomic_open(&a, path);
     if (rc) return rc;
     FILE *f = a.f;
-    fprintf(f, "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\n");
+    fprintf(f, "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude,strength,"
+               "unit_amplitude,unit_irregularity,radius_km\n");
     for (size_t i = 0; i < m->nprec; i++) {
         const sqk_precursor *p = &m->prec[i];
         char iso[32];
         sqk_time_format_iso(p->t_event, iso);
-        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.3f,%.3f,%.4f\n", p->event_id, iso, p->lat, p->lon,
-                p->mag, p->onset_days, p->duration_days, p->amplitude);
+        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.6f,%.6f,%.6f,%g,%.6f,%.6f,%.3f\n", p->event_id, iso,
+                p->lat, p->lon, p->mag, p->onset_days, p->duration_days, p->amplitude,
+                m->cfg.precursor_strength, p->unit_amplitude, p->unit_irregularity,
+                sqk_dobrovolsky_radius_km(p->mag));
     }
     return sqk_atomic_close(&a, SQK_OK);
 }

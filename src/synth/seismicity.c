@@ -146,11 +146,16 @@ static int by_time(const void *a, const void *b)
     return x->key < y->key ? -1 : (x->key > y->key);
 }
 
-static int push(gen_event **ev, size_t *n, size_t *cap, const gen_event *e)
+/* Ids name the day a sequence began and the event's rank among that day's generated events,
+ * so an event keeps its id whatever span (and whichever satellites) the catalogue covers. */
+#define ID_DAY0 (-25567) /* 1900-01-01 */
+
+static int push(gen_event **ev, size_t *n, size_t *cap, const gen_event *e, int64_t day, int *rank)
 {
     if (sqk_grow((void **)ev, cap, *n + 1, sizeof **ev)) return SQK_EMEM;
     (*ev)[*n] = *e;
     (*ev)[*n].key = (double)*n;
+    snprintf((*ev)[*n].q.id, sizeof (*ev)[*n].q.id, "sq%05lld%04d", (long long)(day - ID_DAY0), (*rank)++);
     (*n)++;
     return SQK_OK;
 }
@@ -167,8 +172,8 @@ static void fill_quake(sqk_quake *q, double t, double lat, double lon, double de
     snprintf(q->type, sizeof q->type, "earthquake");
 }
 
-static int make_sequence(sqk_rng *r, const sqk_synth_config *c, double t, double K,
-                         gen_event **ev, size_t *n, size_t *cap)
+static int make_sequence(sqk_rng *r, const sqk_synth_config *c, double t, double K, int64_t day,
+                         int *rank, gen_event **ev, size_t *n, size_t *cap)
 {
     gen_event e = {0};
     const belt *b = NULL;
@@ -188,7 +193,7 @@ static int make_sequence(sqk_rng *r, const sqk_synth_config *c, double t, double
     double mag = gr_magnitude(r, c->b_value, c->min_mag, MAX_MAG);
     fill_quake(&e.q, t, lat, lon, depth_km(r, family), mag);
     e.main = 1;
-    if (push(ev, n, cap, &e)) return SQK_EMEM;
+    if (push(ev, n, cap, &e, day, rank)) return SQK_EMEM;
     uint64_t na = sqk_rng_poisson(r, K * pow(10.0, PRODUCTIVITY_ALPHA * (mag - c->min_mag)));
     /* Aftershocks scatter over about the rupture length (~50 km at M7). */
     double sigma = fmin(fmax(0.3 * pow(10.0, 0.5 * (mag - 7.0)), 0.05), 0.6);
@@ -201,24 +206,24 @@ static int make_sequence(sqk_rng *r, const sqk_synth_config *c, double t, double
         double am = gr_magnitude(r, c->b_value, c->min_mag, fmax(mag, c->min_mag));
         fill_quake(&a.q, t + omori_delay_days(r) * SQK_DAY_S, alat, sqk_lon_wrap(alon),
                    round(fmin(e.q.depth_km + 5.0 * fabs(sqk_rng_normal(r)), 700.0) * 10) / 10, am);
-        if (push(ev, n, cap, &a)) return SQK_EMEM;
+        if (push(ev, n, cap, &a, day, rank)) return SQK_EMEM;
     }
     return SQK_OK;
 }
 
 /* A few non-earthquake rows (quarry blasts, explosions) so readers' type filters get used. */
-static int make_blasts(sqk_rng *r, double t0, double t1, gen_event **ev, size_t *n, size_t *cap)
+static int make_blasts(sqk_rng *r, int64_t day, int *rank, gen_event **ev, size_t *n, size_t *cap)
 {
-    uint64_t nb = sqk_rng_poisson(r, 0.02 * (t1 - t0) / SQK_DAY_S);
+    uint64_t nb = sqk_rng_poisson(r, 0.02);
     for (uint64_t k = 0; k < nb; k++) {
         gen_event e = {0};
         double lat = sqk_rng_uniform_range(r, 20, 60), lon = sqk_rng_uniform_range(r, -120, 140);
-        fill_quake(&e.q, sqk_rng_uniform_range(r, t0, t1), lat, lon, 0.0,
+        fill_quake(&e.q, ((double)day + sqk_rng_uniform(r)) * SQK_DAY_S, lat, lon, 0.0,
                    round(sqk_rng_uniform_range(r, 4.8, 5.2) * 10) / 10);
         snprintf(e.q.type, sizeof e.q.type, "%s", sqk_rng_uniform(r) < 0.5 ? "quarry blast" : "explosion");
         snprintf(e.q.mag_type, sizeof e.q.mag_type, "ml");
         e.main = 0;
-        if (push(ev, n, cap, &e)) return SQK_EMEM;
+        if (push(ev, n, cap, &e, day, rank)) return SQK_EMEM;
     }
     return SQK_OK;
 }
@@ -232,23 +237,29 @@ int sqk_synth_catalog(const sqk_synth_config *c, double t0, double t1, sqk_catal
     if (!(c->aftershock_share >= 0 && c->aftershock_share < 0.95))
         return sqk_fail(SQK_EARG, "synthetic catalogue: aftershock share %g not in [0, 0.95)",
                         c->aftershock_share);
-    sqk_rng root, r;
+    sqk_rng root, cat_root;
     sqk_rng_seed(&root, c->seed);
-    /* Keyed by the span start, so two satellites' spans get independent sequences. */
-    r = sqk_rng_fork(&root, KEY_CATALOG ^ ((uint64_t)(int64_t)floor(t0 / SQK_DAY_S) << 12));
+    cat_root = sqk_rng_fork(&root, KEY_CATALOG);
     double main_rate = c->quake_rate_per_day * (1.0 - c->aftershock_share);
     double K = c->aftershock_share / (1.0 - c->aftershock_share) / mean_productivity(c->b_value, c->min_mag);
     gen_event *ev = NULL;
     size_t n = 0, cap = 0;
     int rc = SQK_OK;
-    /* Start early so that sequences begun before t0 leave their aftershocks in the span. */
-    double t = t0 - OMORI_TMAX_D * SQK_DAY_S;
-    while (rc == SQK_OK) {
-        t += sqk_rng_exponential(&r, main_rate) * SQK_DAY_S;
-        if (t >= t1) break;
-        rc = make_sequence(&r, c, t, K, &ev, &n, &cap);
+    /* The world's seismicity is a function of time alone: each absolute day has its own
+     * stream (Poisson sequence starts, uniform in the day), so any span sees the same events
+     * as a longer one. Start early so that sequences begun before t0 leave their aftershocks
+     * in the span. */
+    int64_t d0 = (int64_t)floor(t0 / SQK_DAY_S - OMORI_TMAX_D), d1 = (int64_t)ceil(t1 / SQK_DAY_S);
+    for (int64_t d = d0; d < d1 && rc == SQK_OK; d++) {
+        sqk_rng r = sqk_rng_fork(&cat_root, (uint64_t)d);
+        sqk_rng rb = sqk_rng_fork(&r, 1);
+        int rank = 0;
+        uint64_t ns = sqk_rng_poisson(&r, main_rate);
+        for (uint64_t k = 0; k < ns && rc == SQK_OK; k++)
+            rc = make_sequence(&r, c, ((double)d + sqk_rng_uniform(&r)) * SQK_DAY_S, K, d, &rank,
+                               &ev, &n, &cap);
+        if (rc == SQK_OK) rc = make_blasts(&rb, d, &rank, &ev, &n, &cap);
     }
-    if (rc == SQK_OK) rc = make_blasts(&r, t0, t1, &ev, &n, &cap);
     if (rc != SQK_OK) { free(ev); return rc; }
     qsort(ev, n, sizeof *ev, by_time);
     size_t kept = 0;
@@ -259,7 +270,6 @@ int sqk_synth_catalog(const sqk_synth_config *c, double t0, double t1, sqk_catal
     if (!out->ev || !ms) { free(ev); free(out->ev); free(ms); out->ev = NULL; return SQK_EMEM; }
     for (size_t i = 0; i < kept; i++) {
         out->ev[i] = ev[i].q;
-        snprintf(out->ev[i].id, sizeof out->ev[i].id, "sq%08zu", i + 1);
         ms[i] = ev[i].main;
     }
     out->n = out->rows_read = kept;
