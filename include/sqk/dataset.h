@@ -14,6 +14,7 @@
 
 #include "sqk/archive.h"
 #include "sqk/core.h"
+#include "sqk/synth.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -178,6 +179,11 @@ typedef struct {
     uint8_t cadence;               /* SQK_CADENCE_* */
     double magnitude;
     uint64_t sample;               /* first sample in the resampled pass */
+    /* Synthetic archives (truth.csv): the planted precursor's footprint weight (0..1, the
+     * generator's taper, strength not included) at the middle sample, and the row of its
+     * event in the event table (-1: none, or its event is not in the table). */
+    double precursor_weight;
+    int64_t precursor_event;
 } sqk_window;
 
 typedef struct {
@@ -236,6 +242,8 @@ typedef struct {
     size_t events_by_split[3]; /* events with windows in each split */
     int has_truth;
     size_t truth_events, truth_in_span, truth_by_split[3], truth_without_windows;
+    size_t truth_windows[3];   /* windows inside a footprint (weight > 0), by class */
+    size_t truth_events_touched; /* would-be precursors with >= 1 window inside their footprint */
     double t0, t1;             /* archive span */
     size_t kp_intervals, kp_known; /* 3-hour intervals of the span, and those with a Kp value */
     size_t n_windows;
@@ -245,6 +253,20 @@ typedef struct {
 int sqk_build(const sqk_build_config *c, const sqk_build_inputs *in, const sqk_progress *prog,
               sqk_build_result *res);
 void sqk_build_result_free(sqk_build_result *r);
+
+/* Window-level truth of a synthetic archive (precursors read from truth.csv by
+ * sqk_synth_truth_read). sqk_window_weights, on the n windows just cut from series s: each
+ * window's precursor_weight = the mean over its T samples of the largest footprint weight
+ * within two samples of each (the generator's taper, strength not included, seen through
+ * the resampling's support: > 0 exactly when some raw sample the window's values come from
+ * may lie in a footprint), and precursor_event = the index in prec of the precursor weighing most over
+ * the window (-1 none). sqk_windows_truth, over the whole set: turns those indices into rows
+ * of the event table (-1 when the event is not in it) and counts the planted events with
+ * windows per split, and the windows inside a footprint, into r. */
+int sqk_window_weights(const sqk_series *s, int T, const sqk_precursor *prec, size_t np,
+                       sqk_window *w, size_t n);
+int sqk_windows_truth(const sqk_precursor *prec, size_t np, const sqk_event *ev, size_t nev,
+                      sqk_window_set *ws, const uint8_t *split, sqk_build_result *r);
 
 /* Writes the dataset file atomically (layout in docs/dataset-format.md). */
 typedef struct {

@@ -177,4 +177,9 @@ int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress
  * precursor, also at strength 0 (amplitude 0 there). Atomic. */
 int sqk_synth_write_truth(const char *path, const sqk_synth_model *m);
 
+/* Reads truth.csv back (columns found by name; the unit_ columns may be absent, as in files
+ * of earlier versions): one precursor per row, with the Dobrovolsky radius recomputed from
+ * the magnitude. Bad input: an error naming the file, the line and the problem. */
+int sqk_synth_truth_read(const char *path, sqk_precursor **out, size_t *n);
+
 #endif

@@ -5,6 +5,7 @@
  * file names, which carry start and end times for both satellites; a file whose name does not
  * parse is read once more to get its span. */
 #include "sqk/dataset.h"
+#include "sqk/synth.h"
 #include "sqk/time.h"
 
 #include <ctype.h>
@@ -265,6 +266,8 @@ typedef struct {
     sqk_window_counts wc;
     char sha[65];
     char *err;
+    const sqk_precursor *prec; /* truth.csv of a synthetic archive (shared), or none */
+    size_t nprec;
 } file_job;
 
 /* The whole file in one read (NULL when it cannot be read: the readers then say why). */
@@ -355,7 +358,17 @@ static int finish_one(staged_file *f, const char *path, int32_t index, const sqk
         st = sqk_fail(SQK_EFORMAT, "%s: a %s file in a %s build", path,
                       p->satellite == SQK_SAT_CSES ? "CSES" : p->satellite == SQK_SAT_DEMETER ? "DEMETER" : "unknown",
                       c->satellite == SQK_SAT_CSES ? "CSES" : "DEMETER");
-    if (!st) st = sqk_window_pass(p, c, ev, nev, kp, index, &job->ws, &job->sc, &job->wc);
+    if (!st) {
+        sqk_series s;
+        size_t before = job->ws.n;
+        st = sqk_series_prepare(p, c, &s, &job->sc);
+        if (!st) {
+            st = sqk_window_series(&s, c, ev, nev, kp, index, p->orbit, p->satellite, &job->ws, &job->wc);
+            if (!st && job->nprec)
+                st = sqk_window_weights(&s, c->T, job->prec, job->nprec, job->ws.w + before, job->ws.n - before);
+            sqk_series_free(&s);
+        }
+    }
     if (!st && !c->file_checksums) snprintf(job->sha, sizeof job->sha, "-");
     else if (!st && f->bytes) sha256_hex(f->bytes, f->size, job->sha);
     else if (!st) st = sqk_sha256_file(path, job->sha);
@@ -456,39 +469,6 @@ static int gather(file_job *jobs, size_t n, const sqk_build_config *c, sqk_windo
 
 /* ------------------------------------------------------------------ truth and summary */
 
-/* Planted precursor events of a synthetic archive: which have windows in which split. */
-static int count_truth(const char *path, const sqk_event *ev, size_t nev, const sqk_window_set *ws,
-                       const uint8_t *split, sqk_build_result *r)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open", path);
-    uint8_t *in_split = sqk_calloc((nev ? nev : 1) * 3, 1);
-    if (!in_split) { fclose(f); return SQK_EMEM; }
-    for (size_t i = 0; i < ws->n; i++) in_split[ws->w[i].event * 3 + split[i]] = 1;
-    char line[4096];
-    int first = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (first) { first = 0; if (!strncmp(line, "event_id", 8)) continue; }
-        char *comma = strchr(line, ',');
-        if (!comma) continue;
-        *comma = '\0';
-        r->truth_events++;
-        for (size_t e = 0; e < nev; e++) {
-            if (ev[e].kind != SQK_EVENT_QUAKE || strcmp(ev[e].id, line)) continue;
-            r->truth_in_span++;
-            int any = 0;
-            for (int s = 0; s < 3; s++)
-                if (in_split[e * 3 + s]) { r->truth_by_split[s]++; any = 1; }
-            if (!any) r->truth_without_windows++;
-            break;
-        }
-    }
-    fclose(f);
-    free(in_split);
-    r->has_truth = 1;
-    return SQK_OK;
-}
-
 static int make_summary(const sqk_build_config *c, const sqk_build_result *r, char **out)
 {
     size_t cap = 8192 + 512 * (r->files_bad < 20 ? r->files_bad : 20);
@@ -552,6 +532,10 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
         P("planted precursors (truth.csv): %zu listed, %zu in the span; with windows: train %zu, validation %zu, test %zu; without windows %zu\n",
           r->truth_events, r->truth_in_span, r->truth_by_split[0], r->truth_by_split[1],
           r->truth_by_split[2], r->truth_without_windows);
+    if (r->has_truth)
+        P("windows inside a precursor's footprint (weight > 0): control %zu, seismic %zu, storm %zu; "
+          "events with such a window %zu\n", r->truth_windows[0], r->truth_windows[1], r->truth_windows[2],
+          r->truth_events_touched);
 #undef P
     *out = s;
     return SQK_OK;
@@ -615,6 +599,8 @@ typedef struct {
     sqk_kp kp;
     sqk_window_set all;
     uint8_t *split;
+    sqk_precursor *prec;
+    size_t nprec;
 } build_state;
 
 static void state_free(build_state *b)
@@ -629,6 +615,7 @@ static void state_free(build_state *b)
     sqk_kp_free(&b->kp);
     sqk_window_set_free(&b->all);
     free(b->split);
+    free(b->prec);
 }
 
 static void join_path(char *buf, size_t n, const char *given, const char *dir, const char *name)
@@ -686,6 +673,7 @@ static int build_windows(const sqk_build_config *c, build_state *b, const sqk_pr
 {
     b->jobs = sqk_calloc(b->nfiles, sizeof *b->jobs);
     if (!b->jobs) return SQK_EMEM;
+    for (size_t i = 0; i < b->nfiles; i++) { b->jobs[i].prec = b->prec; b->jobs[i].nprec = b->nprec; }
     read_all(b->files, b->nfiles, c, b->ev, b->nev, &b->kp, b->jobs, prog);
     int st = collect_bad(b, c, r);
     if (!st) st = gather(b->jobs, b->nfiles, c, &b->all);
@@ -724,9 +712,10 @@ int sqk_build(const sqk_build_config *c, const sqk_build_inputs *in, const sqk_p
     if (!st) st = prepare_events(c, cat_path, r, &b.ev, &b.nev);
     if (!st) st = sqk_kp_read(kp_path, &b.kp);
     if (!st) st = check_kp(&b.kp, kp_path, r->t0, r->t1, r);
+    int has_truth = truth_path[0] && file_exists(truth_path);
+    if (!st && has_truth) st = sqk_synth_truth_read(truth_path, &b.prec, &b.nprec);
     if (!st) st = build_windows(c, &b, prog, r);
-    if (!st && truth_path[0] && file_exists(truth_path))
-        st = count_truth(truth_path, b.ev, b.nev, &b.all, b.split, r);
+    if (!st && has_truth) st = sqk_windows_truth(b.prec, b.nprec, b.ev, b.nev, &b.all, b.split, r);
     if (!st) st = make_summary(c, r, &r->summary);
     if (!st) st = write_outputs(c, in, &b, cat_path, kp_path, r);
     state_free(&b);

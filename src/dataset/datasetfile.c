@@ -50,6 +50,10 @@ static int write_window_table(hid_t f, const sqk_dataset_contents *d)
     name = "event_kind"; ftype = H5T_STD_U8LE; mtype = H5T_NATIVE_UINT8; COLUMN(uint8_t, w->event_kind);
     name = "satellite"; COLUMN(uint8_t, w->satellite);
     name = "cadence"; COLUMN(uint8_t, w->cadence);
+    if (d->result && d->result->has_truth) { /* window-level truth of a synthetic archive */
+        if ((st = write_f64_col(f, "precursor_weight", ws, n, offsetof(sqk_window, precursor_weight)))) return st;
+        name = "precursor_event"; ftype = H5T_STD_I64LE; mtype = H5T_NATIVE_INT64; COLUMN(int64_t, w->precursor_event);
+    }
     return sqk_h5_write(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, d->split);
 }
 

@@ -112,6 +112,7 @@ static int judge_window(const sqk_series *s, size_t a, const sqk_build_config *c
     double k = kp ? sqk_kp_at(kp, t) : NAN;
     if (!isfinite(k)) { cnt->missing_kp++; return 0; }
     memset(w, 0, sizeof *w);
+    w->precursor_event = -1; /* set from truth.csv, when the archive has one */
     w->t = t;
     w->lat = lat;
     w->lon = lon;

@@ -135,3 +135,94 @@ int sqk_synth_write_truth(const char *path, const sqk_synth_model *m)
     }
     return sqk_atomic_close(&a, SQK_OK);
 }
+
+/* ---- reading truth.csv back (this file owns the format) */
+
+static int split_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    for (char *p = line;; p++) {
+        if (n < max) f[n] = p;
+        n++;
+        p = strchr(p, ',');
+        if (!p) break;
+        *p = '\0';
+    }
+    return n;
+}
+
+int sqk_synth_truth_read(const char *path, sqk_precursor **out, size_t *n_out)
+{
+    enum { ID, TIME, LAT, LON, MAG, ONSET, DUR, AMP, UAMP, UIRR, NCOL };
+    static const char *const names[NCOL] = {"event_id", "time", "lat", "lon", "mag", "onset_days_before",
+                                            "duration_days", "amplitude", "unit_amplitude", "unit_irregularity"};
+    *out = NULL;
+    *n_out = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open", path);
+    int col[NCOL], ncols = 0, st = SQK_OK;
+    size_t cap = 0, ln = 0;
+    char line[4096], *fld[64];
+    while (st == SQK_OK && fgets(line, sizeof line, f)) {
+        ln++;
+        if (!strchr(line, '\n') && !feof(f)) { st = sqk_fail(SQK_EFORMAT, "%s: line %zu: too long", path, ln); break; }
+        int n = split_fields(line, fld, 64);
+        if (ln == 1) {
+            ncols = n;
+            for (int k = 0; k < NCOL; k++) {
+                col[k] = -1;
+                for (int j = 0; j < n && j < 64; j++)
+                    if (!strcmp(fld[j], names[k])) col[k] = j;
+                if (col[k] < 0 && k < UAMP) /* the unit columns are newer; older files lack them */
+                    st = sqk_fail(SQK_EFORMAT, "%s: line 1: no column '%s' (not a truth.csv?)", path, names[k]);
+            }
+            continue;
+        }
+        if (n == 1 && fld[0][0] == '\0') continue; /* blank line */
+        if (n != ncols) { st = sqk_fail(SQK_EFORMAT, "%s: line %zu: %d fields, the header has %d", path, ln, n, ncols); break; }
+        if (sqk_grow((void **)out, &cap, *n_out + 1, sizeof **out)) { st = SQK_EMEM; break; }
+        sqk_precursor *p = &(*out)[*n_out];
+        memset(p, 0, sizeof *p);
+        double v[NCOL] = {0};
+        for (int k = LAT; k < NCOL; k++) {
+            if (col[k] < 0) continue;
+            char *end;
+            v[k] = strtod(fld[col[k]], &end);
+            if (end == fld[col[k]] || *end || !isfinite(v[k])) {
+                st = sqk_fail(SQK_EFORMAT, "%s: line %zu: %s '%s' is not a number", path, ln, names[k], fld[col[k]]);
+                break;
+            }
+        }
+        if (st) break;
+        if (strlen(fld[col[ID]]) == 0 || strlen(fld[col[ID]]) >= sizeof p->event_id) {
+            st = sqk_fail(SQK_EFORMAT, "%s: line %zu: bad event_id", path, ln);
+            break;
+        }
+        if ((st = sqk_time_parse_iso(fld[col[TIME]], &p->t_event))) {
+            st = sqk_fail_context(st, "%s: line %zu", path, ln);
+            break;
+        }
+        if (!(fabs(v[LAT]) <= 90 && fabs(v[LON]) <= 360 && v[MAG] > 0 && v[MAG] < 10 && v[ONSET] > 0 &&
+              v[DUR] > 0 && v[DUR] <= v[ONSET])) {
+            st = sqk_fail(SQK_EFORMAT, "%s: line %zu: position, magnitude, onset or duration out of range", path, ln);
+            break;
+        }
+        snprintf(p->event_id, sizeof p->event_id, "%s", fld[col[ID]]);
+        p->lat = v[LAT];
+        p->lon = v[LON];
+        p->mag = v[MAG];
+        p->onset_days = v[ONSET];
+        p->duration_days = v[DUR];
+        p->amplitude = v[AMP];
+        p->unit_amplitude = col[UAMP] >= 0 ? v[UAMP] : v[AMP];
+        p->unit_irregularity = v[UIRR];
+        p->radius_deg = sqk_km_to_deg(sqk_dobrovolsky_radius_km(p->mag));
+        (*n_out)++;
+    }
+    if (st == SQK_OK && ln == 0) st = sqk_fail(SQK_EEMPTY, "%s: empty file (no header)", path);
+    if (st == SQK_OK && ferror(f)) st = sqk_fail(SQK_EIO, "%s: read error", path);
+    fclose(f);
+    if (st) { free(*out); *out = NULL; *n_out = 0; }
+    return st;
+}
