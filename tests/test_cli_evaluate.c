@@ -105,8 +105,8 @@ static void test_bad_input(void **s)
 {
     (void)s;
     expect_fail("", "", 1, "p.csv: empty file");
-    expect_fail("window,split,y_true,p0,p1,p2,y_pred\n", "", 1, "missing column 'event'");
-    expect_fail(HEADER "0,2,-1,1,0.1,0.8,x,1\n", "", 1, "p.csv: line 2: column p2: 'x'");
+    expect_fail("window,split,y_true,p0,p1,p2,y_pred\n", "", 1, "no 'event' column in the header");
+    expect_fail(HEADER "0,2,-1,1,0.1,0.8,x,1\n", "", 1, "p.csv line 2: p2 'x' is not a number");
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.3,1\n", "", 1, "line 2: p0 + p1 + p2 = 1.2");
     expect_fail(HEADER "0,2,-1,5,0.1,0.8,0.1,1\n", "", 1, "y_true = 5 is not a class");
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", "--bootstrap many", 2, "--bootstrap wants an integer in 0..10000000, not 'many'");
@@ -116,7 +116,7 @@ static void test_bad_input(void **s)
     const char *vt = HEADER "0,1,-1,2,0.1,0.8,0.1,1\n";
     assert_int_equal(test_write_file(val, vt, strlen(vt)), 0);
     snprintf(extra, sizeof extra, "--val-pred %s", val);
-    expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", extra, 1, "v.csv: line 2: window 0 is also in");
+    expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", extra, 1, "v.csv line 2: window 0 is also in");
     expect_fail(HEADER "0,2,-1,1,0.1,0.8,0.1,1\n", "--data /nonexistent.h5", 1, "/nonexistent.h5");
     char *out = NULL;
     assert_int_equal(test_cli(&out, "evaluate --out x"), 2);
@@ -176,23 +176,23 @@ static void test_dataset_and_truth(void **s)
     free(bs);
 
     /* A truth.csv naming events outside the dataset (counted), then one of another archive. */
-    const char *wider = "event_id,time\nev2,x\nother,y\n";
+    const char *wider = "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\nev2,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\nother,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\n";
     assert_int_equal(test_write_file(truth, wider, strlen(wider)), 0);
     rc = test_cli(&out, "evaluate --pred %s --data %s --truth %s --no-figures --out %s/x0", pred, data, truth, dir);
     if (rc != 0) fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "1 planted precursors of truth.csv are not events of this dataset"));
     free(out);
-    const char *bad_truth = "event_id,time\nnope,x\nnope2,y\n";
+    const char *bad_truth = "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\nnope,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\nnope2,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\n";
     assert_int_equal(test_write_file(truth, bad_truth, strlen(bad_truth)), 0);
     rc = test_cli(&out, "evaluate --pred %s --data %s --truth %s --no-figures --out %s/x1", pred, data, truth, dir);
     assert_int_equal(rc, 1);
-    assert_non_null(strstr(out, "truth.csv: line 2: event_id 'nope' is not in"));
+    assert_non_null(strstr(out, "truth.csv line 2: event_id 'nope' is not in"));
     free(out);
     const char *other = HEADER "2,2,2,0,0.1,0.8,0.1,1\n";
     assert_int_equal(test_write_file(pred, other, strlen(other)), 0);
     rc = test_cli(&out, "evaluate --pred %s --data %s --no-figures --out %s/x2", pred, data, dir);
     assert_int_equal(rc, 1);
-    assert_non_null(strstr(out, "test.csv: line 2: window 2 has y_true = 0"));
+    assert_non_null(strstr(out, "test.csv line 2: window 2 has y_true = 0"));
     free(out);
     assert_int_equal(test_count_files(dir, "x1"), 0);
     assert_int_equal(test_count_files(dir, "x2"), 0);

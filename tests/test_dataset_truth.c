@@ -125,7 +125,7 @@ static void test_paired_window_truth(void **state)
     sqk_build_inputs in = {.archive_dir = a, .out_path = out, .truth_path = bad};
     sqk_build_result r;
     assert_int_not_equal(sqk_build(&bc, &in, &none, &r), SQK_OK);
-    assert_non_null(strstr(sqk_last_error(), "bad-truth.csv: line 3"));
+    assert_non_null(strstr(sqk_last_error(), "bad-truth.csv line 3"));
     assert_non_null(strstr(sqk_last_error(), "lat"));
     sqk_build_result_free(&r);
     f = fopen(out, "r");

@@ -62,8 +62,8 @@ static void test_bad_files(void **s)
     expect_bad("", SQK_EEMPTY, "empty file", NULL);
     expect_bad(HEADER, SQK_EEMPTY, "no prediction rows", NULL);
     expect_bad("window,split,event,y_true,p0,p1,y_pred\n1,2,0,1,0.5,0.5,1\n", SQK_EFORMAT, "line 1", "'p2'");
-    expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5,1\n2,2,0,1,0.2,abc,0.5,1\n", SQK_EFORMAT, "line 3", "p1: 'abc'");
-    expect_bad(HEADER "1,2,0,1,0.2,nan,0.5,1\n", SQK_EFORMAT, "line 2", "finite");
+    expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5,1\n2,2,0,1,0.2,abc,0.5,1\n", SQK_EFORMAT, "line 3", "p1 'abc' is not a number");
+    expect_bad(HEADER "1,2,0,1,0.2,nan,0.5,1\n", SQK_EFORMAT, "line 2", "p1 'nan' is not a number");
     expect_bad(HEADER "1,2,0,1.5,0.2,0.3,0.5,1\n", SQK_EFORMAT, "line 2", "y_true");
     expect_bad(HEADER "1,2,0,3,0.2,0.3,0.5,1\n", SQK_EVALUE, "line 2", "y_true = 3");
     expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5,-1\n", SQK_EVALUE, "line 2", "y_pred = -1");
@@ -126,7 +126,7 @@ static void test_dataset_checks(void **s)
     /* Validation rows must be validation windows and not overlap the test windows. */
     v.split[0] = 2;
     assert_int_equal(sqk_pred_check_pair(&t, tpath, &v, vpath), SQK_EVALUE);
-    assert_non_null(strstr(sqk_last_error(), "val.csv: line 2: split 2"));
+    assert_non_null(strstr(sqk_last_error(), "val.csv line 2: split 2"));
     v.split[0] = 1;
     v.window[1] = 4;
     v.event[1] = -1;
@@ -149,13 +149,13 @@ static void test_dataset_checks(void **s)
     assert_int_equal(nu, 1);
     assert_int_equal(planted[0], 1);
     free(planted);
-    truth = write_tmp("truth.csv", "event_id,time\nzz8,x\nzz9,y\n");
+    truth = write_tmp("truth.csv", "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\nzz8,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\nzz9,2020-01-01T00:00:00Z,1,1,5,10,5,0.2\n");
     assert_int_equal(sqk_truth_read_match(truth, &d, data, &planted, &np, &nu), SQK_EVALUE);
-    assert_non_null(strstr(sqk_last_error(), "truth.csv: line 2: event_id 'zz8' is not in"));
+    assert_non_null(strstr(sqk_last_error(), "truth.csv line 2: event_id 'zz8' is not in"));
     assert_non_null(strstr(sqk_last_error(), "another archive"));
     truth = write_tmp("truth.csv", "id,time\nci2000def,x\n");
     assert_int_equal(sqk_truth_read_match(truth, &d, data, &planted, &np, &nu), SQK_EFORMAT);
-    truth = write_tmp("truth.csv", "event_id,time\n");
+    truth = write_tmp("truth.csv", "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude\n");
     assert_int_equal(sqk_truth_read_match(truth, &d, data, &planted, &np, &nu), SQK_EEMPTY);
     sqk_eval_dataset_free(&d);
 

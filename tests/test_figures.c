@@ -117,13 +117,13 @@ static void test_malformed_roc_csv(void **state)
 {
     (void)state;
     expect_failure("roc.csv", "class,threshold,fpr,tpr\n0,1,0,0\n0,0.5,abc,0.5\n", SQK_EFORMAT,
-                   "roc.csv line 3 field 3: 'abc' is not a number");
+                   "roc.csv line 3: fpr 'abc' is not a number");
 }
 
 static void test_wrong_header(void **state)
 {
     (void)state;
-    expect_failure("confusion.csv", "true,a,b,c\n0,1,2,3\n", SQK_EFORMAT, "confusion.csv line 1: header");
+    expect_failure("confusion.csv", "true,a,b,c\n0,1,2,3\n", SQK_EFORMAT, "confusion.csv line 1: no 'pred0' column in the header");
 }
 
 static void test_missing_class_row(void **state)
@@ -142,7 +142,7 @@ static void test_bad_probability(void **state)
     assert_int_equal(test_write_file(path, bad, strlen(bad)), 0);
     snprintf(prefix, sizeof prefix, "%s/ternary", tmp);
     assert_int_equal(sqk_fig_ternary(ev, prefix), SQK_EVALUE);
-    assert_non_null(strstr(sqk_last_error(), "predictions.csv: line 2: p2 = 1.7"));
+    assert_non_null(strstr(sqk_last_error(), "predictions.csv line 2: p2 = 1.7"));
     assert_int_equal(test_count_files(tmp, "ternary"), 0);
     free(ev);
     test_rmtree(tmp);

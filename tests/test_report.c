@@ -156,7 +156,7 @@ static void test_bad_folder_writes_nothing(void **state)
     assert_int_equal(test_write_file(path, bad, strlen(bad)), 0);
     dirs[1] = b;
     assert_int_equal(sqk_report(&o, NULL, NULL), SQK_EFORMAT);
-    assert_non_null(strstr(sqk_last_error(), "bootstrap.csv line 2 field 3: 'low' is not a number"));
+    assert_non_null(strstr(sqk_last_error(), "bootstrap.csv line 2: lo 'low' is not a number"));
     assert_int_equal(test_count_files(tmp, "report"), 0);
     o.n = 0;
     assert_int_equal(sqk_report(&o, NULL, NULL), SQK_EARG);

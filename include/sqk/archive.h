@@ -162,4 +162,31 @@ int sqk_kp_write_gfz(const char *path, const sqk_kp *kp);
 void sqk_kp_free(sqk_kp *kp);
 const char *sqk_kp_format_name(int format);
 
+/* ------------------------------------------------------------------ truth.csv
+ * The planted (or, at strength 0, would-be) precursors of a synthetic archive, one row per
+ * event: event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude,strength,
+ * unit_amplitude,unit_irregularity,radius_km (ISO 8601 time). The reader is strict: the
+ * first eight columns present (by name, any order; the last four, which older archives lack,
+ * read as NaN when absent), every field readable, ids not empty and not repeated; errors name
+ * the file and line. */
+typedef struct {
+    char event_id[32];
+    double t, lat, lon, mag;
+    double onset_days, duration_days; /* the precursor starts onset_days before the event */
+    double amplitude;                 /* signed relative Ne change, strength included */
+    double strength;                  /* --precursor-strength of the archive */
+    double unit_amplitude, unit_irregularity; /* the same at strength 1 */
+    double radius_km;                 /* Dobrovolsky radius */
+    size_t line;        /* line in the file read (0 when not read from a file) */
+} sqk_truth_row;
+
+typedef struct {
+    sqk_truth_row *row;
+    size_t n;
+} sqk_truth;
+
+int sqk_truth_read(const char *path, sqk_truth *out);  /* n = 0: a header alone (null archive) */
+int sqk_truth_write(const char *path, const sqk_truth *t); /* atomic */
+void sqk_truth_free(sqk_truth *t);
+
 #endif

@@ -17,6 +17,7 @@
  *   downstream, and the filter compares the full text); a too-long id or magType is an error. */
 #include "sqk/archive.h"
 #include "sqk/core.h"
+#include "sqk/csv.h"
 #include "sqk/time.h"
 
 #include <errno.h>
@@ -29,135 +30,38 @@ enum { COL_TIME, COL_LAT, COL_LON, COL_DEPTH, COL_MAG, COL_MAGTYPE, COL_ID, COL_
 static const char *const col_name[NCOL] = {"time", "latitude", "longitude", "depth",
                                            "mag",  "magType",  "id",        "type"};
 
-/* Splits one CSV line in place into fields (quotes removed, "" -> "). Returns the number of
- * fields, or -1 with *why set when the line is malformed. */
-static int split_csv(char *line, char ***fields, size_t *cap, const char **why)
-{
-    size_t n = 0;
-    char *p = line;
-    for (;;) {
-        if (sqk_grow((void **)fields, cap, n + 1, sizeof(char *))) { *why = "out of memory"; return -1; }
-        char *start = p, *w = p;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0') { *why = "unterminated quote"; return -1; }
-                if (*p == '"') {
-                    if (p[1] == '"') { *w++ = '"'; p += 2; continue; }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            if (*p != ',' && *p != '\0') { *why = "text after a closing quote"; return -1; }
-        } else {
-            while (*p && *p != ',') w++, p++;
-        }
-        char sep = *p;
-        *w = '\0';
-        (*fields)[n++] = start;
-        if (sep == '\0') break;
-        p++;
-    }
-    return (int)n;
-}
-
-/* Strict decimal number: digits, sign, point and exponent only (strtod alone would also take
- * "nan", "inf" and hex). */
-static int parse_number(const char *s, double *v)
-{
-    if (!*s) return 0;
-    for (const char *c = s; *c; c++)
-        if (!strchr("0123456789+-.eE", *c)) return 0;
-    errno = 0;
-    char *end;
-    *v = strtod(s, &end);
-    return *end == '\0' && errno == 0 && isfinite(*v);
-}
-
-/* Removes the line ending (LF or CRLF) and returns the new length. */
-static size_t chomp(char *line, size_t len)
-{
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-    return len;
-}
-
-typedef struct {
-    const char *path;
-    size_t line;
-    int ncols;         /* fields in the header */
-    int col[NCOL];     /* index of each needed column */
-} csv_ctx;
-
-static int find_columns(csv_ctx *cx, char **f, int nf)
-{
-    for (int k = 0; k < NCOL; k++) {
-        cx->col[k] = -1;
-        for (int i = 0; i < nf; i++)
-            if (!strcmp(f[i], col_name[k])) { cx->col[k] = i; break; }
-        if (cx->col[k] < 0)
-            return sqk_fail(SQK_EFORMAT, "%s line %zu: no '%s' column in the header (not a USGS "
-                            "ComCat CSV?)", cx->path, cx->line, col_name[k]);
-    }
-    cx->ncols = nf;
-    return SQK_OK;
-}
-
-static int need_number(const csv_ctx *cx, char **f, int k, double *v)
-{
-    const char *s = f[cx->col[k]];
-    if (!*s) return sqk_fail(SQK_EFORMAT, "%s line %zu: empty %s", cx->path, cx->line, col_name[k]);
-    if (!parse_number(s, v))
-        return sqk_fail(SQK_EVALUE, "%s line %zu: %s '%.40s' is not a number", cx->path, cx->line,
-                        col_name[k], s);
-    return SQK_OK;
-}
-
-static int copy_text(const csv_ctx *cx, char **f, int k, char *dst, size_t size, int may_truncate)
-{
-    const char *s = f[cx->col[k]];
-    size_t len = strlen(s);
-    if (len >= size && !may_truncate)
-        return sqk_fail(SQK_EVALUE, "%s line %zu: %s '%.60s' longer than %zu characters", cx->path,
-                        cx->line, col_name[k], s, size - 1);
-    if (len >= size) len = size - 1;
-    memcpy(dst, s, len);
-    dst[len] = '\0';
-    return SQK_OK;
-}
-
 /* Parses and checks the needed fields of one data row. */
-static int parse_row(const csv_ctx *cx, char **f, sqk_quake *q)
+static int parse_row(const sqk_csv *cx, const int *col, sqk_quake *q)
 {
     memset(q, 0, sizeof *q);
-    const char *ts = f[cx->col[COL_TIME]];
-    if (!*ts) return sqk_fail(SQK_EFORMAT, "%s line %zu: empty time", cx->path, cx->line);
+    const char *ts = sqk_csv_get(cx, col[COL_TIME]);
+    if (!*ts) return sqk_csv_fail(cx, SQK_EFORMAT, "empty time");
     if (sqk_time_parse_iso(ts, &q->t))
-        return sqk_fail_context(SQK_EVALUE, "%s line %zu", cx->path, cx->line);
+        return sqk_fail_context(SQK_EVALUE, "%s line %zu", cx->in.path, sqk_csv_line(cx));
     int st;
-    if ((st = need_number(cx, f, COL_LAT, &q->lat)) || (st = need_number(cx, f, COL_LON, &q->lon)) ||
-        (st = need_number(cx, f, COL_MAG, &q->mag)))
+    if ((st = sqk_csv_f64(cx, col[COL_LAT], &q->lat)) || (st = sqk_csv_f64(cx, col[COL_LON], &q->lon)) ||
+        (st = sqk_csv_f64(cx, col[COL_MAG], &q->mag)))
         return st;
     if (!(q->lat >= -90 && q->lat <= 90))
-        return sqk_fail(SQK_EVALUE, "%s line %zu: latitude %g outside [-90, 90]", cx->path, cx->line, q->lat);
+        return sqk_csv_fail(cx, SQK_EVALUE, "latitude %g outside [-90, 90]", q->lat);
     if (!(q->lon >= -180 && q->lon < 360))
-        return sqk_fail(SQK_EVALUE, "%s line %zu: longitude %g outside [-180, 360)", cx->path, cx->line, q->lon);
+        return sqk_csv_fail(cx, SQK_EVALUE, "longitude %g outside [-180, 360)", q->lon);
     if (q->lon >= 180) q->lon -= 360;
     if (!(q->mag >= -3 && q->mag <= 10))
-        return sqk_fail(SQK_EVALUE, "%s line %zu: magnitude %g outside [-3, 10]", cx->path, cx->line, q->mag);
+        return sqk_csv_fail(cx, SQK_EVALUE, "magnitude %g outside [-3, 10]", q->mag);
     q->depth_km = NAN;
-    if (*f[cx->col[COL_DEPTH]]) {
-        if ((st = need_number(cx, f, COL_DEPTH, &q->depth_km))) return st;
+    if (*sqk_csv_get(cx, col[COL_DEPTH])) {
+        if ((st = sqk_csv_f64(cx, col[COL_DEPTH], &q->depth_km))) return st;
         if (!(q->depth_km >= -20 && q->depth_km <= 1000))
-            return sqk_fail(SQK_EVALUE, "%s line %zu: depth %g km outside [-20, 1000]", cx->path,
-                            cx->line, q->depth_km);
+            return sqk_csv_fail(cx, SQK_EVALUE, "depth %g km outside [-20, 1000]", q->depth_km);
     }
-    if (!*f[cx->col[COL_ID]]) return sqk_fail(SQK_EFORMAT, "%s line %zu: empty id", cx->path, cx->line);
-    if (!*f[cx->col[COL_TYPE]]) return sqk_fail(SQK_EFORMAT, "%s line %zu: empty type", cx->path, cx->line);
-    if ((st = copy_text(cx, f, COL_ID, q->id, sizeof q->id, 0)) ||
-        (st = copy_text(cx, f, COL_MAGTYPE, q->mag_type, sizeof q->mag_type, 0)) ||
-        (st = copy_text(cx, f, COL_TYPE, q->type, sizeof q->type, 1)))
+    if (!*sqk_csv_get(cx, col[COL_ID])) return sqk_csv_fail(cx, SQK_EFORMAT, "empty id");
+    if (!*sqk_csv_get(cx, col[COL_TYPE])) return sqk_csv_fail(cx, SQK_EFORMAT, "empty type");
+    if ((st = sqk_csv_text(cx, col[COL_ID], q->id, sizeof q->id)) ||
+        (st = sqk_csv_text(cx, col[COL_MAGTYPE], q->mag_type, sizeof q->mag_type)))
         return st;
+    /* A type longer than the struct holds is kept truncated (the filter compares the full text). */
+    snprintf(q->type, sizeof q->type, "%s", sqk_csv_get(cx, col[COL_TYPE]));
     return SQK_OK;
 }
 
@@ -195,75 +99,35 @@ static int sort_by_time(sqk_catalog *c)
 }
 
 /* Reads the data rows after the header into out. */
-static int read_rows(FILE *fp, csv_ctx *cx, double min_mag, int all_types, sqk_catalog *out)
+static int read_rows(sqk_csv *cx, const int *col, double min_mag, int all_types, sqk_catalog *out)
 {
-    char *line = NULL, **f = NULL;
-    size_t linecap = 0, fcap = 0, evcap = 0;
-    ssize_t got;
-    int st = SQK_OK;
-    while ((got = getline(&line, &linecap, fp)) >= 0) {
-        cx->line++;
-        if (chomp(line, (size_t)got) == 0) continue;
-        const char *why = NULL;
-        int nf = split_csv(line, &f, &fcap, &why);
-        if (nf < 0) { st = sqk_fail(SQK_EFORMAT, "%s line %zu: %s", cx->path, cx->line, why); break; }
-        if (nf != cx->ncols) {
-            st = sqk_fail(SQK_EFORMAT, "%s line %zu: %d fields, the header has %d", cx->path,
-                          cx->line, nf, cx->ncols);
-            break;
-        }
+    size_t evcap = 0;
+    int st;
+    while ((st = sqk_csv_next(cx)) == 1) {
         sqk_quake q;
-        if ((st = parse_row(cx, f, &q))) break;
+        if ((st = parse_row(cx, col, &q))) break;
         out->rows_read++;
-        if (!all_types && strcmp(f[cx->col[COL_TYPE]], "earthquake") != 0) { out->rows_other_type++; continue; }
+        if (!all_types && strcmp(sqk_csv_get(cx, col[COL_TYPE]), "earthquake") != 0) { out->rows_other_type++; continue; }
         if (!(q.mag >= min_mag)) { out->rows_below_mag++; continue; }
         if ((st = sqk_grow((void **)&out->ev, &evcap, out->n + 1, sizeof *out->ev))) break;
         out->ev[out->n++] = q;
     }
-    if (!st && ferror(fp)) st = sqk_fail(SQK_EIO, "%s: read error after line %zu", cx->path, cx->line);
     if (!st && out->rows_read == 0)
-        st = sqk_fail(SQK_EEMPTY, "%s: no data rows after the header", cx->path);
-    free(line);
-    free(f);
-    return st;
-}
-
-static int read_header(FILE *fp, csv_ctx *cx)
-{
-    char *line = NULL, **f = NULL;
-    size_t linecap = 0, fcap = 0;
-    ssize_t got;
-    int st = SQK_OK;
-    for (;;) {
-        if ((got = getline(&line, &linecap, fp)) < 0) {
-            st = sqk_fail(SQK_EFORMAT, "%s: empty file (expected a USGS ComCat CSV header)", cx->path);
-            break;
-        }
-        cx->line++;
-        if (chomp(line, (size_t)got) == 0) continue;
-        /* A UTF-8 byte-order mark from spreadsheet tools is not part of the first name. */
-        char *h = line;
-        if (cx->line == 1 && !strncmp(h, "\xEF\xBB\xBF", 3)) h += 3;
-        const char *why = NULL;
-        int nf = split_csv(h, &f, &fcap, &why);
-        if (nf < 0) st = sqk_fail(SQK_EFORMAT, "%s line %zu: header: %s", cx->path, cx->line, why);
-        else st = find_columns(cx, f, nf);
-        break;
-    }
-    free(line);
-    free(f);
+        st = sqk_fail(SQK_EEMPTY, "%s: no data rows after the header", cx->in.path);
     return st;
 }
 
 int sqk_catalog_read(const char *path, double min_mag, int all_types, sqk_catalog *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return sqk_fail(SQK_EIO, "%s: cannot open: %s", path, strerror(errno));
-    csv_ctx cx = {.path = path};
-    int st = read_header(fp, &cx);
-    if (!st) st = read_rows(fp, &cx, min_mag, all_types, out);
-    fclose(fp);
+    sqk_csv cx;
+    int col[NCOL];
+    int st = sqk_csv_open(&cx, path);
+    if (st == SQK_EEMPTY) return sqk_fail(SQK_EFORMAT, "%s: empty file (expected a USGS ComCat CSV header)", path);
+    if (st) return st;
+    st = sqk_csv_columns(&cx, col_name, NCOL, col);
+    if (!st) st = read_rows(&cx, col, min_mag, all_types, out);
+    sqk_csv_close(&cx);
     if (!st) st = sort_by_time(out);
     if (st) sqk_catalog_free(out);
     return st;

@@ -18,6 +18,7 @@
  * - Years outside 1900-2100 are rejected (a typo there would allocate a huge series). */
 #include "sqk/archive.h"
 #include "sqk/core.h"
+#include "sqk/csv.h"
 #include "sqk/time.h"
 
 #include <ctype.h>
@@ -43,6 +44,8 @@ typedef struct {
     int format;
     /* CelesTrak column positions, from the header. */
     int c_date, c_kp[8], c_type, c_max, c_nf;
+    char **field;   /* fields of the current CelesTrak line */
+    size_t field_cap;
     kp_row *rows;
     size_t nrows, cap;
 } kp_ctx;
@@ -227,34 +230,28 @@ static int parse_wdc(kp_ctx *cx, const char *s)
     return SQK_OK;
 }
 
-/* Splits a comma-separated line in place (CelesTrak writes no quotes). */
-static int split_commas(char *s, char **f, int maxf)
+/* Splits a CelesTrak line into cx->field; returns the count or a negative status. */
+static int celestrak_fields(kp_ctx *cx, char *s)
 {
-    int n = 0;
-    for (;;) {
-        if (n == maxf) return n;
-        f[n++] = s;
-        char *c = strchr(s, ',');
-        if (!c) return n;
-        *c = '\0';
-        s = c + 1;
-    }
+    const char *why = NULL;
+    int nf = sqk_csv_split(s, &cx->field, &cx->field_cap, &why);
+    return nf < 0 ? fail_line(cx, SQK_EFORMAT, why) : nf;
 }
-
-#define CT_MAXF 64
 
 static int celestrak_header(kp_ctx *cx, char *s)
 {
-    char *f[CT_MAXF];
-    int nf = split_commas(s, f, CT_MAXF);
+    int nf = celestrak_fields(cx, s);
+    if (nf < 0) return nf;
+    char **f = cx->field;
     cx->c_nf = nf;
     cx->c_date = cx->c_type = -1;
     cx->c_max = 0;
     for (int k = 0; k < 8; k++) cx->c_kp[k] = -1;
-    for (int i = 0; i < nf; i++) {
-        if (!strcmp(f[i], "DATE")) cx->c_date = i;
-        if (!strcmp(f[i], "F10.7_DATA_TYPE")) cx->c_type = i;
-        if (!strncmp(f[i], "KP", 2) && f[i][2] >= '1' && f[i][2] <= '8' && !f[i][3]) cx->c_kp[f[i][2] - '1'] = i;
+    cx->c_date = sqk_csv_find(f, nf, "DATE");
+    cx->c_type = sqk_csv_find(f, nf, "F10.7_DATA_TYPE");
+    for (int k = 0; k < 8; k++) {
+        char name[4] = {'K', 'P', (char)('1' + k), 0};
+        cx->c_kp[k] = sqk_csv_find(f, nf, name);
     }
     if (cx->c_date < 0) return fail_line(cx, SQK_EFORMAT, "CelesTrak header without a DATE column");
     cx->c_max = cx->c_date;
@@ -270,8 +267,9 @@ static int celestrak_header(kp_ctx *cx, char *s)
 
 static int parse_celestrak(kp_ctx *cx, char *s)
 {
-    char *f[CT_MAXF];
-    int nf = split_commas(s, f, CT_MAXF);
+    int nf = celestrak_fields(cx, s);
+    if (nf < 0) return nf;
+    char **f = cx->field;
     /* Every row has the header's fields: a row cut short (a download ending inside a
      * forecast row loses its PRD mark) or run together is an error, not a measurement. */
     if (nf != cx->c_nf)
@@ -330,23 +328,17 @@ static int parse_line(kp_ctx *cx, char *s)
     }
 }
 
-static int read_lines(FILE *fp, kp_ctx *cx)
+static int read_lines(sqk_lines *in, kp_ctx *cx)
 {
-    char *line = NULL;
-    size_t linecap = 0;
-    ssize_t got;
-    int st = SQK_OK;
-    while (!st && (got = getline(&line, &linecap, fp)) >= 0) {
-        cx->line++;
-        size_t len = (size_t)got;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+    char *line;
+    size_t len;
+    int st;
+    while ((st = sqk_lines_next(in, &line, &len)) == 1) {
+        cx->line = in->line;
         if (len == 0) continue;
         if (line[0] == '#' && cx->format != SQK_KP_FMT_CELESTRAK) continue;
-        if (strlen(line) != len) { st = fail_line(cx, SQK_EFORMAT, "NUL byte in a text line"); break; }
-        st = parse_line(cx, line);
+        if ((st = parse_line(cx, line))) break;
     }
-    if (!st && ferror(fp)) st = sqk_fail(SQK_EIO, "%s: read error after line %zu", cx->path, cx->line);
-    free(line);
     return st;
 }
 
@@ -390,11 +382,13 @@ static int build_series(kp_ctx *cx, sqk_kp *out)
 int sqk_kp_read(const char *path, sqk_kp *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return sqk_fail(SQK_EIO, "%s: cannot open: %s", path, strerror(errno));
+    sqk_lines in;
+    int st = sqk_lines_open(&in, path);
+    if (st) return st;
     kp_ctx cx = {.path = path};
-    int st = read_lines(fp, &cx);
-    fclose(fp);
+    st = read_lines(&in, &cx);
+    sqk_lines_close(&in);
+    free(cx.field);
     if (!st && cx.format == SQK_KP_FMT_UNKNOWN)
         st = sqk_fail(SQK_EEMPTY, "%s: no data lines (expected a GFZ Kp_ap_since_1932.txt, a GFZ "
                       "WDC Kp_defYYYY.wdc or a CelesTrak SW-All.csv table)", path);

@@ -2,62 +2,16 @@
  * Every problem is reported with the file, the line (or dataset) and what was wrong. */
 #include "sqk/eval.h"
 #include "sqk/h5.h"
+#include "sqk/archive.h"
+#include "sqk/csv.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FIELDS 64
-
-static const char *pred_columns[] = {"window", "split", "event", "y_true", "p0", "p1", "p2", "y_pred"};
+static const char *const pred_columns[] = {"window", "split", "event", "y_true", "p0", "p1", "p2", "y_pred"};
 enum { C_WINDOW, C_SPLIT, C_EVENT, C_YTRUE, C_P0, C_P1, C_P2, C_YPRED, C_COUNT };
-
-/* Splits a line in place at commas, trimming blanks and the line end; returns the count. */
-static int split_fields(char *line, char **f, int max)
-{
-    int n = 0;
-    char *s = line;
-    for (;;) {
-        char *comma = strchr(s, ',');
-        if (comma) *comma = '\0';
-        while (*s == ' ' || *s == '\t') s++;
-        char *e = s + strlen(s);
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) *--e = '\0';
-        if (n < max) f[n] = s;
-        n++;
-        if (!comma) break;
-        s = comma + 1;
-    }
-    return n;
-}
-
-static int blank(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return 0;
-    return 1;
-}
-
-static int parse_i64(const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (end == s || *end || errno) return -1;
-    *v = x;
-    return 0;
-}
-
-static int parse_f64(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || *end || !isfinite(x)) return -1;
-    *v = x;
-    return 0;
-}
 
 void sqk_pred_free(sqk_pred *p)
 {
@@ -81,61 +35,41 @@ static int pred_grow(sqk_pred *p, size_t *cap)
     return SQK_OK;
 }
 
-static int pred_header(const char *path, char *line, int col[C_COUNT], int *n_cols)
-{
-    char *f[MAX_FIELDS];
-    int n = split_fields(line, f, MAX_FIELDS);
-    if (n > MAX_FIELDS) return sqk_fail(SQK_EFORMAT, "%s: line 1: too many columns (%d)", path, n);
-    for (int c = 0; c < C_COUNT; c++) {
-        col[c] = -1;
-        for (int j = 0; j < n; j++)
-            if (!strcmp(f[j], pred_columns[c])) col[c] = j;
-        if (col[c] < 0)
-            return sqk_fail(SQK_EFORMAT, "%s: line 1: missing column '%s' (expected header "
-                            "window,split,event,y_true,p0,p1,p2,y_pred)", path, pred_columns[c]);
-    }
-    *n_cols = n;
-    return SQK_OK;
-}
-
 /* Parses one data row into row p->n. */
-static int pred_row(const char *path, size_t ln, char *line, const int col[C_COUNT], int n_cols, sqk_pred *p)
+static int pred_row(const sqk_csv *c, const int col[C_COUNT], sqk_pred *p)
 {
-    char *f[MAX_FIELDS];
-    int n = split_fields(line, f, MAX_FIELDS);
-    if (n != n_cols)
-        return sqk_fail(SQK_EFORMAT, "%s: line %zu: %d fields, the header has %d", path, ln, n, n_cols);
+    const char *path = c->in.path;
+    size_t ln = sqk_csv_line(c);
     int64_t iv[C_COUNT];
     double pr[SQK_NCLASS];
-    for (int c = 0; c < C_COUNT; c++) {
-        const char *s = f[col[c]];
-        int bad = (c >= C_P0 && c <= C_P2) ? parse_f64(s, &pr[c - C_P0]) : parse_i64(s, &iv[c]);
-        if (bad)
-            return sqk_fail(SQK_EFORMAT, "%s: line %zu: column %s: '%s' is not %s", path, ln,
-                            pred_columns[c], s, (c >= C_P0 && c <= C_P2) ? "a finite number" : "an integer");
+    int st;
+    for (int k = 0; k < C_COUNT; k++) {
+        st = (k >= C_P0 && k <= C_P2) ? sqk_csv_f64(c, col[k], &pr[k - C_P0])
+                                      : sqk_csv_i64(c, col[k], INT64_MIN, INT64_MAX, &iv[k]);
+        if (st) return st;
     }
     if (iv[C_WINDOW] < 0)
-        return sqk_fail(SQK_EVALUE, "%s: line %zu: window %lld is negative", path, ln, (long long)iv[C_WINDOW]);
+        return sqk_fail(SQK_EVALUE, "%s line %zu: window %lld is negative", path, ln, (long long)iv[C_WINDOW]);
     if (iv[C_SPLIT] < 0 || iv[C_SPLIT] > 2)
-        return sqk_fail(SQK_EVALUE, "%s: line %zu: split %lld is not 0, 1 or 2", path, ln, (long long)iv[C_SPLIT]);
+        return sqk_fail(SQK_EVALUE, "%s line %zu: split %lld is not 0, 1 or 2", path, ln, (long long)iv[C_SPLIT]);
     if (iv[C_EVENT] < -1)
-        return sqk_fail(SQK_EVALUE, "%s: line %zu: event %lld (use -1 for none)", path, ln, (long long)iv[C_EVENT]);
+        return sqk_fail(SQK_EVALUE, "%s line %zu: event %lld (use -1 for none)", path, ln, (long long)iv[C_EVENT]);
     static const int label_cols[2] = {C_YTRUE, C_YPRED};
     for (int j = 0; j < 2; j++) {
         int c = label_cols[j];
         if (iv[c] < 0 || iv[c] >= SQK_NCLASS)
-            return sqk_fail(SQK_EVALUE, "%s: line %zu: %s = %lld is not a class (0, 1 or 2)", path, ln,
+            return sqk_fail(SQK_EVALUE, "%s line %zu: %s = %lld is not a class (0, 1 or 2)", path, ln,
                             pred_columns[c], (long long)iv[c]);
     }
     double sum = 0;
     for (int k = 0; k < SQK_NCLASS; k++) {
         if (pr[k] < 0 || pr[k] > 1)
-            return sqk_fail(SQK_EVALUE, "%s: line %zu: p%d = %g is not a probability", path, ln, k, pr[k]);
+            return sqk_fail(SQK_EVALUE, "%s line %zu: p%d = %g is not a probability", path, ln, k, pr[k]);
         sum += pr[k];
     }
     /* The file holds 6 significant digits, so a sum off by more than 1e-3 is not rounding. */
     if (fabs(sum - 1.0) > 1e-3)
-        return sqk_fail(SQK_EVALUE, "%s: line %zu: p0 + p1 + p2 = %.6g, not 1", path, ln, sum);
+        return sqk_fail(SQK_EVALUE, "%s line %zu: p0 + p1 + p2 = %.6g, not 1", path, ln, sum);
     size_t i = p->n;
     p->window[i] = iv[C_WINDOW];
     p->split[i] = (uint8_t)iv[C_SPLIT];
@@ -182,7 +116,7 @@ static int check_duplicates(const char *path, const sqk_pred *p)
     int st = SQK_OK;
     for (size_t i = 1; i < p->n && !st; i++)
         if (t[i].window == t[i - 1].window)
-            st = sqk_fail(SQK_EVALUE, "%s: line %zu: window %lld is already on line %zu", path,
+            st = sqk_fail(SQK_EVALUE, "%s line %zu: window %lld is already on line %zu", path,
                           p->line[t[i].row], (long long)t[i].window, p->line[t[i - 1].row]);
     free(t);
     return st;
@@ -191,26 +125,15 @@ static int check_duplicates(const char *path, const sqk_pred *p)
 int sqk_pred_read(const char *path, sqk_pred *p)
 {
     memset(p, 0, sizeof *p);
-    FILE *f = fopen(path, "r");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t linecap = 0, cap = 0, ln = 0;
-    int col[C_COUNT], n_cols = 0, st = SQK_OK, have_header = 0;
-    while (getline(&line, &linecap, f) >= 0) {
-        ln++;
-        if (blank(line)) continue;
-        if (!have_header) {
-            if ((st = pred_header(path, line, col, &n_cols))) break;
-            have_header = 1;
-            continue;
-        }
-        if ((st = pred_grow(p, &cap))) break;
-        if ((st = pred_row(path, ln, line, col, n_cols, p))) break;
-    }
-    if (!st && ferror(f)) st = sqk_fail(SQK_EIO, "%s: read error", path);
-    free(line);
-    fclose(f);
-    if (!st && !have_header) st = sqk_fail(SQK_EEMPTY, "%s: empty file (no header)", path);
+    sqk_csv c;
+    int col[C_COUNT];
+    int st = sqk_csv_open(&c, path);
+    if (st) return st;
+    st = sqk_csv_columns(&c, pred_columns, C_COUNT, col);
+    size_t cap = 0;
+    while (!st && (st = sqk_csv_next(&c)) == 1)
+        if (!(st = pred_grow(p, &cap))) st = pred_row(&c, col, p);
+    sqk_csv_close(&c);
     if (!st && p->n == 0) st = sqk_fail(SQK_EEMPTY, "%s: no prediction rows after the header", path);
     if (!st) st = check_duplicates(path, p);
     if (st) sqk_pred_free(p);
@@ -287,7 +210,7 @@ int sqk_pred_check_dataset(const sqk_pred *p, const char *pred_path, const sqk_e
     for (size_t i = 0; i < p->n; i++) {
         int64_t w = p->window[i];
         if (w >= (int64_t)d->n_windows)
-            return sqk_fail(SQK_EVALUE, "%s: line %zu: window %lld is not in %s (%zu windows): "
+            return sqk_fail(SQK_EVALUE, "%s line %zu: window %lld is not in %s (%zu windows): "
                             "predictions of another dataset?", pred_path, p->line[i], (long long)w,
                             data_path, d->n_windows);
         const char *what = NULL;
@@ -296,7 +219,7 @@ int sqk_pred_check_dataset(const sqk_pred *p, const char *pred_path, const sqk_e
         else if (p->split[i] != d->split[w]) { what = "split"; have = p->split[i]; want = d->split[w]; }
         else if (p->event[i] != d->event[w]) { what = "event"; have = p->event[i]; want = d->event[w]; }
         if (what)
-            return sqk_fail(SQK_EVALUE, "%s: line %zu: window %lld has %s = %lld but %s says %lld: "
+            return sqk_fail(SQK_EVALUE, "%s line %zu: window %lld has %s = %lld but %s says %lld: "
                             "predictions of another dataset?", pred_path, p->line[i], (long long)w,
                             what, have, data_path, want);
     }
@@ -308,7 +231,7 @@ int sqk_pred_check_pair(const sqk_pred *test, const char *test_path, const sqk_p
 {
     for (size_t i = 0; i < val->n; i++)
         if (val->split[i] != 1)
-            return sqk_fail(SQK_EVALUE, "%s: line %zu: split %d is not the validation split (1): "
+            return sqk_fail(SQK_EVALUE, "%s line %zu: split %d is not the validation split (1): "
                             "thresholds must be chosen on validation predictions", val_path,
                             val->line[i], val->split[i]);
     window_row *t = sorted_windows(test);
@@ -320,7 +243,7 @@ int sqk_pred_check_pair(const sqk_pred *test, const char *test_path, const sqk_p
         if (!hit) continue;
         size_t j = hit->row;
         int agree = test->y_true[j] == val->y_true[i] && test->event[j] == val->event[i];
-        st = sqk_fail(SQK_EVALUE, "%s: line %zu: window %lld is also in %s (line %zu)%s", val_path,
+        st = sqk_fail(SQK_EVALUE, "%s line %zu: window %lld is also in %s (line %zu)%s", val_path,
                       val->line[i], (long long)val->window[i], test_path, test->line[j],
                       agree ? ": validation and test predictions overlap"
                             : " with another label or event: the two files come from different datasets");
@@ -338,49 +261,6 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const id_row *)a)->id, ((const id_row *)b)->id);
 }
 
-typedef struct {
-    size_t n_unknown, first_unknown_line;
-    char first_unknown[64];
-} unknown_ids;
-
-static int truth_rows(FILE *f, const char *truth_path, const id_row *ids, size_t n_ids,
-                      int64_t **planted, size_t *n_planted, unknown_ids *u)
-{
-    char *line = NULL, *fl[MAX_FIELDS];
-    size_t linecap = 0, ln = 0, cap = 0;
-    int id_col = -1, n_cols = 0, st = SQK_OK;
-    while (!st && getline(&line, &linecap, f) >= 0) {
-        ln++;
-        if (blank(line)) continue;
-        int n = split_fields(line, fl, MAX_FIELDS);
-        if (id_col < 0) {
-            for (int j = 0; j < n && j < MAX_FIELDS; j++)
-                if (!strcmp(fl[j], "event_id")) id_col = j;
-            if (id_col < 0) st = sqk_fail(SQK_EFORMAT, "%s: line %zu: no column 'event_id'", truth_path, ln);
-            n_cols = n;
-            continue;
-        }
-        if (n != n_cols) {
-            st = sqk_fail(SQK_EFORMAT, "%s: line %zu: %d fields, the header has %d", truth_path, ln, n, n_cols);
-            break;
-        }
-        id_row key = {fl[id_col], 0};
-        id_row *hit = bsearch(&key, ids, n_ids, sizeof *ids, by_id);
-        if (!hit) {
-            if (u->n_unknown++ == 0) {
-                u->first_unknown_line = ln;
-                snprintf(u->first_unknown, sizeof u->first_unknown, "%s", fl[id_col]);
-            }
-            continue;
-        }
-        if ((st = sqk_grow((void **)planted, &cap, *n_planted + 1, sizeof **planted))) break;
-        (*planted)[(*n_planted)++] = (int64_t)hit->row;
-    }
-    if (!st && id_col < 0) st = sqk_fail(SQK_EEMPTY, "%s: empty file (no header)", truth_path);
-    free(line);
-    return st;
-}
-
 int sqk_truth_read_match(const char *truth_path, const sqk_eval_dataset *d, const char *data_path,
                          int64_t **planted, size_t *n_planted, size_t *n_unknown)
 {
@@ -390,24 +270,29 @@ int sqk_truth_read_match(const char *truth_path, const sqk_eval_dataset *d, cons
     if (!ids) return SQK_EMEM;
     for (size_t i = 0; i < d->n_events; i++) ids[i] = (id_row){d->event_id[i], i};
     qsort(ids, d->n_events, sizeof *ids, by_id);
-    FILE *f = fopen(truth_path, "r");
-    if (!f) {
-        free(ids);
-        return sqk_fail(SQK_EIO, "%s: cannot open: %s", truth_path, strerror(errno));
+    sqk_truth t;
+    int st = sqk_truth_read(truth_path, &t);
+    size_t unknown = 0, first_unknown = 0, cap = 0;
+    for (size_t i = 0; !st && i < t.n; i++) {
+        id_row key = {t.row[i].event_id, 0};
+        id_row *hit = bsearch(&key, ids, d->n_events, sizeof *ids, by_id);
+        if (!hit) {
+            if (unknown++ == 0) first_unknown = i;
+            continue;
+        }
+        if ((st = sqk_grow((void **)planted, &cap, *n_planted + 1, sizeof **planted))) break;
+        (*planted)[(*n_planted)++] = (int64_t)hit->row;
     }
-    unknown_ids u = {0};
-    int st = truth_rows(f, truth_path, ids, d->n_events, planted, n_planted, &u);
-    fclose(f);
     free(ids);
     /* An archive usually spans more than one dataset (other satellite, other dates), so ids
      * outside the events table are expected; none inside means a truth.csv of another archive. */
-    if (!st && *n_planted == 0 && u.n_unknown > 0)
-        st = sqk_fail(SQK_EVALUE, "%s: line %zu: event_id '%s' is not in the events table of %s, nor is any "
-                      "of the %zu planted precursors: a truth.csv of another archive?", truth_path,
-                      u.first_unknown_line, u.first_unknown, data_path, u.n_unknown);
+    if (!st && t.n == 0) st = sqk_fail(SQK_EEMPTY, "%s: no planted precursor listed", truth_path);
     if (!st && *n_planted == 0)
-        st = sqk_fail(SQK_EEMPTY, "%s: no planted precursor listed", truth_path);
+        st = sqk_fail(SQK_EVALUE, "%s line %zu: event_id '%s' is not in the events table of %s, nor is any "
+                      "of the %zu planted precursors: a truth.csv of another archive?", truth_path,
+                      t.row[first_unknown].line, t.row[first_unknown].event_id, data_path, unknown);
+    sqk_truth_free(&t);
     if (st) { free(*planted); *planted = NULL; *n_planted = 0; }
-    else *n_unknown = u.n_unknown;
+    else *n_unknown = unknown;
     return st;
 }

@@ -2,6 +2,8 @@
  * reported with the file and line, and nothing is half-filled on failure. */
 #include "fig_internal.h"
 
+#include "sqk/csv.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -32,107 +34,15 @@ int fig_check_dir(const char *eval_dir)
     return SQK_OK;
 }
 
-/* ---- a small CSV reader: unquoted fields, header checked by name ---- */
-
-typedef struct csv {
-    FILE *fp;
-    char path[1200];
-    char line[4096];
-    long lineno;
-    char *field[16];
-    int nfield;
-} csv;
-
-static void chomp(char *s)
+/* Opens dir/name and finds the n named columns. */
+static int table_open(sqk_csv *c, char *path, size_t size, const char *dir, const char *name,
+                      const char *const *cols, int n, int *col)
 {
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ')) s[--n] = '\0';
-}
-
-static void split_fields(csv *c)
-{
-    c->nfield = 0;
-    char *s = c->line;
-    while (c->nfield < 16) {
-        c->field[c->nfield++] = s;
-        char *comma = strchr(s, ',');
-        if (!comma) break;
-        *comma = '\0';
-        s = comma + 1;
-    }
-}
-
-/* Reads the next non-empty line into fields; returns 1, 0 at the end, or a negative status. */
-static int csv_next(csv *c)
-{
-    while (fgets(c->line, sizeof c->line, c->fp)) {
-        c->lineno++;
-        if (!strchr(c->line, '\n') && !feof(c->fp))
-            return sqk_fail(SQK_EFORMAT, "%s line %ld: line too long", c->path, c->lineno);
-        chomp(c->line);
-        if (!c->line[0]) continue;
-        split_fields(c);
-        return 1;
-    }
-    if (ferror(c->fp)) return sqk_fail(SQK_EIO, "%s: read error", c->path);
-    return 0;
-}
-
-/* Opens dir/name and checks that the header starts with the comma-separated names in want. */
-static int csv_open(csv *c, const char *dir, const char *name, const char *want)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->path, sizeof c->path, "%s/%s", dir, name);
-    c->fp = fopen(c->path, "r");
-    if (!c->fp) return sqk_fail(SQK_EIO, "cannot open %s: %s", c->path, strerror(errno));
-    int rc = csv_next(c);
-    if (rc == 0) rc = sqk_fail(SQK_EFORMAT, "%s: empty file (expected header '%s')", c->path, want);
-    if (rc < 0) { fclose(c->fp); return rc; }
-    char wantbuf[256];
-    snprintf(wantbuf, sizeof wantbuf, "%s", want);
-    int k = 0;
-    for (char *tok = strtok(wantbuf, ","); tok; tok = strtok(NULL, ","), k++)
-        if (k >= c->nfield || strcmp(c->field[k], tok) != 0) {
-            fclose(c->fp);
-            return sqk_fail(SQK_EFORMAT, "%s line 1: header is not '%s'", c->path, want);
-        }
-    return SQK_OK;
-}
-
-static void csv_close(csv *c) { if (c->fp) fclose(c->fp); c->fp = NULL; }
-
-static int csv_need(csv *c, int n)
-{
-    if (c->nfield < n)
-        return sqk_fail(SQK_EFORMAT, "%s line %ld: %d fields, expected %d", c->path, c->lineno, c->nfield, n);
-    return SQK_OK;
-}
-
-/* A number; "nan", "inf" and an empty field are accepted (empty reads as NaN). */
-static int csv_f64(csv *c, int k, double *v)
-{
-    const char *s = c->field[k];
-    if (!*s) { *v = NAN; return SQK_OK; }
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    if (end == s || *end)
-        return sqk_fail(SQK_EFORMAT, "%s line %ld field %d: '%s' is not a number", c->path, c->lineno, k + 1, s);
-    return SQK_OK;
-}
-
-static int csv_long(csv *c, int k, long lo, long hi, long *v)
-{
-    const char *s = c->field[k];
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end || errno)
-        return sqk_fail(SQK_EFORMAT, "%s line %ld field %d: '%s' is not an integer", c->path, c->lineno, k + 1, s);
-    if (x < lo || x > hi)
-        return sqk_fail(SQK_EVALUE, "%s line %ld field %d: %ld is outside %ld..%ld", c->path, c->lineno, k + 1, x, lo, hi);
-    *v = x;
-    return SQK_OK;
+    if (snprintf(path, size, "%s/%s", dir, name) >= (int)size) return sqk_fail(SQK_EARG, "%s: path too long", dir);
+    int rc = sqk_csv_open(c, path);
+    if (rc) return rc;
+    if ((rc = sqk_csv_columns(c, cols, n, col))) sqk_csv_close(c);
+    return rc;
 }
 
 /* ---- metrics.json: only the label is needed; a tolerant scan, not a full JSON parser ---- */
@@ -183,45 +93,53 @@ static int read_label(const char *dir, char *label, size_t size)
 
 static int read_per_class(const char *dir, sqk_evalfolder *ev)
 {
-    csv c;
-    int rc = csv_open(&c, dir, "per_class.csv", "class,precision,recall,f1,support,auc");
+    static const char *const cols[] = {"class", "precision", "recall", "f1", "support", "auc"};
+    sqk_csv c;
+    char path[1200];
+    int col[6];
+    int rc = table_open(&c, path, sizeof path, dir, "per_class.csv", cols, 6, col);
     if (rc) return rc;
     int seen[SQK_FIG_NCLASS] = {0};
-    while (!rc && (rc = csv_next(&c)) == 1) {
-        long k, sup;
-        rc = csv_need(&c, 6);
-        if (!rc) rc = csv_long(&c, 0, 0, SQK_FIG_NCLASS - 1, &k);
-        if (!rc) rc = csv_f64(&c, 1, &ev->precision[k]);
-        if (!rc) rc = csv_f64(&c, 2, &ev->recall[k]);
-        if (!rc) rc = csv_f64(&c, 3, &ev->f1[k]);
-        if (!rc) rc = csv_long(&c, 4, 0, 1L << 40, &sup);
-        if (!rc) rc = csv_f64(&c, 5, &ev->auc[k]);
-        if (!rc) { ev->support[k] = sup; seen[k] = 1; }
+    while ((rc = sqk_csv_next(&c)) == 1) {
+        int64_t k, sup;
+        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_FIG_NCLASS - 1, &k)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[1], &ev->precision[k])) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[2], &ev->recall[k])) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[3], &ev->f1[k])) ||
+            (rc = sqk_csv_i64(&c, col[4], 0, INT64_C(1) << 40, &sup)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[5], &ev->auc[k])))
+            break;
+        ev->support[k] = sup;
+        seen[k] = 1;
     }
-    csv_close(&c);
+    sqk_csv_close(&c);
     if (rc < 0) return rc;
     for (int k = 0; k < SQK_FIG_NCLASS; k++)
-        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s/per_class.csv: no row for class %d", dir, k);
+        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for class %d", path, k);
     return SQK_OK;
 }
 
 static int read_confusion(const char *dir, sqk_evalfolder *ev)
 {
-    csv c;
-    int rc = csv_open(&c, dir, "confusion.csv", "true,pred0,pred1,pred2");
+    static const char *const cols[] = {"true", "pred0", "pred1", "pred2"};
+    sqk_csv c;
+    char path[1200];
+    int col[4];
+    int rc = table_open(&c, path, sizeof path, dir, "confusion.csv", cols, 4, col);
     if (rc) return rc;
     int seen[SQK_FIG_NCLASS] = {0};
-    while (!rc && (rc = csv_next(&c)) == 1) {
-        long k;
-        rc = csv_need(&c, 4);
-        if (!rc) rc = csv_long(&c, 0, 0, SQK_FIG_NCLASS - 1, &k);
-        for (int j = 0; j < SQK_FIG_NCLASS && !rc; j++) rc = csv_long(&c, 1 + j, 0, 1L << 40, &ev->confusion[k][j]);
-        if (!rc) seen[k] = 1;
+    while ((rc = sqk_csv_next(&c)) == 1) {
+        int64_t k, v;
+        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_FIG_NCLASS - 1, &k))) break;
+        for (int j = 0; j < SQK_FIG_NCLASS && !rc; j++)
+            if (!(rc = sqk_csv_i64(&c, col[1 + j], 0, INT64_C(1) << 40, &v))) ev->confusion[k][j] = v;
+        if (rc) break;
+        seen[k] = 1;
     }
-    csv_close(&c);
+    sqk_csv_close(&c);
     if (rc < 0) return rc;
     for (int k = 0; k < SQK_FIG_NCLASS; k++)
-        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s/confusion.csv: no row for true class %d", dir, k);
+        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for true class %d", path, k);
     return SQK_OK;
 }
 
@@ -234,27 +152,33 @@ static int cmp_point(const void *a, const void *b)
 
 static int read_roc(const char *dir, sqk_evalfolder *ev)
 {
-    csv c;
-    int rc = csv_open(&c, dir, "roc.csv", "class,threshold,fpr,tpr");
+    static const char *const cols[] = {"class", "threshold", "fpr", "tpr"};
+    sqk_csv c;
+    char path[1200];
+    int col[4];
+    int rc = table_open(&c, path, sizeof path, dir, "roc.csv", cols, 4, col);
     if (rc) return rc;
     double *pts[SQK_FIG_NCLASS] = {0}; /* (fpr, tpr) pairs */
     size_t cap[SQK_FIG_NCLASS] = {0}, n[SQK_FIG_NCLASS] = {0};
-    while (!rc && (rc = csv_next(&c)) == 1) {
-        long k;
+    while ((rc = sqk_csv_next(&c)) == 1) {
+        int64_t k;
         double thr, fpr, tpr;
-        rc = csv_need(&c, 4);
-        if (!rc) rc = csv_long(&c, 0, 0, SQK_FIG_NCLASS - 1, &k);
-        if (!rc) rc = csv_f64(&c, 1, &thr);
-        if (!rc) rc = csv_f64(&c, 2, &fpr);
-        if (!rc) rc = csv_f64(&c, 3, &tpr);
+        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_FIG_NCLASS - 1, &k)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[1], &thr)) || (rc = sqk_csv_f64_or_nan(&c, col[2], &fpr)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[3], &tpr)))
+            break;
         /* NaN: the class has no positive (or no negative) window, so it has no curve. */
-        if (!rc && (isnan(fpr) || isnan(tpr))) continue;
-        if (!rc && !(fpr >= 0 && fpr <= 1 && tpr >= 0 && tpr <= 1))
-            rc = sqk_fail(SQK_EVALUE, "%s line %ld: fpr and tpr must lie in [0, 1]", c.path, c.lineno);
-        if (!rc) rc = sqk_grow((void **)&pts[k], &cap[k], 2 * (n[k] + 1), sizeof(double));
-        if (!rc) { pts[k][2 * n[k]] = fpr; pts[k][2 * n[k] + 1] = tpr; n[k]++; }
+        if (isnan(fpr) || isnan(tpr)) continue;
+        if (!(fpr >= 0 && fpr <= 1 && tpr >= 0 && tpr <= 1)) {
+            rc = sqk_csv_fail(&c, SQK_EVALUE, "fpr and tpr must lie in [0, 1]");
+            break;
+        }
+        if ((rc = sqk_grow((void **)&pts[k], &cap[k], 2 * (n[k] + 1), sizeof(double)))) break;
+        pts[k][2 * n[k]] = fpr;
+        pts[k][2 * n[k] + 1] = tpr;
+        n[k]++;
     }
-    csv_close(&c);
+    sqk_csv_close(&c);
     for (int k = 0; k < SQK_FIG_NCLASS && rc >= 0; k++) {
         if (n[k] == 0) continue;
         qsort(pts[k], n[k], 2 * sizeof(double), cmp_point);
@@ -273,25 +197,24 @@ static int read_roc(const char *dir, sqk_evalfolder *ev)
 
 static int read_bootstrap(const char *dir, sqk_evalfolder *ev)
 {
-    csv c;
-    int rc = csv_open(&c, dir, "bootstrap.csv", "metric,value,lo,hi");
+    static const char *const cols[] = {"metric", "value", "lo", "hi"};
+    sqk_csv c;
+    char path[1200];
+    int col[4];
+    int rc = table_open(&c, path, sizeof path, dir, "bootstrap.csv", cols, 4, col);
     if (rc) return rc;
     size_t cap = 0;
-    while (!rc && (rc = csv_next(&c)) == 1) {
+    while ((rc = sqk_csv_next(&c)) == 1) {
         sqk_eval_metric m;
-        rc = csv_need(&c, 4);
-        if (!rc && (!c.field[0][0] || strlen(c.field[0]) >= sizeof m.name))
-            rc = sqk_fail(SQK_EFORMAT, "%s line %ld: bad metric name", c.path, c.lineno);
-        if (!rc) rc = csv_f64(&c, 1, &m.value);
-        if (!rc) rc = csv_f64(&c, 2, &m.lo);
-        if (!rc) rc = csv_f64(&c, 3, &m.hi);
-        if (!rc) rc = sqk_grow((void **)&ev->metrics, &cap, ev->n_metrics + 1, sizeof m);
-        if (!rc) {
-            snprintf(m.name, sizeof m.name, "%s", c.field[0]);
-            ev->metrics[ev->n_metrics++] = m;
-        }
+        if (!*sqk_csv_get(&c, col[0])) { rc = sqk_csv_fail(&c, SQK_EFORMAT, "empty metric name"); break; }
+        if ((rc = sqk_csv_text(&c, col[0], m.name, sizeof m.name)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[1], &m.value)) || (rc = sqk_csv_f64_or_nan(&c, col[2], &m.lo)) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[3], &m.hi)) ||
+            (rc = sqk_grow((void **)&ev->metrics, &cap, ev->n_metrics + 1, sizeof m)))
+            break;
+        ev->metrics[ev->n_metrics++] = m;
     }
-    csv_close(&c);
+    sqk_csv_close(&c);
     return rc < 0 ? rc : SQK_OK;
 }
 

@@ -3,6 +3,7 @@
  * atomically, and on a failure the ones already written are removed again. */
 #include "sqk/report.h"
 
+#include "sqk/eval.h"
 #include "sqk/figures.h"
 
 #include <errno.h>
@@ -70,30 +71,25 @@ static uint64_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-static uint64_t test_set_hash(const char *dir)
+/* *hash of the evaluation's test set: 0 when the folder has no predictions.csv. */
+static int test_set_hash(const char *dir, uint64_t *hash)
 {
-    char path[1200], line[1024];
+    char path[1200];
     snprintf(path, sizeof path, "%s/predictions.csv", dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return 0;
-    uint64_t sum = 0, rows = 0;
-    int header = 1;
-    while (fgets(line, sizeof line, fp)) {
-        if (header) { header = 0; continue; }
-        char *f[4] = {line, NULL, NULL, NULL};
-        for (int k = 1; k < 4 && f[k - 1]; k++) {
-            char *c = strchr(f[k - 1], ',');
-            f[k] = c ? c + 1 : NULL;
-        }
-        if (!f[3]) continue;
-        char key[128];
-        size_t wlen = (size_t)(f[1] - 1 - f[0]), ylen = strcspn(f[3], ",\r\n");
-        int n = snprintf(key, sizeof key, "%.*s,%.*s", (int)wlen, f[0], (int)ylen, f[3]);
-        if (n > 0 && n < (int)sizeof key) sum += fnv1a(key, (size_t)n);
-        rows++;
+    *hash = 0;
+    if (!file_exists(path)) return SQK_OK;
+    sqk_pred p;
+    int rc = sqk_pred_read(path, &p);
+    if (rc) return rc;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        char key[64];
+        int n = snprintf(key, sizeof key, "%lld,%d", (long long)p.window[i], p.y_true[i]);
+        sum += fnv1a(key, (size_t)n);
     }
-    fclose(fp);
-    return rows ? (sum ^ (rows * 0x9E3779B97F4A7C15ULL)) | 1 : 0;
+    *hash = p.n ? (sum ^ (p.n * 0x9E3779B97F4A7C15ULL)) | 1 : 0;
+    sqk_pred_free(&p);
+    return SQK_OK;
 }
 
 static int read_row(const char *dir, report_row *r)
@@ -105,7 +101,10 @@ static int read_row(const char *dir, report_row *r)
     if (rc) { sqk_evalfolder_free(&r->ev); return rc; }
     for (int i = 0; i < SQK_FIG_NCLASS; i++)
         for (int j = 0; j < SQK_FIG_NCLASS; j++) r->n_windows += r->ev.confusion[i][j];
-    r->test_set = test_set_hash(dir);
+    if ((rc = test_set_hash(dir, &r->test_set))) {
+        sqk_evalfolder_free(&r->ev);
+        return rc;
+    }
     char path[1300];
     for (int k = 0; k < 3; k++) {
         snprintf(path, sizeof path, "%s/figures/%s.png", dir, eval_fig[k]);

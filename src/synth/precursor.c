@@ -118,111 +118,57 @@ void sqk_synth_precursor_at(const sqk_synth_model *m, double t, double lat, doub
 
 int sqk_synth_write_truth(const char *path, const sqk_synth_model *m)
 {
-    sqk_atomic_file a;
-    int rc = sqk_atomic_open(&a, path);
-    if (rc) return rc;
-    FILE *f = a.f;
-    fprintf(f, "event_id,time,lat,lon,mag,onset_days_before,duration_days,amplitude,strength,"
-               "unit_amplitude,unit_irregularity,radius_km\n");
+    sqk_truth t = {sqk_calloc(m->nprec ? m->nprec : 1, sizeof *t.row), m->nprec};
+    if (!t.row) return SQK_EMEM;
     for (size_t i = 0; i < m->nprec; i++) {
         const sqk_precursor *p = &m->prec[i];
-        char iso[32];
-        sqk_time_format_iso(p->t_event, iso);
-        fprintf(f, "%s,%s,%.4f,%.4f,%.1f,%.6f,%.6f,%.6f,%g,%.6f,%.6f,%.3f\n", p->event_id, iso,
-                p->lat, p->lon, p->mag, p->onset_days, p->duration_days, p->amplitude,
-                m->cfg.precursor_strength, p->unit_amplitude, p->unit_irregularity,
-                sqk_dobrovolsky_radius_km(p->mag));
+        sqk_truth_row *r = &t.row[i];
+        snprintf(r->event_id, sizeof r->event_id, "%s", p->event_id);
+        r->t = p->t_event;
+        r->lat = p->lat;
+        r->lon = p->lon;
+        r->mag = p->mag;
+        r->onset_days = p->onset_days;
+        r->duration_days = p->duration_days;
+        r->amplitude = p->amplitude;
+        r->strength = m->cfg.precursor_strength;
+        r->unit_amplitude = p->unit_amplitude;
+        r->unit_irregularity = p->unit_irregularity;
+        r->radius_km = sqk_dobrovolsky_radius_km(p->mag);
     }
-    return sqk_atomic_close(&a, SQK_OK);
+    int rc = sqk_truth_write(path, &t);
+    sqk_truth_free(&t);
+    return rc;
 }
 
-/* ---- reading truth.csv back (this file owns the format) */
-
-static int split_fields(char *line, char **f, int max)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *p = line;; p++) {
-        if (n < max) f[n] = p;
-        n++;
-        p = strchr(p, ',');
-        if (!p) break;
-        *p = '\0';
-    }
-    return n;
-}
+/* ---- reading truth.csv back: the one reader (src/archive/truth.c), in the generator's type */
 
 int sqk_synth_truth_read(const char *path, sqk_precursor **out, size_t *n_out)
 {
-    enum { ID, TIME, LAT, LON, MAG, ONSET, DUR, AMP, UAMP, UIRR, NCOL };
-    static const char *const names[NCOL] = {"event_id", "time", "lat", "lon", "mag", "onset_days_before",
-                                            "duration_days", "amplitude", "unit_amplitude", "unit_irregularity"};
     *out = NULL;
     *n_out = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open", path);
-    int col[NCOL], ncols = 0, st = SQK_OK;
-    size_t cap = 0, ln = 0;
-    char line[4096], *fld[64];
-    while (st == SQK_OK && fgets(line, sizeof line, f)) {
-        ln++;
-        if (!strchr(line, '\n') && !feof(f)) { st = sqk_fail(SQK_EFORMAT, "%s: line %zu: too long", path, ln); break; }
-        int n = split_fields(line, fld, 64);
-        if (ln == 1) {
-            ncols = n;
-            for (int k = 0; k < NCOL; k++) {
-                col[k] = -1;
-                for (int j = 0; j < n && j < 64; j++)
-                    if (!strcmp(fld[j], names[k])) col[k] = j;
-                if (col[k] < 0 && k < UAMP) /* the unit columns are newer; older files lack them */
-                    st = sqk_fail(SQK_EFORMAT, "%s: line 1: no column '%s' (not a truth.csv?)", path, names[k]);
-            }
-            continue;
-        }
-        if (n == 1 && fld[0][0] == '\0') continue; /* blank line */
-        if (n != ncols) { st = sqk_fail(SQK_EFORMAT, "%s: line %zu: %d fields, the header has %d", path, ln, n, ncols); break; }
-        if (sqk_grow((void **)out, &cap, *n_out + 1, sizeof **out)) { st = SQK_EMEM; break; }
-        sqk_precursor *p = &(*out)[*n_out];
-        memset(p, 0, sizeof *p);
-        double v[NCOL] = {0};
-        for (int k = LAT; k < NCOL; k++) {
-            if (col[k] < 0) continue;
-            char *end;
-            v[k] = strtod(fld[col[k]], &end);
-            if (end == fld[col[k]] || *end || !isfinite(v[k])) {
-                st = sqk_fail(SQK_EFORMAT, "%s: line %zu: %s '%s' is not a number", path, ln, names[k], fld[col[k]]);
-                break;
-            }
-        }
-        if (st) break;
-        if (strlen(fld[col[ID]]) == 0 || strlen(fld[col[ID]]) >= sizeof p->event_id) {
-            st = sqk_fail(SQK_EFORMAT, "%s: line %zu: bad event_id", path, ln);
-            break;
-        }
-        if ((st = sqk_time_parse_iso(fld[col[TIME]], &p->t_event))) {
-            st = sqk_fail_context(st, "%s: line %zu", path, ln);
-            break;
-        }
-        if (!(fabs(v[LAT]) <= 90 && fabs(v[LON]) <= 360 && v[MAG] > 0 && v[MAG] < 10 && v[ONSET] > 0 &&
-              v[DUR] > 0 && v[DUR] <= v[ONSET])) {
-            st = sqk_fail(SQK_EFORMAT, "%s: line %zu: position, magnitude, onset or duration out of range", path, ln);
-            break;
-        }
-        snprintf(p->event_id, sizeof p->event_id, "%s", fld[col[ID]]);
-        p->lat = v[LAT];
-        p->lon = v[LON];
-        p->mag = v[MAG];
-        p->onset_days = v[ONSET];
-        p->duration_days = v[DUR];
-        p->amplitude = v[AMP];
-        p->unit_amplitude = col[UAMP] >= 0 ? v[UAMP] : v[AMP];
-        p->unit_irregularity = v[UIRR];
+    sqk_truth t;
+    int st = sqk_truth_read(path, &t);
+    if (st) return st;
+    *out = sqk_calloc(t.n ? t.n : 1, sizeof **out);
+    if (!*out) { sqk_truth_free(&t); return SQK_EMEM; }
+    for (size_t i = 0; i < t.n; i++) {
+        const sqk_truth_row *r = &t.row[i];
+        sqk_precursor *p = &(*out)[i];
+        snprintf(p->event_id, sizeof p->event_id, "%s", r->event_id);
+        p->t_event = r->t;
+        p->lat = r->lat;
+        p->lon = r->lon;
+        p->mag = r->mag;
+        p->onset_days = r->onset_days;
+        p->duration_days = r->duration_days;
+        p->amplitude = r->amplitude;
+        /* The unit columns are newer; older files lack them. */
+        p->unit_amplitude = isnan(r->unit_amplitude) ? r->amplitude : r->unit_amplitude;
+        p->unit_irregularity = isnan(r->unit_irregularity) ? 0 : r->unit_irregularity;
         p->radius_deg = sqk_km_to_deg(sqk_dobrovolsky_radius_km(p->mag));
-        (*n_out)++;
     }
-    if (st == SQK_OK && ln == 0) st = sqk_fail(SQK_EEMPTY, "%s: empty file (no header)", path);
-    if (st == SQK_OK && ferror(f)) st = sqk_fail(SQK_EIO, "%s: read error", path);
-    fclose(f);
-    if (st) { free(*out); *out = NULL; *n_out = 0; }
-    return st;
+    *n_out = t.n;
+    sqk_truth_free(&t);
+    return SQK_OK;
 }
