@@ -24,6 +24,13 @@ step "2. datasets: 07 (CSES, night, T=20, Dobrovolsky) and 11 (DEMETER, same)"
 "$bin" build --archive "$out/archive" --preset 07 --seed "$seed" --out "$out/ds07.h5" $q
 "$bin" build --archive "$out/archive" --preset 11 --seed "$seed" --out "$out/ds11.h5" $q
 
+# The data before the models (the paper's Figure 1): one half-orbit of each class, its windows
+# shaded by label and listed with their events.
+mkdir -p "$out/passes"
+for c in control seismic storm; do
+  "$bin" plot pass --dataset "$out/ds07.h5" --class "$c" --out "$out/passes/ds07-$c"
+done
+
 train_eval() { # name kind dataset [train options...]
   local name=$1 kind=$2 data=$3; shift 3
   "$bin" train --data "$data" --model "$kind" --seed "$seed" --out "$out/models/$name.h5" \

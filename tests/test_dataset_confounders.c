@@ -219,59 +219,81 @@ static sqk_quake quake(const char *id, double t_days, double lat, double lon, do
     return q;
 }
 
+static sqk_event source(const char *id, double t_days, double lat, double lon, double mag)
+{
+    sqk_event e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.id, sizeof e.id, "%s", id);
+    e.kind = SQK_EVENT_QUAKE;
+    e.t = T2020 + t_days * DAY;
+    e.lat = lat;
+    e.lon = lon;
+    e.mag = mag;
+    return e;
+}
+
 /* A at (0, 0) has an earthquake every 10 days through the whole span: no time is free there,
- * its control must be refused. B at (40, 100) is alone: its control is placed at its
- * epicentre, with its magnitude, more than 15 days from it. */
+ * its control must be refused. B, C, D are alone: each control lies at its earthquake's
+ * epicentre with its magnitude, at the time of another of the earthquakes (each time used
+ * once), more than 15 days from every earthquake within 3 + 3 deg. */
 static void test_matched_controls(void **state)
 {
     (void)state;
     sqk_build_config c;
     sqk_build_config_default(&c);
     c.radius_deg = 3;
-    sqk_quake real[20];
+    c.split_mode = SQK_SPLITMODE_PAPER; /* one block */
+    sqk_quake real[24];
     size_t n = 0;
     for (int d = -20; d <= 120; d += 10) real[n++] = quake("a", d, 0.5, 0.5, 5);
-    real[n++] = quake("B", 125, 40, 100, 5.5);
-    /* sorted by time */
-    sqk_event src[2];
-    memset(src, 0, sizeof src);
-    snprintf(src[0].id, sizeof src[0].id, "A");
-    src[0].t = T2020 + 50 * DAY; src[0].lat = 0; src[0].lon = 0; src[0].mag = 6;
-    snprintf(src[1].id, sizeof src[1].id, "B");
-    src[1].t = T2020 + 30 * DAY; src[1].lat = 40; src[1].lon = 100; src[1].mag = 5.5;
-    sqk_event out[2], again[2];
-    uint8_t matched[2];
+    real[n++] = quake("B", 30, 40, 100, 5.5);
+    real[n++] = quake("C", 60, -30, -70, 5);
+    real[n++] = quake("D", 80, 35, 140, 6);
+    /* sorted by time: B, C, D come after the last "a" row only in this list's order; sort */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && real[j].t < real[j - 1].t; j--) { sqk_quake w = real[j]; real[j] = real[j - 1]; real[j - 1] = w; }
+    sqk_event src[] = {source("B", 30, 40, 100, 5.5), source("A", 50, 0, 0, 6), source("C", 60, -30, -70, 5),
+                       source("D", 80, 35, 140, 6)};
+    sqk_event out[4], again[4];
+    uint8_t matched[4];
     size_t placed = 9;
     double t0 = T2020, t1 = T2020 + 100 * DAY;
-    assert_int_equal(sqk_place_matched_controls(real, n, src, 2, &c, t0, t1, 15 * DAY, out, matched, &placed), SQK_OK);
-    assert_int_equal(placed, 1);
-    assert_int_equal(matched[0], 0);
-    assert_int_equal(matched[1], 1);
-    assert_int_equal(out[0].kind, SQK_EVENT_CONTROL);
-    assert_close(out[0].lat, 40, 0);
-    assert_close(out[0].lon, 100, 0);
-    assert_close(out[0].mag, 5.5, 0);
-    assert_string_equal(out[0].pair_id, "B");
-    assert_close(out[0].split_t, src[1].t, 0);
-    assert_true(out[0].t >= t0 && out[0].t < t1);
-    /* B itself (and nothing else) is within 3 + 3 deg of the control: > 15 days apart. */
-    assert_true(fabs(out[0].t - real[n - 1].t) > 15 * DAY);
-    /* Same seed, same control; another seed, another time. */
+    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, out, matched, &placed), SQK_OK);
+    /* A never; B, C, D as the greedy draw allows (each time serves once: at least two) */
+    assert_int_equal(matched[1], 0);
+    assert_true(placed >= 2);
+    assert_int_equal(placed, (size_t)(matched[0] + matched[2] + matched[3]));
+    int time_used[4] = {0};
+    for (size_t i = 0; i < placed; i++) {
+        const sqk_event *e = &out[i];
+        int k = -1;
+        for (int q = 0; q < 4; q++) if (!strcmp(src[q].id, e->pair_id)) k = q;
+        assert_true(k >= 0 && k != 1);
+        assert_int_equal(e->kind, SQK_EVENT_CONTROL);
+        assert_close(e->lat, src[k].lat, 0);
+        assert_close(e->lon, src[k].lon, 0);
+        assert_close(e->mag, src[k].mag, 0);
+        int j = -1;
+        for (int q = 0; q < 4; q++) if (e->t == src[q].t) j = q;
+        assert_true(j >= 0 && j != k);
+        assert_int_equal(time_used[j]++, 0);
+        assert_true(fabs(e->t - src[k].t) > 15 * DAY);
+    }
+    /* Same seed, same controls. */
     size_t placed2;
-    assert_int_equal(sqk_place_matched_controls(real, n, src, 2, &c, t0, t1, 15 * DAY, again, NULL, &placed2), SQK_OK);
-    assert_int_equal(placed2, 1);
-    assert_memory_equal(&out[0], &again[0], sizeof out[0]);
-    c.seed = 2;
-    assert_int_equal(sqk_place_matched_controls(real, n, src, 2, &c, t0, t1, 15 * DAY, again, NULL, &placed2), SQK_OK);
-    assert_true(again[0].t != out[0].t);
+    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, again, NULL, &placed2), SQK_OK);
+    assert_int_equal(placed2, placed);
+    assert_memory_equal(out, again, placed * sizeof out[0]);
     /* The zones meet within the sum of both radii (3 + 3 deg): earthquakes all through the
      * span 5.9 deg from B leave it no time; 6.1 deg away they do not matter. */
     for (int k = 0; k < 2; k++) {
         sqk_quake ring[20];
         size_t m = 0;
         for (int d = -20; d <= 120; d += 10) ring[m++] = quake("r", d, 40 + (k ? 6.1 : 5.9), 100, 5);
-        assert_int_equal(sqk_place_matched_controls(ring, m, &src[1], 1, &c, t0, t1, 15 * DAY, again, NULL, &placed2), SQK_OK);
-        assert_int_equal(placed2, (size_t)k);
+        sqk_event two[] = {src[0], src[2]};
+        assert_int_equal(sqk_place_matched_controls(ring, m, two, 2, &c, t0, t1, 15 * DAY, again, matched, &placed2), SQK_OK);
+        assert_int_equal(matched[0], k);
+        assert_int_equal(matched[1], 1);
     }
 }
 

@@ -2,6 +2,8 @@
  * pattern, same seed + one thread gives identical weights, save/load gives identical
  * predictions, transfer learning and freezing, and the errors for bad input. */
 #include "testutil.h"
+#include "sqk/geo.h"
+#include "sqk/h5.h"
 #include "sqk/train.h"
 
 #include <math.h>
@@ -326,6 +328,116 @@ static void test_cli_train_predict(void **state)
     free(out);
 }
 
+/* Adds the where-and-when columns to a dataset file: windows of class 1 at latitude +40, the
+ * others at -40 when placed, else at random latitudes (no information). */
+static void add_where_when(const char *path, int placed, int with_cadence)
+{
+    sqk_train_data d;
+    assert_int_equal(sqk_train_data_read(&d, path), SQK_OK);
+    size_t n = d.N;
+    double *t = malloc(n * sizeof *t), *lat = malloc(n * sizeof *lat), *lon = malloc(n * sizeof *lon);
+    double *lt = malloc(n * sizeof *lt);
+    uint8_t *cad = malloc(n);
+    sqk_rng r;
+    sqk_rng_seed(&r, 9);
+    for (size_t i = 0; i < n; i++) {
+        t[i] = 1577836800.0 + 86400.0 * (double)(i % 90);
+        lat[i] = placed ? (d.y[i] == 1 ? 40 : -40) + 5 * sqk_rng_normal(&r) : sqk_rng_uniform_range(&r, -60, 60);
+        lon[i] = sqk_rng_uniform_range(&r, -180, 180);
+        lt[i] = sqk_rng_uniform_range(&r, 0, 24);
+        cad[i] = (uint8_t)(i % 2);
+    }
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(sqk_h5_write_f64(f, "time", 1, &n, t), SQK_OK);
+    assert_int_equal(sqk_h5_write_f64(f, "lat", 1, &n, lat), SQK_OK);
+    assert_int_equal(sqk_h5_write_f64(f, "lon", 1, &n, lon), SQK_OK);
+    assert_int_equal(sqk_h5_write_f64(f, "lt_h", 1, &n, lt), SQK_OK);
+    if (with_cadence) assert_int_equal(sqk_h5_write_u8(f, "cadence", 1, &n, cad), SQK_OK);
+    H5Fclose(f);
+    free(t); free(lat); free(lon); free(lt); free(cad);
+    sqk_train_data_free(&d);
+}
+
+/* Share of the test windows of classes 0 and 1 whose predicted class (0 or 1) is right. */
+static double seismic_control_accuracy(const char *pred_csv)
+{
+    FILE *f = fopen(pred_csv, "r");
+    assert_non_null(f);
+    char line[512];
+    size_t n = 0, ok = 0;
+    assert_non_null(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        int yt, yp;
+        double p0, p1, p2;
+        long long w, e;
+        int s;
+        assert_int_equal(sscanf(line, "%lld,%d,%lld,%d,%lf,%lf,%lf,%d", &w, &s, &e, &yt, &p0, &p1, &p2, &yp), 8);
+        if (yt > 1) continue;
+        n++;
+        ok += (p1 > p0) == (yt == 1);
+    }
+    fclose(f);
+    return n ? (double)ok / (double)n : 0;
+}
+
+/* The where-and-when baseline reads place and time only: it separates the classes when they
+ * sit at different latitudes and is at chance when only the windows' Ne/Te differ. */
+static void test_geo_where_and_when(void **state)
+{
+    fixture *fx = *state;
+    char placed[600], blind[600], nocad[600], model[600], pred[600];
+    snprintf(placed, sizeof placed, "%s/placed.h5", fx->dir);
+    snprintf(blind, sizeof blind, "%s/blind.h5", fx->dir);
+    snprintf(nocad, sizeof nocad, "%s/nocad.h5", fx->dir);
+    snprintf(model, sizeof model, "%s/geo.h5", fx->dir);
+    snprintf(pred, sizeof pred, "%s/geo.csv", fx->dir);
+    write_dataset(placed, 600, 20, 2, "Ne,Te", 5);
+    write_dataset(blind, 600, 20, 2, "Ne,Te", 5);
+    write_dataset(nocad, 60, 20, 2, "Ne,Te", 5);
+    add_where_when(placed, 1, 1);
+    add_where_when(blind, 0, 1);
+    add_where_when(nocad, 1, 0);
+    /* known answers of the inputs: 2020-02-01T12:00Z is day of year 32.5; the dipole pole
+     * has magnetic latitude 90 */
+    float row[SQK_WHERE_WHEN_F];
+    double plat, plon;
+    sqk_dipole_pole(&plat, &plon);
+    sqk_where_when_row(1577836800.0 + 31.5 * 86400.0, plat, plon, 3.5, 1, row);
+    assert_close(row[2], 90, 1e-3);
+    assert_close(row[3], 3.5, 0);
+    assert_close(row[4], 32.5, 1e-4);
+    assert_close(row[5], 1, 0);
+    for (int k = 0; k < 2; k++) {
+        const char *data = k ? blind : placed;
+        sqk_train_options o = {.data_path = data, .kind = "geo", .threads = 1, .out_path = model};
+        sqk_train_summary s;
+        assert_int_equal(sqk_train_run(&o, &s), SQK_OK);
+        sqk_model *m;
+        assert_int_equal(sqk_model_load(&m, model), SQK_OK);
+        assert_string_equal(m->kind->name, "geo");
+        assert_int_equal(m->T, 1);
+        assert_int_equal(m->F, SQK_WHERE_WHEN_F);
+        assert_string_equal(m->features, SQK_WHERE_WHEN_FEATURES);
+        sqk_model_free(m);
+        assert_int_equal(sqk_predict_run(model, data, SQK_SPLIT_TEST, pred, 1, NULL), SQK_OK);
+        double acc = seismic_control_accuracy(pred);
+        if (k == 0) assert_true(acc > 0.95);
+        else assert_true(acc < 0.65);
+    }
+    /* a dataset without the cadence column is refused by name */
+    sqk_train_options o = {.data_path = nocad, .kind = "geo", .threads = 1, .out_path = model};
+    sqk_train_summary s;
+    assert_int_equal(sqk_train_run(&o, &s), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "no cadence column"));
+    /* and from the command line */
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, "train --data %s --model geo --out %s --quiet", placed, model), 0);
+    free(out);
+    assert_int_equal(test_cli(&out, "predict --model %s --data %s --split test --out %s --quiet", model, placed, pred), 0);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_hparam_errors),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_cli_train_predict),
+        cmocka_unit_test(test_geo_where_and_when),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -88,6 +88,10 @@ int sqk_build_config_set_radius(sqk_build_config *c, const char *s);
 int sqk_build_config_check(const sqk_build_config *c);
 /* The configuration as key=value lines (stored in the dataset's `config` attribute). */
 int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize);
+/* The inverse: defaults, then every key=value line of such a text (a dataset's or a model's
+ * data_config), then sqk_build_config_check. An unknown key or a bad value is SQK_EFORMAT
+ * naming the line, so that no stage silently prepares data differently from the build. */
+int sqk_build_config_parse(const char *text, sqk_build_config *c);
 
 /* ------------------------------------------------------------------ events */
 
@@ -98,10 +102,9 @@ typedef struct {
     uint8_t status;     /* SQK_EVENT_KEPT / SQK_EVENT_AFTERSHOCK / SQK_EVENT_UNMATCHED */
     double t, lat, lon, mag, depth_km;
     double radius_deg;  /* association radius of this event */
-    double split_t;     /* matched control: its earthquake's time, which ranks it in the event
-                           split, so that a pair never straddles splits (unused otherwise) */
-    int64_t pair;       /* matched control: row of its earthquake in the table; else -1 */
-    char pair_id[32];   /* matched control: its earthquake's id; else "" */
+    int64_t pair;       /* matched pair: row of the other member in the table (build fills
+                           it after sorting); meaningful only when pair_id is set */
+    char pair_id[32];   /* matched pair: the other member's id; else "" */
 } sqk_event;
 
 /* Aftershock removal over events sorted by time: walks the list, and for each event still
@@ -125,12 +128,14 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
                        size_t *n_placed);
 
 /* Matched controls: for each of the n_src kept earthquakes, one control at its epicentre with
- * its magnitude (hence its radius), at a time drawn uniformly in [t0, t1), rejected while any
- * real event E (aftershocks included) lies within radius(control) + radius(E) (great circle)
- * and within +-window_s of it: the two association zones can then never meet, so no window can
- * be claimed by both. At most tries_per_event draws per control; a control that cannot be
- * placed is left out and matched[k] = 0 (1 when placed; may be NULL). out (n_src rows) gets the
- * placed ones in source order; *n_placed how many. */
+ * its magnitude (hence its radius), at the time of another of them, drawn at random among
+ * those in [t0, t1) not yet taken (each time serves once, so the controls' times follow the
+ * earthquakes'), rejected while any real event E (aftershocks included) lies within
+ * radius(control) + radius(E) (great circle) and within +-window_s of it: the two association
+ * zones can then never meet, so no window can be claimed by both. The earthquakes are served
+ * in a seeded random order, each with at most control_tries draws; one left without a control
+ * has matched[k] = 0 (1 when placed; matched may be NULL). out (n_src rows) gets the placed
+ * ones, pair_id naming their earthquake; *n_placed how many. */
 int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
                                size_t n_src, const sqk_build_config *c, double t0, double t1,
                                double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed);
@@ -213,7 +218,8 @@ void sqk_window_set_free(sqk_window_set *s);
 
 /* Split membership (SQK_SPLIT_*) of n windows. Event mode: events with windows sorted by
  * (time, row); the last test_fraction of them test, the last val_fraction of the rest
- * validation. Paper mode: the same cut over windows sorted by (time, row). */
+ * validation; a matched pair (pair_id set, pair = the other member's row) is one unit at the
+ * later of its two times. Paper mode: the same cut over windows sorted by (time, row). */
 int sqk_split_assign(const sqk_window *w, size_t n, const sqk_event *ev, size_t nev,
                      const sqk_build_config *c, uint8_t *split);
 

@@ -66,4 +66,28 @@ int sqk_fig_confusion(const char *eval_dir, const char *out_prefix);
  * windows coloured by predicted class (predictions.csv + dataset lat/lon). */
 int sqk_fig_map(const char *eval_dir, const char *dataset_h5, const char *out_prefix);
 
+/* Quick look of half-orbits (the paper's Figure 1 and S1): Ne and Te (log scales) against time
+ * (UTC below) and latitude (above), cadence (survey / burst) and invalid or fill samples, Kp
+ * along the pass, every window of the dataset that came from the file shaded by its label
+ * and listed with its event (id, magnitude, distance, days before) and split, and a map of
+ * the track with the events in reach (their association circles dashed). */
+typedef struct {
+    const char *file;          /* CSES LAP or DEMETER ISL file (ignored with event_id) */
+    const char *dataset;       /* DATASET.h5 whose windows are shown (may be NULL) */
+    const char *event_id;      /* instead of file: every pass with windows of this event */
+    int pick_class;            /* instead of file, when 0..2 (set -1 otherwise): the file with the
+                                  most windows of this class in the dataset (ties: the first);
+                                  used only when file and event_id are NULL */
+    const char *kp_path;       /* Kp table (NULL: the dataset's, when it still opens; else the
+                                  windows' stored Kp) */
+    const char *catalog_path;  /* without a dataset: events in reach from this catalogue */
+    const char *out_prefix;    /* <prefix>.png and .pdf; with event_id <prefix>_<file stem> */
+    void (*on_figure)(void *ctx, const char *prefix); /* called after each figure (may be NULL) */
+    void *ctx;
+} sqk_fig_pass_options;
+typedef struct {
+    size_t n_figures;
+} sqk_fig_pass_result;
+int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res);
+
 #endif

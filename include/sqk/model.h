@@ -116,9 +116,14 @@ typedef struct sqk_model {
     void *impl;            /* the kind's state */
 } sqk_model;
 
+/* What a kind reads from a dataset: the window X (T, F), or the window's position and time
+ * only (the where-and-when baseline: T = 1, F = 6, sqk_train_data_where_when). */
+enum { SQK_INPUTS_WINDOW = 0, SQK_INPUTS_WHERE_WHEN = 1 };
+
 typedef struct sqk_model_kind {
     const char *name;
     const char *description;
+    int inputs;            /* SQK_INPUTS_* */
     const sqk_hparam_def *hparams;
     int n_hparams;
     /* Builds m->impl from m->hp, m->T, m->F with freshly initialised (seeded) weights. */

@@ -26,6 +26,20 @@ typedef struct {
 } sqk_train_data;
 
 int sqk_train_data_read(sqk_train_data *d, const char *path);
+
+/* The where-and-when inputs of a window: what a model may learn from its place and time alone. */
+#define SQK_WHERE_WHEN_F 6
+#define SQK_WHERE_WHEN_FEATURES "lat,lon,mlat,lt_h,doy,cadence"
+/* lat, lon (deg), centred-dipole magnetic latitude (deg), local time (h), day of year (1 + days
+ * since 1 January, fractional) and native cadence (0 survey, 1 burst, 2 mixed) into out[6]. */
+void sqk_where_when_row(double t, double lat, double lon, double lt_h, int cadence, float *out);
+/* Replaces d's X by the where-and-when inputs of its windows (T = 1, F = 6, features
+ * SQK_WHERE_WHEN_FEATURES), read from the file's time, lat, lon, lt_h and cadence columns; a
+ * dataset without a cadence column is refused (rebuild it). Labels, splits, events stay. */
+int sqk_train_data_where_when(sqk_train_data *d, const char *path);
+/* Reads the dataset as a model kind sees it: sqk_train_data_read, then the where-and-when
+ * inputs for a kind with inputs SQK_INPUTS_WHERE_WHEN. */
+int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind);
 void sqk_train_data_free(sqk_train_data *d);
 /* Gathers the windows of one split (SQK_SPLIT_ALL: every window) into malloc'd arrays;
  * rows (may be NULL) receives their row numbers. */

@@ -205,8 +205,10 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
         /* An earthquake whose control found no free time keeps no windows either: otherwise
          * the refused ones (the largest radii, the busiest belts) would be seismic only, and
          * place and magnitude would tell the classes apart again. */
-        for (size_t q = 0; !st && q < kept; q++)
+        for (size_t q = 0; !st && q < kept; q++) {
             if (!matched[q]) { ev[row[q]].status = SQK_EVENT_UNMATCHED; r->unmatched_in_span++; }
+            else snprintf(ev[row[q]].pair_id, sizeof ev[row[q]].pair_id, "(control)"); /* named below */
+        }
         free(src);
         free(row);
         free(matched);
@@ -221,8 +223,17 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
     for (size_t i = 0; i < m; i++) {
         ev[i].radius_deg = sqk_event_radius_deg(c, ev[i].mag);
         ev[i].pair = -1;
-        for (size_t j = 0; ev[i].pair_id[0] && j < m; j++)
-            if (ev[j].kind == SQK_EVENT_QUAKE && !strcmp(ev[j].id, ev[i].pair_id)) ev[i].pair = (int64_t)j;
+    }
+    /* Matched pairs, both ways: rows after sorting, and the earthquake names its control. */
+    for (size_t i = 0; i < m; i++) {
+        if (ev[i].kind != SQK_EVENT_CONTROL || !ev[i].pair_id[0]) continue;
+        for (size_t j = 0; j < m; j++)
+            if (ev[j].kind == SQK_EVENT_QUAKE && !strcmp(ev[j].id, ev[i].pair_id)) {
+                ev[i].pair = (int64_t)j;
+                ev[j].pair = (int64_t)i;
+                snprintf(ev[j].pair_id, sizeof ev[j].pair_id, "%s", ev[i].id);
+                break;
+            }
     }
     *events = ev;
     *nev = m;

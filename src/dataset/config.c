@@ -201,3 +201,110 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize)
     if (n < 0 || (size_t)n >= bufsize) return sqk_fail(SQK_EARG, "configuration text too long");
     return SQK_OK;
 }
+
+static int parse_num(const char *key, const char *v, double *out)
+{
+    char *end;
+    *out = strtod(v, &end);
+    if (end == v || *end) return sqk_fail(SQK_EFORMAT, "build setting %s=%s: not a number", key, v);
+    return SQK_OK;
+}
+
+static int parse_pair(const char *key, const char *v, double *a, double *b)
+{
+    char tmp[96], *comma;
+    snprintf(tmp, sizeof tmp, "%s", v);
+    comma = strchr(tmp, ',');
+    if (!comma) return sqk_fail(SQK_EFORMAT, "build setting %s=%s: expected two numbers 'lo,hi'", key, v);
+    *comma = '\0';
+    int st = parse_num(key, tmp, a);
+    return st ? st : parse_num(key, comma + 1, b);
+}
+
+/* One key=value line of sqk_build_config_text. */
+static int config_apply(sqk_build_config *c, const char *k, const char *v)
+{
+    double d;
+    int st = SQK_OK;
+    if (!strcmp(k, "preset")) snprintf(c->preset, sizeof c->preset, "%s", strcmp(v, "none") ? v : "");
+    else if (!strcmp(k, "satellite")) {
+        if (!strcmp(v, "cses")) c->satellite = SQK_SAT_CSES;
+        else if (!strcmp(v, "demeter")) c->satellite = SQK_SAT_DEMETER;
+        else st = sqk_fail(SQK_EFORMAT, "build setting satellite=%s: expected cses or demeter", v);
+    } else if (!strcmp(k, "time")) {
+        if (!strcmp(v, "night")) c->time_of_day = SQK_TIME_NIGHT;
+        else if (!strcmp(v, "day")) c->time_of_day = SQK_TIME_DAY;
+        else if (!strcmp(v, "all")) c->time_of_day = SQK_TIME_ALL;
+        else st = sqk_fail(SQK_EFORMAT, "build setting time=%s: expected night, day or all", v);
+    } else if (!strcmp(k, "split")) {
+        if (!strcmp(v, "event")) c->split_mode = SQK_SPLITMODE_EVENT;
+        else if (!strcmp(v, "paper")) c->split_mode = SQK_SPLITMODE_PAPER;
+        else st = sqk_fail(SQK_EFORMAT, "build setting split=%s: expected event or paper", v);
+    } else if (!strcmp(k, "design")) {
+        /* what the keys below amount to (they are all written): checked, not applied */
+        if (strcmp(v, "paper") && strcmp(v, "rigorous") && strcmp(v, "custom"))
+            st = sqk_fail(SQK_EFORMAT, "build setting design=%s: expected paper, rigorous or custom", v);
+    } else if (!strcmp(k, "cadence")) {
+        if (!strcmp(v, "paper")) c->cadence_mode = SQK_CADENCE_MODE_PAPER;
+        else if (!strcmp(v, "harmonised")) c->cadence_mode = SQK_CADENCE_MODE_HARMONISED;
+        else st = sqk_fail(SQK_EFORMAT, "build setting cadence=%s: expected paper or harmonised", v);
+    } else if (!strcmp(k, "controls")) {
+        if (!strcmp(v, "paper")) c->controls_mode = SQK_CONTROLS_PAPER;
+        else if (!strcmp(v, "matched")) c->controls_mode = SQK_CONTROLS_MATCHED;
+        else st = sqk_fail(SQK_EFORMAT, "build setting controls=%s: expected paper or matched", v);
+    } else if (!strcmp(k, "radius")) {
+        st = sqk_build_config_set_radius(c, v);
+    } else if (!strcmp(k, "features")) {
+        st = sqk_build_config_set_features(c, v);
+    } else if (!strcmp(k, "ne_range_cm3")) {
+        st = parse_pair(k, v, &c->ne_min, &c->ne_max);
+    } else if (!strcmp(k, "te_range_K")) {
+        st = parse_pair(k, v, &c->te_min, &c->te_max);
+    } else {
+        static const char *const reals[] = {"min_mag", "days_before", "test_fraction", "val_fraction",
+                                            "dt_s", "aftershock_box_deg", "aftershock_days",
+                                            "control_box_deg", "control_days", "control_lat_deg",
+                                            "kp_storm_above", "survey_s", "T", "seed", "control_tries",
+                                            "skip_bad", "file_checksums"};
+        double *dst[] = {&c->min_mag, &c->days_before, &c->test_fraction, &c->val_fraction, &c->dt_s,
+                         &c->aftershock_box_deg, &c->aftershock_days, &c->control_box_deg,
+                         &c->control_days, &c->control_lat_deg, &c->kp_storm, &c->survey_s};
+        size_t i = 0, n = sizeof reals / sizeof reals[0];
+        while (i < n && strcmp(k, reals[i])) i++;
+        if (i == n) return sqk_fail(SQK_EFORMAT, "unknown build setting '%s' (written by a newer seqnetquake?)", k);
+        st = parse_num(k, v, &d);
+        if (st) return st;
+        if (i < sizeof dst / sizeof dst[0]) *dst[i] = d;
+        else if (d != floor(d) || d < 0 || d > 1e15)
+            return sqk_fail(SQK_EFORMAT, "build setting %s=%s: expected a whole number", k, v);
+        else if (!strcmp(k, "T")) c->T = (int)d;
+        else if (!strcmp(k, "seed")) c->seed = (uint64_t)d;
+        else if (!strcmp(k, "control_tries")) c->control_tries = (int)d;
+        else if (!strcmp(k, "skip_bad")) c->skip_bad = (int)d;
+        else c->file_checksums = (int)d;
+    }
+    return st;
+}
+
+int sqk_build_config_parse(const char *text, sqk_build_config *c)
+{
+    sqk_build_config_default(c);
+    size_t line = 0;
+    for (const char *p = text; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char buf[512];
+        line++;
+        if (len >= sizeof buf) return sqk_fail(SQK_EFORMAT, "build configuration line %zu: too long", line);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        p += len + (e ? 1 : 0);
+        if (!buf[0]) continue;
+        char *eq = strchr(buf, '=');
+        if (!eq) return sqk_fail(SQK_EFORMAT, "build configuration line %zu: expected key=value, got '%s'", line, buf);
+        *eq = '\0';
+        int st = config_apply(c, buf, eq + 1);
+        if (st) return sqk_fail_context(st, "build configuration line %zu", line);
+    }
+    return sqk_build_config_check(c);
+}

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEG (M_PI / 180.0)
@@ -114,37 +115,52 @@ int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_e
     if (matched) memset(matched, 0, n_src);
     if (n_src == 0) return SQK_OK;
     if (!(t1 > t0)) return sqk_fail(SQK_EARG, "control events: empty time span");
+    uint8_t *used = sqk_calloc(n_src, 1);
+    size_t *order = sqk_malloc(n_src * sizeof *order), *pool = sqk_malloc(n_src * sizeof *pool);
+    if (!used || !order || !pool) { free(used); free(order); free(pool); return SQK_EMEM; }
     sqk_rng root, r;
     sqk_rng_seed(&root, c->seed);
     r = sqk_rng_fork(&root, 0xC0C1); /* its own stream, apart from the paper's controls */
+    for (size_t k = 0; k < n_src; k++) order[k] = k;
+    for (size_t k = n_src; k > 1; k--) { /* the earthquakes in random order (Fisher-Yates) */
+        size_t j = sqk_rng_below(&r, k), w = order[k - 1];
+        order[k - 1] = order[j];
+        order[j] = w;
+    }
     int tries = c->control_tries > 0 ? c->control_tries : 1;
     size_t placed = 0;
-    for (size_t k = 0; k < n_src; k++) {
+    for (size_t q = 0; q < n_src; q++) {
+        size_t k = order[q], np = 0;
+        for (size_t j = 0; j < n_src; j++)
+            if (!used[j] && j != k && src[j].t >= t0 && src[j].t < t1) pool[np++] = j;
         double rc = sqk_event_radius_deg(c, src[k].mag);
-        for (int d = 0; d < tries; d++) {
-            /* The time of a kept earthquake drawn at random, moved by up to a day: the controls'
-             * times then follow the earthquakes' (a uniform draw piles them up where the
-             * catalogue is quiet, at the archive's edges, with fewer windows per event). */
-            double t = src[sqk_rng_below(&r, n_src)].t + sqk_rng_uniform_range(&r, -86400.0, 86400.0);
-            if (!(t >= t0 && t < t1)) continue;
-            if (matched_rejected(real, n_real, c, t, src[k].lat, src[k].lon, rc, window_s)) continue;
+        /* The control takes the time of another earthquake, each time used once: the controls'
+         * times then follow the earthquakes' (a uniform draw piles them up where the catalogue
+         * is quiet, at the archive's edges, with fewer windows per event). */
+        for (int d = 0; d < tries && np > 0; d++) {
+            size_t pi = sqk_rng_below(&r, np), j = pool[pi];
+            if (matched_rejected(real, n_real, c, src[j].t, src[k].lat, src[k].lon, rc, window_s)) {
+                pool[pi] = pool[--np]; /* this time will never do for this place */
+                continue;
+            }
+            used[j] = 1;
             sqk_event *e = &out[placed];
             memset(e, 0, sizeof *e);
-            snprintf(e->id, sizeof e->id, "control-%06zu", placed + 1);
             e->kind = SQK_EVENT_CONTROL;
             e->status = SQK_EVENT_KEPT;
-            e->t = t;
+            e->t = src[j].t;
             e->lat = src[k].lat;
             e->lon = src[k].lon;
             e->mag = src[k].mag;
             e->depth_km = NAN;
-            e->split_t = src[k].t;
             snprintf(e->pair_id, sizeof e->pair_id, "%s", src[k].id);
             placed++;
             if (matched) matched[k] = 1;
             break;
         }
     }
+    for (size_t i = 0; i < placed; i++) snprintf(out[i].id, sizeof out[i].id, "control-%06zu", i + 1);
+    free(used); free(order); free(pool);
     *n_placed = placed;
     return SQK_OK;
 }

@@ -101,7 +101,7 @@ static int xgb_kind_fit(sqk_model *m, const sqk_model_data *train, const sqk_mod
                         const sqk_fit_options *o)
 {
     sqk_xgb_params p;
-    int is_rf = !strcmp(m->kind->name, "rf");
+    int is_rf = !strcmp(m->kind->name, "rf"); /* gbm and geo: boosting */
     if (is_rf) rf_params(m, &p);
     else gbm_params(m, train->N, &p);
     p.nthread = o ? o->threads : 0;
@@ -206,5 +206,19 @@ const sqk_model_kind sqk_kind_rf = {
     .description = "random forest on the flattened window (XGBoost's random-forest mode)",
     .hparams = rf_hparams,
     .n_hparams = (int)(sizeof rf_hparams / sizeof rf_hparams[0]),
+    XGB_KIND_CALLS,
+};
+
+/* The where-and-when baseline: the gbm kind on the window's position and time only (latitude,
+ * longitude, magnetic latitude, local time, day of year, native cadence; the train stage makes
+ * these inputs), never its Ne/Te. What it scores is what place and time alone give away: the
+ * floor a precursor model must beat. */
+const sqk_model_kind sqk_kind_geo = {
+    .name = "geo",
+    .description = "where-and-when baseline: gradient-boosted trees on the window's latitude, longitude, "
+                   "magnetic latitude, local time, day of year and cadence only (never Ne/Te)",
+    .inputs = SQK_INPUTS_WHERE_WHEN,
+    .hparams = gbm_hparams,
+    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
     XGB_KIND_CALLS,
 };

@@ -1,7 +1,9 @@
 /* Reading the windows, labels and splits of a dataset file (contract layout) with the HDF5
  * helpers. */
 #include "sqk/train.h"
+#include "sqk/geo.h"
 #include "sqk/h5.h"
+#include "sqk/time.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -124,4 +126,66 @@ int sqk_split_parse(const char *name)
     if (!strcmp(name, "test")) return SQK_SPLIT_TEST;
     if (!strcmp(name, "all")) return SQK_SPLIT_ALL;
     return -2;
+}
+
+void sqk_where_when_row(double t, double lat, double lon, double lt_h, int cadence, float *out)
+{
+    double mlat, mlon;
+    sqk_geomag(lat, lon, &mlat, &mlon);
+    sqk_civil cv;
+    sqk_time_to_civil(t, &cv);
+    double jan1 = (double)sqk_days_from_civil(cv.year, 1, 1) * 86400.0;
+    out[0] = (float)lat;
+    out[1] = (float)lon;
+    out[2] = (float)mlat;
+    out[3] = (float)lt_h;
+    out[4] = (float)(1.0 + (t - jan1) / 86400.0);
+    out[5] = (float)cadence;
+}
+
+int sqk_train_data_where_when(sqk_train_data *d, const char *path)
+{
+    hid_t f;
+    int rc = sqk_h5_open_read(path, &f);
+    if (rc) return rc;
+    size_t n = d->N ? d->N : 1;
+    double *t = sqk_malloc(n * sizeof *t), *lat = sqk_malloc(n * sizeof *lat);
+    double *lon = sqk_malloc(n * sizeof *lon), *lt = sqk_malloc(n * sizeof *lt);
+    uint8_t *cad = sqk_malloc(n);
+    float *X = sqk_malloc(n * SQK_WHERE_WHEN_F * sizeof *X);
+    if (!t || !lat || !lon || !lt || !cad || !X) rc = SQK_EMEM;
+    if (!rc && !sqk_h5_exists(f, "cadence"))
+        rc = sqk_fail(SQK_EFORMAT, "%s has no cadence column (built by an older seqnetquake): rebuild it "
+                      "for the where-and-when inputs", path);
+    if (!rc) rc = sqk_h5_read_f64(f, "time", t, d->N);
+    if (!rc) rc = sqk_h5_read_f64(f, "lat", lat, d->N);
+    if (!rc) rc = sqk_h5_read_f64(f, "lon", lon, d->N);
+    if (!rc) rc = sqk_h5_read_f64(f, "lt_h", lt, d->N);
+    if (!rc) rc = sqk_h5_read_u8(f, "cadence", cad, d->N);
+    H5Fclose(f);
+    for (size_t i = 0; !rc && i < d->N; i++) {
+        if (!isfinite(t[i]) || !(fabs(lat[i]) <= 90) || !isfinite(lon[i]) || !isfinite(lt[i]) || cad[i] > 2)
+            rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has a bad time, position, local time or cadence", path, i);
+        else sqk_where_when_row(t[i], lat[i], lon[i], lt[i], cad[i], X + i * SQK_WHERE_WHEN_F);
+    }
+    if (!rc) {
+        free(d->X);
+        d->X = X;
+        X = NULL;
+        d->T = 1;
+        d->F = SQK_WHERE_WHEN_F;
+        snprintf(d->features, sizeof d->features, "%s", SQK_WHERE_WHEN_FEATURES);
+    }
+    free(t); free(lat); free(lon); free(lt); free(cad); free(X);
+    return rc ? sqk_fail_context(rc, "where-and-when inputs") : SQK_OK;
+}
+
+int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind)
+{
+    int rc = sqk_train_data_read(d, path);
+    if (!rc && kind && kind->inputs == SQK_INPUTS_WHERE_WHEN) {
+        rc = sqk_train_data_where_when(d, path);
+        if (rc) sqk_train_data_free(d);
+    }
+    return rc;
 }

@@ -115,7 +115,7 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
     if (rc) return rc;
     sqk_nn_set_threads(o->threads);
     sqk_train_data d;
-    rc = sqk_train_data_read(&d, o->data_path);
+    rc = sqk_train_data_read_for(&d, o->data_path, kind);
     if (rc) return rc;
     if (o->init_path && (init_T != d.T || init_F != d.F)) {
         rc = sqk_fail(SQK_EARG, "--init %s takes windows of T=%d F=%d but %s has T=%d F=%d",
@@ -227,7 +227,7 @@ int sqk_predict_run(const char *model_path, const char *data_path, int split, co
     int rc = sqk_model_load(&m, model_path);
     if (rc) return rc;
     sqk_train_data d;
-    rc = sqk_train_data_read(&d, data_path);
+    rc = sqk_train_data_read_for(&d, data_path, m->kind);
     if (rc) {
         sqk_model_free(m);
         return rc;
