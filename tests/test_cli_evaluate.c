@@ -59,6 +59,39 @@ static void test_folder(void **s)
     free(b);
 }
 
+/* --null: the paired comparison's file, and predictions of unpaired datasets refused. */
+static void test_null_corrected(void **s)
+{
+    (void)s;
+    char *out = NULL;
+    int rc = test_cli(&out, "evaluate --pred " FIX "events_a.pred.csv --val-pred " FIX "events_a.val.csv "
+                            "--null " FIX "events_a.pred.csv --null-val-pred " FIX "events_a.val.csv "
+                            "--pair " FIX "events_a.pred.csv," FIX "events_a.pred.csv "
+                            "--bootstrap 100 --permutations 0 --no-figures --out %s/nc", dir);
+    if (rc != 0) fail_msg("exit %d: %s", rc, out);
+    assert_non_null(strstr(out, "null-corrected skill (planted - paired null archive, 2 pairs"));
+    free(out);
+    char ev[1024];
+    snprintf(ev, sizeof ev, "%s/nc", dir);
+    char *t = test_read_in(ev, "null_corrected.csv");
+    assert_true(!strncmp(t, "metric,planted,planted_lo,planted_hi,null,null_lo,null_hi,diff,diff_lo,diff_hi,"
+                            "p_diff,n_pairs,n_units\nmcc_seismic_vs_control,", 112));
+    assert_non_null(strstr(t, ",0,0,0,1,2,")); /* identical sides: difference 0 everywhere, p 1 */
+    free(t);
+    rc = test_cli(&out, "evaluate --pred " FIX "events_a.pred.csv --null " FIX "events_b.pred.csv "
+                        "--no-figures --out %s/never", dir);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "not predictions of paired datasets"));
+    assert_non_null(strstr(out, "events_b.pred.csv"));
+    free(out);
+    rc = test_cli(&out, "evaluate --pred " FIX "events_a.pred.csv --val-pred " FIX "events_a.val.csv --null "
+                        FIX "events_a.pred.csv --no-figures --out %s/never", dir);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "--null-val-pred"));
+    free(out);
+    assert_int_equal(test_count_files(dir, "never"), 0);
+}
+
 static void test_same_seed_same_folder(void **s)
 {
     (void)s;
@@ -223,6 +256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folder),
+        cmocka_unit_test(test_null_corrected),
         cmocka_unit_test(test_same_seed_same_folder),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_dataset_and_truth),

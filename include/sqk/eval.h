@@ -211,6 +211,44 @@ int sqk_pred_check_pair(const sqk_pred *test, const char *test_path, const sqk_p
 int sqk_truth_read_match(const char *truth_path, const sqk_eval_dataset *d, const char *data_path,
                          int64_t **planted, size_t *n_planted, size_t *n_unknown);
 
+/* ---- Null-corrected skill (nullcorr.c) ------------------------------------------------ */
+
+/* A model's predictions on a synthetic archive and on its paired null archive (the same
+ * synth options with --precursor-strength 0, the same build, the same training seed): the
+ * same windows, events and splits, so the difference of a metric between the two sides is
+ * what the planted precursors add to what confounders alone give. */
+enum { SQK_NC_MCC_SVC, SQK_NC_AUC1, SQK_NC_EVENT_MCC, SQK_NC_COUNT };
+/* null_corrected.csv names: mcc_seismic_vs_control, auc1, event_mcc */
+const char *sqk_nc_name(int metric);
+
+typedef struct sqk_null_pair {
+    const sqk_pred *planted, *null;
+    double threshold_planted, threshold_null; /* event thresholds (main definition), each
+                                                 chosen on its own side's validation predictions */
+    const uint8_t *kind_of_event;             /* events/kind (may be NULL: kinds from labels) */
+    size_t n_kinds;
+} sqk_null_pair;
+
+typedef struct sqk_null_corrected {
+    size_t n_pairs, n_units;  /* units: events (and event-less windows) of the distinct datasets */
+    /* Means over the pairs; intervals from the paired bootstrap. */
+    sqk_ci planted[SQK_NC_COUNT], null[SQK_NC_COUNT], diff[SQK_NC_COUNT];
+    double p_diff[SQK_NC_COUNT]; /* (1 + #{resampled diff <= 0}) / (1 + B): one-sided */
+    double pair_diff[8][SQK_NC_COUNT]; /* the first pairs' own differences */
+} sqk_null_corrected;
+
+/* The two prediction files of a pair must list the same windows in the same order with the
+ * same split, event and true label; otherwise an error naming both files and the first line
+ * that differs (they are not predictions of paired datasets). */
+int sqk_null_pair_check(const sqk_pred *planted, const char *planted_path, const sqk_pred *null,
+                        const char *null_path);
+/* Paired bootstrap: resample b draws the units (events; windows without an event alone) once
+ * and applies the same multiplicities to both sides of every pair on that dataset (pairs on
+ * other datasets draw their own), recomputes MCC seismic/control, the class-1 AUC and the
+ * event-level MCC on each side, and takes the mean over pairs of planted - null. */
+int sqk_null_corrected_compute(const sqk_null_pair *pairs, size_t n_pairs, int n_boot, uint64_t seed,
+                               double level, sqk_null_corrected *out);
+
 /* ---- The whole evaluation (evaluate.c) and its folder (evalfolder.c) ---------------------- */
 
 typedef struct sqk_eval_opts {
@@ -246,6 +284,11 @@ typedef struct sqk_evaluation {
     char notes[SQK_EVAL_MAX_NOTES][160];
 } sqk_evaluation;
 
+/* The event threshold of a definition chosen on validation predictions (the highest event MCC
+ * over the grid of docs/metrics.md), or the default (0.50 seismic, 0.70 [code]) when val is
+ * NULL or has no event. ds may be NULL (kinds from the labels). */
+int sqk_eval_event_threshold(const sqk_pred *val, const sqk_eval_dataset *ds, int definition,
+                             double *threshold, double *val_mcc, size_t *n_val_events);
 /* Computes everything. val and ds may be NULL; planted may be NULL (no recovery). */
 int sqk_evaluate(const sqk_pred *test, const sqk_pred *val, const sqk_eval_dataset *ds,
                  const int64_t *planted, size_t n_planted, const sqk_eval_opts *o,

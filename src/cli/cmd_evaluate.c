@@ -24,6 +24,12 @@ static void usage(FILE *f)
           "  --val-pred FILE      validation predictions: event thresholds are chosen on them\n"
           "  --data FILE          the dataset (DATASET.h5): checks the predictions, event kinds and ids\n"
           "  --truth FILE         truth.csv of a synthetic archive (needs --data): injection-recovery\n"
+          "  --null FILE          the same model's predictions on the paired null archive (synth\n"
+          "                       --precursor-strength 0, same options and seeds): null-corrected skill,\n"
+          "                       planted minus null, with a paired event bootstrap -> DIR/null_corrected.csv\n"
+          "  --null-val-pred FILE its validation predictions (the null side's event threshold)\n"
+          "  --pair P,N[,PV,NV]   one more pair (another training or archive seed; repeatable): the\n"
+          "                       null-corrected skill is then the mean over the pairs\n"
           "  --name LABEL         label of this evaluation in figures and reports (default: PRED's name)\n"
           "  --bootstrap B        bootstrap resamples (default 1000; 0 = none)\n"
           "  --permutations P     permutations for the MCC p-value (default 1000; 0 = none)\n"
@@ -34,11 +40,42 @@ static void usage(FILE *f)
           "  -h, --help           this help\n", f);
 }
 
+#define MAX_PAIRS 64
+
 typedef struct {
-    const char *pred, *val, *data, *truth, *name, *out;
+    const char *pred, *val, *data, *truth, *name, *out, *null, *null_val;
     int n_boot, n_perm, no_figures, quiet;
     uint64_t seed;
+    int n_pairs;                 /* --pair: planted, null, planted val, null val (may be NULL) */
+    char *pair_buf[MAX_PAIRS];
+    const char *pair[MAX_PAIRS][4];
 } eval_args;
+
+static int add_pair(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    eval_args *a = dest;
+    if (a->n_pairs >= MAX_PAIRS) {
+        fprintf(stderr, "seqnetquake %s: --%s: at most %d pairs\n", cmd, opt, MAX_PAIRS);
+        return CLI_USAGE;
+    }
+    char *buf = strdup(v);
+    if (!buf) return CLI_USAGE;
+    const char **f = a->pair[a->n_pairs];
+    int n = 0;
+    for (char *p = buf, *comma; n < 4; p = comma + 1) {
+        f[n++] = p;
+        if (!(comma = strchr(p, ','))) break;
+        *comma = '\0';
+    }
+    if ((n != 2 && n != 4) || !f[0][0] || !f[1][0] || strchr(f[n - 1], ',')) {
+        fprintf(stderr, "seqnetquake %s: --%s %s: expected PRED,NULL or PRED,NULL,VALPRED,NULLVALPRED\n", cmd, opt, v);
+        free(buf);
+        return CLI_USAGE;
+    }
+    if (n == 2) f[2] = f[3] = NULL;
+    a->pair_buf[a->n_pairs++] = buf;
+    return CLI_OK;
+}
 
 /* Returns 0 to go on, or an exit code + 1 (help: 1, usage error: 3). */
 static int parse_args(int argc, char **argv, eval_args *a)
@@ -50,7 +87,8 @@ static int parse_args(int argc, char **argv, eval_args *a)
         CLI_OPT("name", CLI_STRING, &a->name), CLI_OPT_INT("bootstrap", &a->n_boot, 0, 10000000),
         CLI_OPT_INT("permutations", &a->n_perm, 0, 10000000), CLI_OPT("seed", CLI_U64, &a->seed),
         CLI_OPT("out", CLI_STRING, &a->out), CLI_OPT("no-figures", CLI_FLAG, &a->no_figures),
-        CLI_OPT("quiet", CLI_FLAG, &a->quiet),
+        CLI_OPT("quiet", CLI_FLAG, &a->quiet), CLI_OPT("null", CLI_STRING, &a->null),
+        CLI_OPT("null-val-pred", CLI_STRING, &a->null_val), CLI_OPT_CALL("pair", add_pair, a),
     };
     int st = cli_parse("evaluate", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) { usage(stdout); return 1; }
@@ -59,6 +97,15 @@ static int parse_args(int argc, char **argv, eval_args *a)
     if (missing) {
         fprintf(stderr, "seqnetquake evaluate: %s is required\n\n", missing);
         usage(stderr);
+        return 3;
+    }
+    if ((a->n_pairs || a->null_val) && !a->null) {
+        fprintf(stderr, "seqnetquake evaluate: --pair and --null-val-pred go with --null\n");
+        return 3;
+    }
+    if (a->null && !a->val != !a->null_val) {
+        fprintf(stderr, "seqnetquake evaluate: give --val-pred and --null-val-pred together (each side's "
+                        "event threshold is chosen on its own validation predictions)\n");
         return 3;
     }
     if (a->truth && !a->data) {
@@ -93,6 +140,9 @@ typedef struct {
     sqk_eval_dataset ds;
     int64_t *planted;
     size_t n_planted, n_unknown;
+    /* --null / --pair: pair 0 is (test, null); the others read from --pair. */
+    int n_pairs;
+    sqk_pred pairs[MAX_PAIRS + 1][4]; /* [0] = planted (pair 0: unused, test), [1] null, [2..3] validation */
 } eval_inputs;
 
 static void inputs_free(eval_inputs *in)
@@ -101,6 +151,87 @@ static void inputs_free(eval_inputs *in)
     sqk_pred_free(&in->val);
     sqk_eval_dataset_free(&in->ds);
     free(in->planted);
+    for (int p = 0; p < in->n_pairs; p++)
+        for (int k = 0; k < 4; k++) sqk_pred_free(&in->pairs[p][k]);
+}
+
+/* Reads the null side of pair 0 and the --pair files, and checks every pair. */
+static int read_pairs(const eval_args *a, eval_inputs *in)
+{
+    if (!a->null) return SQK_OK;
+    in->n_pairs = 1 + a->n_pairs;
+    int st = SQK_OK;
+    for (int p = 0; p < in->n_pairs && !st; p++) {
+        const char *path[4] = {NULL, a->null, NULL, a->null_val};
+        if (p > 0) for (int k = 0; k < 4; k++) path[k] = a->pair[p - 1][k];
+        for (int k = 0; k < 4 && !st; k++) {
+            if (!path[k]) continue;
+            st = sqk_pred_read(path[k], &in->pairs[p][k]);
+            if (!st && a->data) st = sqk_pred_check_dataset(&in->pairs[p][k], path[k], &in->ds, a->data);
+        }
+        const sqk_pred *pl = p ? &in->pairs[p][0] : &in->test;
+        const char *pl_path = p ? path[0] : a->pred;
+        if (!st) st = sqk_null_pair_check(pl, pl_path, &in->pairs[p][1], path[1]);
+        if (!st && path[2] && path[3]) st = sqk_null_pair_check(&in->pairs[p][2], path[2], &in->pairs[p][3], path[3]);
+        if (!st && path[2]) st = sqk_pred_check_pair(pl, pl_path, &in->pairs[p][2], path[2]);
+        if (!st && path[3]) st = sqk_pred_check_pair(&in->pairs[p][1], path[1], &in->pairs[p][3], path[3]);
+    }
+    return st;
+}
+
+/* The null-corrected skill of the pairs; pair 0's planted threshold is the evaluation's. */
+static int null_corrected(const eval_args *a, eval_inputs *in, double threshold0, sqk_null_corrected *nc)
+{
+    sqk_null_pair pairs[MAX_PAIRS + 1];
+    const sqk_eval_dataset *ds = a->data ? &in->ds : NULL;
+    int st = SQK_OK;
+    for (int p = 0; p < in->n_pairs && !st; p++) {
+        sqk_null_pair *q = &pairs[p];
+        q->planted = p ? &in->pairs[p][0] : &in->test;
+        q->null = &in->pairs[p][1];
+        q->kind_of_event = ds ? ds->event_kind : NULL;
+        q->n_kinds = ds ? ds->n_events : 0;
+        double mcc;
+        size_t nve;
+        const sqk_pred *vp = p ? (in->pairs[p][2].n ? &in->pairs[p][2] : NULL) : (a->val ? &in->val : NULL);
+        const sqk_pred *vn = in->pairs[p][3].n ? &in->pairs[p][3] : NULL;
+        q->threshold_planted = threshold0;
+        if (p) st = sqk_eval_event_threshold(vp, ds, SQK_EVDEF_SEISMIC, &q->threshold_planted, &mcc, &nve);
+        if (!st) st = sqk_eval_event_threshold(vn, ds, SQK_EVDEF_SEISMIC, &q->threshold_null, &mcc, &nve);
+    }
+    if (!st) st = sqk_null_corrected_compute(pairs, (size_t)in->n_pairs, a->n_boot, a->seed, 0.95, nc);
+    return st;
+}
+
+/* DIR/null_corrected.csv: metric,planted,planted_lo,planted_hi,null,null_lo,null_hi,diff,diff_lo,
+ * diff_hi,p_diff,n_pairs,n_units (written before metrics.json, the folder's completion mark). */
+static int write_null_corrected(const char *dir, const sqk_null_corrected *nc)
+{
+    char path[4200];
+    int st = sqk_mkdir_p(dir);
+    if (st) return st;
+    snprintf(path, sizeof path, "%s/null_corrected.csv", dir);
+    sqk_atomic_file f;
+    if ((st = sqk_atomic_open(&f, path))) return st;
+    fprintf(f.f, "metric,planted,planted_lo,planted_hi,null,null_lo,null_hi,diff,diff_lo,diff_hi,p_diff,n_pairs,n_units\n");
+    for (int k = 0; k < SQK_NC_COUNT; k++) {
+        const sqk_ci *c[3] = {&nc->planted[k], &nc->null[k], &nc->diff[k]};
+        fprintf(f.f, "%s", sqk_nc_name(k));
+        for (int j = 0; j < 3; j++) fprintf(f.f, ",%.17g,%.17g,%.17g", c[j]->value, c[j]->lo, c[j]->hi);
+        fprintf(f.f, ",%.17g,%zu,%zu\n", nc->p_diff[k], nc->n_pairs, nc->n_units);
+    }
+    return sqk_atomic_close(&f, SQK_OK);
+}
+
+static void print_null_corrected(const sqk_null_corrected *nc)
+{
+    printf("  null-corrected skill (planted - paired null archive, %zu pair%s, paired bootstrap of %zu events/units):\n",
+           nc->n_pairs, nc->n_pairs == 1 ? "" : "s", nc->n_units);
+    static const char *label[SQK_NC_COUNT] = {"MCC seismic/control", "AUC class 1", "event MCC"};
+    for (int k = 0; k < SQK_NC_COUNT; k++)
+        printf("    %-20s planted %.4f  null %.4f  difference %.4f [%.4f, %.4f]  p(diff <= 0) = %.4g\n", label[k],
+               nc->planted[k].value, nc->null[k].value, nc->diff[k].value, nc->diff[k].lo, nc->diff[k].hi,
+               nc->p_diff[k]);
 }
 
 static int read_inputs(const eval_args *a, eval_inputs *in)
@@ -116,6 +247,7 @@ static int read_inputs(const eval_args *a, eval_inputs *in)
     if (!st && a->val) st = sqk_pred_check_pair(&in->test, a->pred, &in->val, a->val);
     if (!st && a->truth) st = sqk_truth_read_match(a->truth, &in->ds, a->data, &in->planted, &in->n_planted,
                                             &in->n_unknown);
+    if (!st) st = read_pairs(a, in);
     return st;
 }
 
@@ -168,11 +300,20 @@ static void print_summary(const sqk_evaluation *ev, const char *out)
     printf("wrote %s\n", out);
 }
 
+static int run(eval_args *a);
+
 int cmd_evaluate(int argc, char **argv)
 {
     eval_args a;
     int r = parse_args(argc, argv, &a);
-    if (r) return r - 1;
+    if (!r) r = run(&a) + 1;
+    for (int p = 0; p < a.n_pairs; p++) free(a.pair_buf[p]);
+    return r - 1;
+}
+
+static int run(eval_args *ap)
+{
+    eval_args a = *ap;
     char name[256];
     if (a.name) snprintf(name, sizeof name, "%s", a.name); else default_name(a.pred, name, sizeof name);
     eval_inputs in;
@@ -185,8 +326,14 @@ int cmd_evaluate(int argc, char **argv)
                        .seed = a.seed, .level = 0.95};
     sqk_progress prog = cli_progress(a.quiet);
     sqk_evaluation ev;
+    sqk_null_corrected nc;
     int st = sqk_evaluate(&in.test, a.val ? &in.val : NULL, a.data ? &in.ds : NULL, in.planted,
                           in.n_planted, &o, &prog, &ev);
+    if (!st && a.null) {
+        st = null_corrected(&a, &in, ev.threshold[SQK_EVDEF_SEISMIC], &nc);
+        if (!st) st = write_null_corrected(a.out, &nc);
+        if (st) sqk_evaluation_free(&ev);
+    }
     if (!st) {
         st = sqk_evaluation_write(&ev, a.pred, a.out);
         if (st) sqk_evaluation_free(&ev);
@@ -196,7 +343,10 @@ int cmd_evaluate(int argc, char **argv)
         inputs_free(&in);
         return cli_fail("evaluate");
     }
-    if (!a.quiet) print_summary(&ev, a.out);
+    if (!a.quiet) {
+        if (a.null) print_null_corrected(&nc);
+        print_summary(&ev, a.out);
+    }
     sqk_evaluation_free(&ev);
     inputs_free(&in);
     /* Figures of this evaluation (src/figures), drawn from the files just written. */

@@ -2,7 +2,7 @@
  * so the event, not the window, is the unit drawn), and a permutation test of the MCC.
  * Resample b always draws from sqk_rng_fork(root, b): results do not depend on how OpenMP
  * shares the resamples between threads. */
-#include "sqk/eval.h"
+#include "eval_internal.h"
 #include "sqk/rng.h"
 
 #include <math.h>
@@ -41,8 +41,7 @@ double sqk_percentile_sorted(const double *v, size_t n, double q)
     return v[lo] + (v[lo + 1] - v[lo]) * frac;
 }
 
-/* Percentile interval of the defined values among v[0..n-1] (v is reordered). */
-static void interval(double *v, size_t n, double level, sqk_ci *ci)
+void sqk_eval_interval(double *v, size_t n, double level, sqk_ci *ci)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -53,16 +52,9 @@ static void interval(double *v, size_t n, double level, sqk_ci *ci)
     ci->hi = sqk_percentile_sorted(v, m, 50.0 * (1.0 + level));
 }
 
-/* ---- Units: one per event, one per window without an event. */
-typedef struct {
-    size_t n_units;
-    size_t *unit;        /* per window */
-    int64_t *conf;       /* per unit, SQK_NCLASS^2 counts */
-} units;
+void units_free(units *u) { free(u->unit); free(u->conf); }
 
-static void units_free(units *u) { free(u->unit); free(u->conf); }
-
-static int units_build(const int *y_true, const int *y_pred, const int64_t *event, size_t n, units *u)
+int units_build(const int *y_true, const int *y_pred, const int64_t *event, size_t n, units *u)
 {
     u->unit = sqk_malloc(n * sizeof *u->unit);
     int64_t *ids = sqk_malloc(n * sizeof *ids);
@@ -84,14 +76,6 @@ static int units_build(const int *y_true, const int *y_pred, const int64_t *even
     return SQK_OK;
 }
 
-/* ---- Per class, the windows by falling probability: each one's unit and flags (bit 0 the
- * window is of class k, bit 1 the next window has a different score), stored in that order so
- * that each resample's AUC sweep reads memory sequentially. */
-typedef struct {
-    size_t *unit_at[SQK_NCLASS];
-    uint8_t *flags[SQK_NCLASS];
-} auc_orders;
-
 typedef struct { double s; size_t i; } scored_idx;
 
 static int by_score_desc(const void *a, const void *b)
@@ -100,12 +84,12 @@ static int by_score_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static void orders_free(auc_orders *o)
+void orders_free(auc_orders *o)
 {
     for (int k = 0; k < SQK_NCLASS; k++) { free(o->unit_at[k]); free(o->flags[k]); }
 }
 
-static int orders_build(const double *prob, const int *y_true, const units *u, size_t n, auc_orders *o)
+int orders_build(const double *prob, const int *y_true, const units *u, size_t n, auc_orders *o)
 {
     memset(o, 0, sizeof *o);
     scored_idx *v = sqk_malloc(n * sizeof *v);
@@ -125,9 +109,7 @@ static int orders_build(const double *prob, const int *y_true, const units *u, s
     return SQK_OK;
 }
 
-/* AUC of class k when each window counts mult[its unit] times: trapezoids between tie groups,
- * the same area as the ROC curve of the resampled windows. */
-static double weighted_auc(const auc_orders *o, int k, const int *mult, size_t n)
+double weighted_auc(const auc_orders *o, int k, const int *mult, size_t n)
 {
     double tp = 0, fp = 0, tp_prev = 0, fp_prev = 0, area = 0;
     const size_t *unit = o->unit_at[k];
@@ -222,7 +204,7 @@ int sqk_bootstrap(const int *y_true, const int *y_pred, const double *prob, cons
     for (int m = 0; m < SQK_BM_COUNT; m++) {
         for (int b = 0; b < n_boot; b++) col[b] = vals[(size_t)b * SQK_BM_COUNT + m];
         out[m].value = point_v[m];
-        interval(col, (size_t)n_boot, level, &out[m]);
+        sqk_eval_interval(col, (size_t)n_boot, level, &out[m]);
     }
     sqk_progress_report(p, "bootstrap", n_boot, n_boot);
     free(col);
@@ -367,8 +349,8 @@ int sqk_recovery_compute(const sqk_event_table *t, const int64_t *planted, size_
         va[b] = (double)a / m;
         vt[b] = (double)th / m;
     }
-    interval(va, (size_t)n_boot, level, &r->any_ci);
-    interval(vt, (size_t)n_boot, level, &r->threshold_ci);
+    sqk_eval_interval(va, (size_t)n_boot, level, &r->any_ci);
+    sqk_eval_interval(vt, (size_t)n_boot, level, &r->threshold_ci);
     free(hit); free(va); free(vt);
     return SQK_OK;
 }
@@ -448,7 +430,7 @@ int sqk_events_bootstrap(const sqk_event_table *t, double threshold, int n_boot,
         if (n_boot > 0) st = event_resamples(pos, score, m, threshold, n_boot, seed, vals);
         for (int k = 0; k < SQK_EBM_COUNT && !st && n_boot > 0; k++) {
             for (int b = 0; b < n_boot; b++) col[b] = vals[(size_t)b * SQK_EBM_COUNT + k];
-            interval(col, (size_t)n_boot, level, &out[k]);
+            sqk_eval_interval(col, (size_t)n_boot, level, &out[k]);
         }
     }
     free(pos); free(pb); free(score); free(sb); free(all); free(vals); free(col);

@@ -49,6 +49,28 @@ static int window_level(const sqk_pred *t, sqk_evaluation *ev)
     return st;
 }
 
+int sqk_eval_event_threshold(const sqk_pred *val, const sqk_eval_dataset *ds, int definition,
+                             double *threshold, double *val_mcc, size_t *n_val_events)
+{
+    *threshold = definition == SQK_EVDEF_CODE ? CODE_DEFAULT : SEISMIC_DEFAULT;
+    *val_mcc = NAN;
+    *n_val_events = 0;
+    if (!val) return SQK_OK;
+    sqk_event_table vt;
+    int st = sqk_events_group(val->event, val->y_true, val->y_pred, val->n, ds ? ds->event_kind : NULL,
+                              ds ? ds->n_events : 0, &vt);
+    if (st) return st;
+    *n_val_events = vt.n;
+    if (vt.n > 0) {
+        if (definition == SQK_EVDEF_CODE)
+            sqk_events_choose_threshold(&vt, SQK_EVDEF_CODE, CODE_K_LO, CODE_K_HI, threshold, val_mcc);
+        else
+            sqk_events_choose_threshold(&vt, SQK_EVDEF_SEISMIC, SEISMIC_K_LO, SEISMIC_K_HI, threshold, val_mcc);
+    }
+    sqk_events_free(&vt);
+    return SQK_OK;
+}
+
 static int event_level(const sqk_pred *t, const sqk_pred *val, const sqk_eval_dataset *ds,
                        sqk_evaluation *ev)
 {
@@ -60,20 +82,13 @@ static int event_level(const sqk_pred *t, const sqk_pred *val, const sqk_eval_da
     ev->threshold[SQK_EVDEF_CODE] = CODE_DEFAULT;
     ev->val_mcc[0] = ev->val_mcc[1] = NAN;
     if (val) {
-        sqk_event_table vt;
-        if ((st = sqk_events_group(val->event, val->y_true, val->y_pred, val->n, kinds, n_kinds, &vt)))
-            return st;
-        ev->val_events = vt.n;
-        if (vt.n > 0) {
-            ev->threshold_from_val = 1;
-            sqk_events_choose_threshold(&vt, SQK_EVDEF_SEISMIC, SEISMIC_K_LO, SEISMIC_K_HI,
-                                        &ev->threshold[0], &ev->val_mcc[0]);
-            sqk_events_choose_threshold(&vt, SQK_EVDEF_CODE, CODE_K_LO, CODE_K_HI,
-                                        &ev->threshold[1], &ev->val_mcc[1]);
-        } else {
-            note(ev, "the validation predictions have no events: default event thresholds used");
-        }
-        sqk_events_free(&vt);
+        size_t n_val_events;
+        for (int d = 0; d < 2 && !st; d++)
+            st = sqk_eval_event_threshold(val, ds, d, &ev->threshold[d], &ev->val_mcc[d], &n_val_events);
+        if (st) return st;
+        ev->val_events = n_val_events;
+        if (n_val_events > 0) ev->threshold_from_val = 1;
+        else note(ev, "the validation predictions have no events: default event thresholds used");
     } else {
         note(ev, "no validation predictions: default event thresholds (%.2f seismic share, %.2f [code])",
              SEISMIC_DEFAULT, CODE_DEFAULT);
