@@ -13,12 +13,9 @@ int cmd_tune(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
-<<<<<<< HEAD
-int cmd_experiment(int argc, char **argv);
-=======
 int cmd_plot(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
->>>>>>> main
+int cmd_experiment(int argc, char **argv);
 
 /* A progress reporter that draws one updating line on stderr when stderr is a terminal and
  * quiet is 0; otherwise it reports nothing. */
