@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sqk/isolate.h"
+
 /* ------------------------------------------------------------------ satellite passes */
 
 enum { SQK_SAT_UNKNOWN = 0, SQK_SAT_CSES = 1, SQK_SAT_DEMETER = 2 };
@@ -52,6 +54,9 @@ int sqk_pass_add_var(sqk_pass *p, const char *name, const char *units);
 /* Index of the variable called name, or -1. */
 int sqk_pass_find_var(const sqk_pass *p, const char *name);
 void sqk_pass_free(sqk_pass *p);
+/* A pass as bytes and back (for a reader run in another process, sqk/isolate.h). */
+int sqk_pass_pack(const sqk_pass *p, sqk_buf *b);
+int sqk_pass_unpack(sqk_buf *b, sqk_pass *p);
 
 /* ------------------------------------------------------------------ CSES L2 HDF5 */
 
@@ -87,6 +92,11 @@ typedef struct {
 int sqk_cses_read_opt(const char *path, const char *const *vars, int nvars, const sqk_cses_opts *o,
                       sqk_pass *out);
 int sqk_cses_read_lap_opt(const char *path, const sqk_cses_opts *o, sqk_pass *out);
+/* The CSES readers run libhdf5 in a worker process (sqk/isolate.h), so that a file that
+ * crashes or hangs it is an error naming the file. This is the worker's side for many files
+ * (sqk_worker_new): reads a LAP file in one read and packs the pass; arg is a const
+ * sqk_cses_opts * whose bytes are ignored. */
+int sqk_cses_lap_worker(const char *path, const void *arg, sqk_buf *reply);
 /* Writes a LAP L2 file with the real files' conventions into dir, named by the scheme;
  * the full path is returned in path_out. Atomic (temporary name, then rename). */
 int sqk_cses_write_lap(const char *dir, const sqk_pass *p, char *path_out, size_t path_size);

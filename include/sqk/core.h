@@ -51,6 +51,9 @@ void sqk_progress_report(const sqk_progress *p, const char *what, double done, d
 int sqk_tmp_path(const char *path, char *buf, size_t bufsize);
 int sqk_commit_file(const char *tmp, const char *path);
 void sqk_abandon_file(const char *tmp);
+/* A whole regular file in one read, malloc'd, its length in *size; NULL when it cannot be read
+ * so (missing, empty, not a regular file): the readers then say why. */
+unsigned char *sqk_slurp(const char *path, size_t *size);
 
 /* A stdio stream written atomically: sqk_atomic_open opens "<path>.tmp.<pid>";
  * sqk_atomic_close(a, status) renames it into place when status is SQK_OK and every write

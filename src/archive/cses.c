@@ -487,7 +487,7 @@ static int read_file(const cses_src *s, const char *const *vars, int nvars, cons
     return st;
 }
 
-int sqk_cses_read_opt(const char *path, const char *const *vars, int nvars, const sqk_cses_opts *o, sqk_pass *out)
+static int read_direct(const char *path, const char *const *vars, int nvars, const sqk_cses_opts *o, sqk_pass *out)
 {
     memset(out, 0, sizeof *out);
     if (nvars < 0 || nvars > SQK_PASS_MAXVAR) return sqk_fail(SQK_EARG, "%s: bad variable count %d", path, nvars);
@@ -499,6 +499,46 @@ int sqk_cses_read_opt(const char *path, const char *const *vars, int nvars, cons
         H5Fclose(s.f);
     }
     if (st) sqk_pass_free(out);
+    return st;
+}
+
+typedef struct {
+    const char *const *vars;
+    int nvars;
+    const sqk_cses_opts *o;
+} read_args;
+
+static int read_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    const read_args *a = arg;
+    sqk_pass p;
+    int st = read_direct(path, a->vars, a->nvars, a->o, &p);
+    if (!st) st = sqk_pass_pack(&p, reply);
+    sqk_pass_free(&p);
+    return st;
+}
+
+int sqk_cses_read_opt(const char *path, const char *const *vars, int nvars, const sqk_cses_opts *o, sqk_pass *out)
+{
+    if (!sqk_isolation_on()) return read_direct(path, vars, nvars, o, out);
+    memset(out, 0, sizeof *out);
+    read_args a = {vars, nvars, o};
+    sqk_buf b;
+    int st = sqk_isolated("HDF5", path, read_worker, &a, &b);
+    if (!st) st = sqk_pass_unpack(&b, out);
+    sqk_buf_free(&b);
+    return st;
+}
+
+int sqk_cses_lap_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    sqk_cses_opts o = arg ? *(const sqk_cses_opts *)arg : (sqk_cses_opts){0};
+    o.bytes = sqk_slurp(path, &o.size);
+    sqk_pass p;
+    int st = sqk_cses_read_lap_opt(path, &o, &p);
+    if (!st) st = sqk_pass_pack(&p, reply);
+    sqk_pass_free(&p);
+    free((void *)o.bytes);
     return st;
 }
 

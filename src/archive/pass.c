@@ -3,6 +3,7 @@
 #include "sqk/archive.h"
 #include "sqk/core.h"
 #include "sqk/h5.h"
+#include "sqk/isolate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -111,4 +112,61 @@ int sqk_pass_read(const char *path, sqk_pass *out)
     }
     return sqk_fail(SQK_EFORMAT, "%s: neither a CSES L2 HDF5 file nor a DEMETER ISL file (%lld bytes)",
                     path, (long long)st.st_size);
+}
+
+/* ------------------------------------------------------------------ across a process boundary */
+
+int sqk_pass_pack(const sqk_pass *p, sqk_buf *b)
+{
+    sqk_pass head = *p;
+    uint8_t has[3] = {p->alt_km != NULL, p->mlat != NULL, p->mode != NULL};
+    size_t nb = p->n * sizeof(double);
+    int st = sqk_buf_put(b, &head, sizeof head);
+    if (!st) st = sqk_buf_put(b, has, sizeof has);
+    if (!st) st = sqk_buf_put(b, p->t, nb);
+    if (!st) st = sqk_buf_put(b, p->lat, nb);
+    if (!st) st = sqk_buf_put(b, p->lon, nb);
+    if (!st && has[0]) st = sqk_buf_put(b, p->alt_km, nb);
+    if (!st && has[1]) st = sqk_buf_put(b, p->mlat, nb);
+    if (!st && has[2]) st = sqk_buf_put(b, p->mode, p->n);
+    for (int i = 0; !st && i < p->nvar; i++) st = sqk_buf_put(b, p->var[i].v, nb);
+    return st;
+}
+
+int sqk_pass_unpack(sqk_buf *b, sqk_pass *p)
+{
+    sqk_pass head;
+    uint8_t has[3];
+    memset(p, 0, sizeof *p);
+    int st = sqk_buf_get(b, &head, sizeof head);
+    if (!st) st = sqk_buf_get(b, has, sizeof has);
+    if (st) return st;
+    size_t left = b->n - b->pos;
+    if (head.nvar < 0 || head.nvar > SQK_PASS_MAXVAR || head.n > left / sizeof(double))
+        return sqk_fail(SQK_EFORMAT, "%s: bad reply of a reader process", head.path);
+    memcpy(p->path, head.path, sizeof p->path);
+    if ((st = sqk_pass_alloc(p, head.n, has[0], has[1], has[2]))) return st;
+    size_t nb = head.n * sizeof(double);
+    st = sqk_buf_get(b, p->t, nb);
+    if (!st) st = sqk_buf_get(b, p->lat, nb);
+    if (!st) st = sqk_buf_get(b, p->lon, nb);
+    if (!st && has[0]) st = sqk_buf_get(b, p->alt_km, nb);
+    if (!st && has[1]) st = sqk_buf_get(b, p->mlat, nb);
+    if (!st && has[2]) st = sqk_buf_get(b, p->mode, head.n);
+    for (int i = 0; !st && i < head.nvar; i++) {
+        sqk_var *v = &p->var[i];
+        *v = head.var[i];
+        v->v = sqk_malloc(nb ? nb : 1);
+        if (!v->v) st = SQK_EMEM;
+        else p->nvar = i + 1;
+        if (!st) st = sqk_buf_get(b, v->v, nb);
+    }
+    if (st) { sqk_pass_free(p); return st; }
+    p->satellite = head.satellite;
+    p->orbit = head.orbit;
+    p->direction = head.direction;
+    p->n_fill = head.n_fill;
+    p->n_time_mismatch = head.n_time_mismatch;
+    memcpy(p->warning, head.warning, sizeof p->warning);
+    return SQK_OK;
 }

@@ -6,6 +6,7 @@
 #include "sqk/archive.h"
 #include "sqk/core.h"
 #include "sqk/h5.h"
+#include "sqk/isolate.h"
 #include "sqk/model.h"
 
 #include <stdint.h>
@@ -193,6 +194,33 @@ static int inspect_one(const char *path, FILE *out)
     return SQK_OK;
 }
 
+/* Inspection of one file in a worker process (sqk/isolate.h): the reading libraries are
+ * libhdf5 and libxgboost, which a corrupt file can crash or hang; the summary comes back as text,
+ * printed only when the whole file was read, and the next file is inspected either way. */
+static int inspect_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)arg;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) return sqk_fail(SQK_EMEM, "%s: no memory for the summary", path);
+    int st = inspect_one(path, mem);
+    if (fclose(mem) != 0 && !st) st = sqk_fail(SQK_EMEM, "%s: no memory for the summary", path);
+    if (!st) st = sqk_buf_put(reply, text, len);
+    free(text);
+    return st;
+}
+
+static int inspect_isolated(const char *path, FILE *out)
+{
+    if (!sqk_isolation_on()) return inspect_one(path, out);
+    sqk_buf b;
+    int st = sqk_isolated("HDF5 or XGBoost", path, inspect_worker, NULL, &b);
+    if (!st && b.n) fwrite(b.p, 1, b.n, out);
+    sqk_buf_free(&b);
+    return st;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     int quiet = 0, nfiles = 0, failed = 0;
@@ -219,7 +247,7 @@ int cmd_inspect(int argc, char **argv)
     for (int i = 0; i < nfiles; i++) {
         if (i && !quiet) fputc('\n', out);
         sqk_clear_error();
-        if (inspect_one(files[i], out) != SQK_OK) {
+        if (inspect_isolated(files[i], out) != SQK_OK) {
             fflush(out);
             cli_fail("inspect");
             failed++;

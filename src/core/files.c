@@ -2,6 +2,8 @@
 #include "sqk/core.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,26 @@ int sqk_commit_file(const char *tmp, const char *path)
 }
 
 void sqk_abandon_file(const char *tmp) { remove(tmp); }
+
+unsigned char *sqk_slurp(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return NULL;
+    struct stat sb;
+    unsigned char *buf = NULL;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (buf = malloc((size_t)sb.st_size))) {
+        size_t got = 0, want = (size_t)sb.st_size;
+        while (got < want) {
+            ssize_t r = pread(fd, buf + got, want - got, (off_t)got);
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        if (got != want) { free(buf); buf = NULL; }
+        *size = want;
+    }
+    close(fd);
+    return buf;
+}
 
 int sqk_atomic_open(sqk_atomic_file *a, const char *path)
 {

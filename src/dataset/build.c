@@ -5,6 +5,7 @@
  * file names, which carry start and end times for both satellites; a file whose name does not
  * parse is read once more to get its span. */
 #include "sqk/dataset.h"
+#include "sqk/isolate.h"
 #include "sqk/synth.h"
 #include "sqk/time.h"
 
@@ -18,7 +19,6 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #define DAY_S 86400.0
@@ -281,27 +281,6 @@ typedef struct {
     size_t nprec;
 } file_job;
 
-/* The whole file in one read (NULL when it cannot be read: the readers then say why). */
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return NULL;
-    struct stat sb;
-    unsigned char *buf = NULL;
-    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (buf = malloc((size_t)sb.st_size))) {
-        size_t got = 0, want = (size_t)sb.st_size;
-        while (got < want) {
-            ssize_t r = pread(fd, buf + got, want - got, (off_t)got);
-            if (r <= 0) break;
-            got += (size_t)r;
-        }
-        if (got != want) { free(buf); buf = NULL; }
-        *size = want;
-    }
-    close(fd);
-    return buf;
-}
-
 static void sha256_hex(const unsigned char *bytes, size_t n, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -322,19 +301,15 @@ static void shrink(sqk_window_set *s)
     if (w && x) s->cap = s->n;
 }
 
-/* HDF5 (built thread-safe) takes one global lock per call anyway. Threads take turns at it
- * instead, a few files per turn: contending at each of a file's hundreds of calls, or handing
- * over after every file (waking a sleeping thread costs about as much as reading a small
- * file), leaves HDF5 idle; meanwhile the other threads read, hash and window their files. */
+/* Files read per turn of a thread. */
 #define FILES_PER_TURN 8
-static pthread_mutex_t hdf5_turn = PTHREAD_MUTEX_INITIALIZER;
 
 /* One file of a batch between its reading and its windowing. */
 typedef struct {
     unsigned char *bytes; /* the whole file, NULL when it could not be read so */
     size_t size;
     sqk_pass p;
-    int st, read;         /* read: st and p hold the result of reading */
+    int st;
     char *err;            /* the reader's message when st != 0 */
 } staged_file;
 
@@ -344,18 +319,20 @@ static int is_hdf5(const staged_file *f)
     return f->bytes && f->size >= 8 && !memcmp(f->bytes, hdf5_sig, 8);
 }
 
-static void stage_read(staged_file *f, const char *path)
+/* CSES files go to the thread's HDF5 worker process (a corrupt file that crashes or hangs
+ * libhdf5 is then an error naming it); as HDF5 runs in those processes, each with its own
+ * library, the threads no longer queue for HDF5's global lock. */
+static void stage_read(staged_file *f, const char *path, sqk_worker *w)
 {
     if (is_hdf5(f)) {
-        /* From the bytes already read, which also feed the checksum; the build uses neither
-         * ALTITUDE nor MAG_LAT. */
-        sqk_cses_opts o = {.bytes = f->bytes, .size = f->size, .skip_extras = 1};
-        f->st = sqk_cses_read_lap_opt(path, &o, &f->p);
+        sqk_buf b;
+        f->st = sqk_worker_call(w, path, &b);
+        if (!f->st) f->st = sqk_pass_unpack(&b, &f->p);
+        sqk_buf_free(&b);
     } else {
         f->st = sqk_pass_read(path, &f->p); /* DEMETER, or anything the detection must judge */
     }
     if (f->st) f->err = sqk_strdup(sqk_last_error());
-    f->read = 1;
 }
 
 /* Windows (and hashes) a file read without error by stage_read; a failure's message is in
@@ -386,28 +363,19 @@ static int finish_one(staged_file *f, const char *path, int32_t index, const sqk
     return st;
 }
 
-/* Files [i0, i1) (at most FILES_PER_TURN): read from disk, then the HDF5 ones in one turn,
- * then each windowed and hashed in order. */
+/* Files [i0, i1) (at most FILES_PER_TURN): read from disk, then each read, windowed and
+ * hashed in order. */
 static void read_batch(char **files, size_t i0, size_t i1, const sqk_build_config *c, const sqk_event *ev,
-                       size_t nev, const sqk_kp *kp, file_job *jobs)
+                       size_t nev, const sqk_kp *kp, file_job *jobs, sqk_worker *w)
 {
     staged_file sf[FILES_PER_TURN];
-    size_t k = i1 - i0, nh5 = 0;
+    size_t k = i1 - i0;
     memset(sf, 0, sizeof sf);
-    for (size_t q = 0; q < k; q++) {
-        sf[q].bytes = slurp(files[i0 + q], &sf[q].size);
-        nh5 += is_hdf5(&sf[q]);
-    }
-    if (nh5) {
-        pthread_mutex_lock(&hdf5_turn);
-        for (size_t q = 0; q < k; q++)
-            if (is_hdf5(&sf[q])) stage_read(&sf[q], files[i0 + q]);
-        pthread_mutex_unlock(&hdf5_turn);
-    }
+    for (size_t q = 0; q < k; q++) sf[q].bytes = sqk_slurp(files[i0 + q], &sf[q].size);
     for (size_t q = 0; q < k; q++) {
         staged_file *f = &sf[q];
         file_job *j = &jobs[i0 + q];
-        if (!f->read) stage_read(f, files[i0 + q]);
+        stage_read(f, files[i0 + q], w);
         if (f->st || finish_one(f, files[i0 + q], (int32_t)(i0 + q), c, ev, nev, kp, j)) {
             if (f->st) { j->err = f->err; f->err = NULL; }
             else j->err = sqk_strdup(sqk_last_error());
@@ -423,23 +391,34 @@ static void read_batch(char **files, size_t i0, size_t i1, const sqk_build_confi
     }
 }
 
-static void read_all(char **files, size_t n, const sqk_build_config *c, const sqk_event *ev,
-                     size_t nev, const sqk_kp *kp, file_job *jobs, const sqk_progress *prog)
+static int read_all(char **files, size_t n, const sqk_build_config *c, const sqk_event *ev,
+                    size_t nev, const sqk_kp *kp, file_job *jobs, const sqk_progress *prog)
 {
     size_t done = 0, nb = (n + FILES_PER_TURN - 1) / FILES_PER_TURN;
     int nt = c->threads > 0 ? c->threads : omp_get_max_threads();
+    if ((size_t)nt > nb) nt = nb ? (int)nb : 1;
+    /* One HDF5 worker per thread, all forked here, before the threads start. */
+    sqk_worker **workers = sqk_calloc((size_t)nt, sizeof *workers);
+    if (!workers) return SQK_EMEM;
+    static const sqk_cses_opts read_opts = {.skip_extras = 1}; /* the build uses neither ALTITUDE nor MAG_LAT */
+    int st = SQK_OK;
+    for (int t = 0; t < nt && !st; t++) st = sqk_worker_new(&workers[t], "HDF5", sqk_cses_lap_worker, &read_opts);
+    if (st) nb = 0;
     /* Each thread reads and windows a few whole files at a time; results land in the files'
      * slots, so the output order is the file order whatever the scheduling. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t b = 0; b < nb; b++) {
         size_t i0 = b * FILES_PER_TURN, i1 = i0 + FILES_PER_TURN < n ? i0 + FILES_PER_TURN : n;
-        read_batch(files, i0, i1, c, ev, nev, kp, jobs);
+        read_batch(files, i0, i1, c, ev, nev, kp, jobs, workers[omp_get_thread_num()]);
 #pragma omp critical(sqk_build_progress)
         {
             done += i1 - i0;
             sqk_progress_report(prog, "files read", (double)done, (double)n);
         }
     }
+    for (int t = 0; t < nt; t++) sqk_worker_free(workers[t]);
+    free(workers);
+    return st;
 }
 
 static void add_counts(sqk_build_result *r, const file_job *j)
@@ -685,7 +664,8 @@ static int build_windows(const sqk_build_config *c, build_state *b, const sqk_pr
     b->jobs = sqk_calloc(b->nfiles, sizeof *b->jobs);
     if (!b->jobs) return SQK_EMEM;
     for (size_t i = 0; i < b->nfiles; i++) { b->jobs[i].prec = b->prec; b->jobs[i].nprec = b->nprec; }
-    read_all(b->files, b->nfiles, c, b->ev, b->nev, &b->kp, b->jobs, prog);
+    int rst = read_all(b->files, b->nfiles, c, b->ev, b->nev, &b->kp, b->jobs, prog);
+    if (rst) return rst;
     int st = collect_bad(b, c, r);
     if (!st) st = gather(b->jobs, b->nfiles, c, &b->all);
     if (st) return st;

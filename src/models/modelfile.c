@@ -2,6 +2,7 @@
  * hyperparameters, the training dataset's provenance and the scaler as attributes and small
  * datasets, and the kind's weights in group /weights. Written atomically. */
 #include "sqk/model.h"
+#include "sqk/isolate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +213,7 @@ static int open_model(const char *path, hid_t *f, model_header *h)
     return rc;
 }
 
-int sqk_model_load(sqk_model **out, const char *path)
+static int load_direct(sqk_model **out, const char *path)
 {
     *out = NULL;
     hid_t f;
@@ -243,8 +244,38 @@ int sqk_model_load(sqk_model **out, const char *path)
     return SQK_OK;
 }
 
+/* A model file is first read whole in a worker process (sqk/isolate.h): libhdf5 and
+ * libxgboost parse it, and a corrupt file that crashes or hangs one of them is then an error
+ * naming the file. Model files are small, so reading twice costs little. */
+static int probe_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)arg; (void)reply;
+    sqk_model *m = NULL;
+    int rc = load_direct(&m, path);
+    sqk_model_free(m);
+    return rc;
+}
+
+static int probe(const char *path)
+{
+    if (!sqk_isolation_on()) return SQK_OK;
+    sqk_buf b;
+    int rc = sqk_isolated("HDF5 or XGBoost", path, probe_worker, NULL, &b);
+    sqk_buf_free(&b);
+    return rc;
+}
+
+int sqk_model_load(sqk_model **out, const char *path)
+{
+    *out = NULL;
+    int rc = probe(path);
+    return rc ? rc : load_direct(out, path);
+}
+
 int sqk_model_init_from(sqk_model *m, const char *path)
 {
+    int rc0 = probe(path);
+    if (rc0) return rc0;
     hid_t f;
     model_header h;
     int rc = open_model(path, &f, &h);

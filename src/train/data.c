@@ -3,6 +3,7 @@
 #include "sqk/train.h"
 #include "sqk/geo.h"
 #include "sqk/h5.h"
+#include "sqk/isolate.h"
 #include "sqk/time.h"
 
 #include <math.h>
@@ -19,7 +20,7 @@ static int read_i64_attr(hid_t f, const char *path, const char *name, int *out)
     return SQK_OK;
 }
 
-int sqk_train_data_read(sqk_train_data *d, const char *path)
+static int read_direct(sqk_train_data *d, const char *path)
 {
     memset(d, 0, sizeof *d);
     hid_t f;
@@ -81,6 +82,57 @@ int sqk_train_data_read(sqk_train_data *d, const char *path)
         return sqk_fail_context(rc, "reading %s", path);
     }
     return SQK_OK;
+}
+
+/* The dataset read in an HDF5 worker process (sqk/isolate.h) and sent back as bytes. */
+static int read_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)arg;
+    sqk_train_data d;
+    int st = read_direct(&d, path);
+    size_t clen = st ? 0 : strlen(d.config) + 1;
+    if (!st) st = sqk_buf_put(reply, &d, sizeof d);
+    if (!st) st = sqk_buf_put(reply, d.X, d.N * d.T * d.F * sizeof *d.X);
+    if (!st) st = sqk_buf_put(reply, d.y, d.N * sizeof *d.y);
+    if (!st) st = sqk_buf_put(reply, d.split, d.N * sizeof *d.split);
+    if (!st) st = sqk_buf_put(reply, d.event, d.N * sizeof *d.event);
+    if (!st) st = sqk_buf_put(reply, d.config, clen);
+    sqk_train_data_free(&d);
+    return st;
+}
+
+int sqk_train_data_read(sqk_train_data *d, const char *path)
+{
+    if (!sqk_isolation_on()) return read_direct(d, path);
+    memset(d, 0, sizeof *d);
+    sqk_buf b;
+    sqk_train_data h;
+    int st = sqk_isolated("HDF5", path, read_worker, NULL, &b);
+    if (!st) st = sqk_buf_get(&b, &h, sizeof h);
+    if (!st && (h.T < 1 || h.F < 1 || h.N > (b.n - b.pos) / ((size_t)h.T * h.F * sizeof(float))))
+        st = sqk_fail(SQK_EFORMAT, "%s: bad reply of the reader process", path);
+    if (!st) {
+        size_t n = h.N ? h.N : 1, clen = 0;
+        d->N = h.N; d->T = h.T; d->F = h.F;
+        memcpy(d->features, h.features, sizeof d->features);
+        memcpy(d->sha256, h.sha256, sizeof d->sha256);
+        d->X = sqk_malloc(n * h.T * h.F * sizeof *d->X);
+        d->y = sqk_malloc(n * sizeof *d->y);
+        d->split = sqk_malloc(n * sizeof *d->split);
+        d->event = sqk_malloc(n * sizeof *d->event);
+        if (!d->X || !d->y || !d->split || !d->event) st = SQK_EMEM;
+        if (!st) st = sqk_buf_get(&b, d->X, h.N * h.T * h.F * sizeof *d->X);
+        if (!st) st = sqk_buf_get(&b, d->y, h.N * sizeof *d->y);
+        if (!st) st = sqk_buf_get(&b, d->split, h.N * sizeof *d->split);
+        if (!st) st = sqk_buf_get(&b, d->event, h.N * sizeof *d->event);
+        if (!st) clen = b.n - b.pos;
+        if (!st && (clen == 0 || b.p[b.n - 1] != '\0')) st = sqk_fail(SQK_EFORMAT, "%s: bad reply of the reader process", path);
+        if (!st && !(d->config = sqk_malloc(clen))) st = SQK_EMEM;
+        if (!st) st = sqk_buf_get(&b, d->config, clen);
+        if (st) sqk_train_data_free(d);
+    }
+    sqk_buf_free(&b);
+    return st;
 }
 
 void sqk_train_data_free(sqk_train_data *d)

@@ -1,0 +1,104 @@
+/* Corrupt files that crash or hang libhdf5 1.10.8 (one-byte mutants of CSES files with the
+ * real files' variable-length string attributes, tests/fixtures/isolation/README.md): each
+ * becomes an ordinary error naming the file; no signal reaches the user; `build --skip-bad`
+ * skips and counts it; `inspect` goes on to the next file. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define FIX "tests/fixtures/isolation/"
+#define LAP_NAME "CSES_01_LAP_1_L02_A3_106230_20200101_000000_20200101_002336_000.h5"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    setenv("SQK_READ_TIMEOUT_S", "2", 1); /* the hanging fixture: 2 s, not the default 60 */
+    dir = test_tmpdir();
+    char *out = NULL;
+    int rc = test_cli(&out, "synth --out %s/a --satellites cses --cses-days 6 --seed 3 --quiet", dir);
+    free(out);
+    return rc;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    test_rmtree(dir);
+    free(dir);
+    return 0;
+}
+
+/* An ordinary failure: exit 1 (not a signal, not 128+signal from the shell). */
+static void assert_plain_failure(int rc)
+{
+    assert_int_equal(rc, 1);
+}
+
+static void test_inspect_goes_on(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    const char *real = test_shared("data/real/CSES_01_HPM_5_L02_A2_096791_20191101_001933_20191101_005555_000.h5");
+    int rc = test_cli(&out, "inspect " FIX "hpm_crash_segv.h5 " FIX "lap_crash_segv.h5 " FIX "lap_hang.h5 %s", real);
+    assert_plain_failure(rc);
+    assert_non_null(strstr(out, FIX "hpm_crash_segv.h5: the HDF5 or XGBoost library"));
+    assert_non_null(strstr(out, FIX "lap_crash_segv.h5: the HDF5 or XGBoost library"));
+    assert_non_null(strstr(out, FIX "lap_hang.h5: the HDF5 or XGBoost library did not finish reading this file within 2 s"));
+    assert_non_null(strstr(out, "file is corrupt"));
+    /* the good file after them is summarised */
+    assert_non_null(strstr(out, "kind:         CSES HPM Level-2 HDF5"));
+    assert_non_null(strstr(out, "samples:      2079"));
+    free(out);
+    /* the unmutated small file of the same layout reads */
+    assert_int_equal(test_cli(&out, "inspect " FIX "lap_vlen.h5"), 0);
+    assert_non_null(strstr(out, "samples:      64"));
+    free(out);
+}
+
+static void build_with(const char *fixture, const char *why)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cp " FIX "%s %s/a/cses/" LAP_NAME, fixture, dir);
+    assert_int_equal(system(cmd), 0);
+    char *out = NULL;
+    int rc = test_cli(&out, "build --archive %s/a --out %s/d.h5 --time all --quiet", dir, dir);
+    assert_plain_failure(rc);
+    assert_non_null(strstr(out, LAP_NAME ": the HDF5 library"));
+    assert_non_null(strstr(out, why));
+    assert_non_null(strstr(out, "nothing written"));
+    free(out);
+    rc = test_cli(&out, "build --archive %s/a --out %s/d.h5 --time all --skip-bad", dir, dir);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "skipped: "));
+    assert_non_null(strstr(out, LAP_NAME ": the HDF5 library"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "grep -q 'unreadable' %s/d.h5.summary.txt || grep -qi 'skipped' %s/d.h5.summary.txt", dir, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_build_skips_crash(void **state)
+{
+    (void)state;
+    build_with("lap_crash_segv.h5", "crashed reading this file");
+}
+
+static void test_build_skips_hang(void **state)
+{
+    (void)state;
+    build_with("lap_hang.h5", "did not finish reading this file within 2 s");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inspect_goes_on),
+        cmocka_unit_test(test_build_skips_crash),
+        cmocka_unit_test(test_build_skips_hang),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
