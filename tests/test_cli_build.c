@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* seqnetquake build end to end on a small synthetic archive: exit codes, summary, determinism,
  * presets, and the bad-input paths as a user meets them. */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* seqnetquake evaluate end to end: the evaluation folder, determinism, bad input. */
 #include "testutil.h"
 

@@ -59,7 +59,7 @@ static void test_real_files(void **state)
         expect(out, "kind:");
         free(out);
     }
-    rc = test_cli(&out, "inspect --quiet %s/data/real/*", test_shared(""));
+    rc = test_cli(&out, "inspect --quiet %s/*", test_shared("data/real"));
     assert_int_equal(rc, 0);
     assert_string_equal(out, "");
     free(out);

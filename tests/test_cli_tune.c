@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* seqnetquake tune on a small hand-made dataset: writes BEST.txt and the trial log, is
  * deterministic for a seed, never looks at the test split, and train --params BEST.txt
  * reproduces the best trial; bad params files and bad options are clear errors. */

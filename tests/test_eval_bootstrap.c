@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* Bootstrap over events, permutation test and injection-recovery: determinism for a seed
  * whatever the thread count, sensible intervals, sensible p-values. */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* Figures: every figure of an evaluation folder is a real PNG + PDF pair, comparative figures
  * take several folders, and bad input gives a clear error and no figure files. */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* The five baseline kinds (gbm, rf, cnn, lstm, dnn) through the model interface: each trains on
  * a small hand-made DATASET.h5 (contract layout) with a learnable pattern and beats chance,
  * survives a save/load round trip bit for bit, gives the same model for the same seed, and the
@@ -261,7 +262,7 @@ static void test_registry(void **state)
 static double loss_at(sqk_net *net, const float *X, const int32_t *y, int B, const sqk_rng *rng0)
 {
     sqk_rng rng = *rng0; /* the same dropout masks on every evaluation */
-    sqk_net_forward(net, X, B, 1, &rng);
+    assert_int_equal(sqk_net_forward(net, X, B, 1, &rng, NULL), SQK_OK);
     sqk_net_zero_grads(net);
     return sqk_net_backward(net, y, B);
 }

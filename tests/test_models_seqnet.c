@@ -72,6 +72,49 @@ static void test_deeper_variant(void **state)
     assert_non_null(strstr(sqk_last_error(), "T=25"));
 }
 
+/* rnn=gru: the same stack with Bidirectional GRUs (Keras weights: bias (2, 3u)), in the seqnet
+ * and lstm kinds, trained a step and round-tripped through a model file bit for bit. */
+static void test_gru_option(void **state)
+{
+    (void)state;
+    const char *kinds[] = {"seqnet", "lstm"}, *tensor[] = {"bigru1/backward/bias", "gru1/bias"};
+    for (int k = 0; k < 2; k++) {
+        sqk_hparams hp;
+        sqk_hparams_default(&hp, sqk_model_kind_find(kinds[k]));
+        assert_int_equal(sqk_hparams_set(&hp, "rnn=gru"), SQK_OK);
+        assert_int_equal(sqk_hparams_set(&hp, "units_lstm=6"), SQK_OK);
+        assert_int_equal(sqk_hparams_set(&hp, "epochs=1"), SQK_OK);
+        assert_int_equal(sqk_hparams_set(&hp, "rnn=rnn"), SQK_EARG);
+        sqk_model *m;
+        assert_int_equal(sqk_model_create(&m, hp.kind, &hp, 12, 2, "Ne,Te"), SQK_OK);
+        sqk_net *net = sqk_netmodel_net(m);
+        const sqk_param_tensor *t = sqk_net_find_tensor(net, tensor[k]);
+        assert_non_null(t);
+        assert_int_equal(t->rank, 2);
+        assert_int_equal(t->dims[0], 2);
+        assert_int_equal(t->dims[1], 18);
+        assert_null(sqk_net_find_tensor(net, k ? "lstm1/kernel" : "bilstm1/forward/kernel"));
+        enum { N = 12 };
+        float X[N * 24], p[N * 3], q[N * 3];
+        int32_t y[N];
+        for (int i = 0; i < N * 24; i++) X[i] = (float)sin(0.7 * i);
+        for (int i = 0; i < N; i++) y[i] = i % 3;
+        sqk_model_data d = {.X = X, .y = y, .N = N};
+        assert_int_equal(sqk_model_fit(m, &d, NULL, NULL), SQK_OK);
+        assert_int_equal(sqk_model_predict(m, X, N, p), SQK_OK);
+        char *dir = test_tmpdir(), path[4200];
+        snprintf(path, sizeof path, "%s/gru.h5", dir);
+        assert_int_equal(sqk_model_save(m, path), SQK_OK);
+        sqk_model_free(m);
+        assert_int_equal(sqk_model_load(&m, path), SQK_OK);
+        assert_int_equal(sqk_model_predict(m, X, N, q), SQK_OK);
+        assert_memory_equal(p, q, sizeof p);
+        sqk_model_free(m);
+        test_rmtree(dir);
+        free(dir);
+    }
+}
+
 static void test_hparams_text_round_trip(void **state)
 {
     (void)state;
@@ -118,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paper_architecture),
         cmocka_unit_test(test_deeper_variant),
+        cmocka_unit_test(test_gru_option),
         cmocka_unit_test(test_hparams_text_round_trip),
         cmocka_unit_test(test_scaler),
     };

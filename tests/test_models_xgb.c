@@ -1,3 +1,4 @@
+/* ctest-labels: slow parity */
 /* XGBoost wrapper: parity with XGBoost's Python package (tests/fixtures/xgb), save/load round
  * trips, determinism, early stopping, continued boosting and bad input. */
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* ctest-labels: parity */
 /* Finite-difference gradient checks of every layer through small networks (central
  * differences in float; a parameter whose second difference shows a kink — ReLU at 0, a max
  * tie — is skipped), the Adam update against the Keras formula, and the initialisers. */
@@ -22,7 +23,7 @@ static double loss_at(sqk_net *net, const float *X, const int32_t *y)
 {
     sqk_rng r;
     sqk_rng_seed(&r, 99); /* the same dropout mask every time */
-    sqk_net_forward(net, X, B, 1, &r);
+    assert_int_equal(sqk_net_forward(net, X, B, 1, &r, NULL), SQK_OK);
     sqk_net_zero_grads(net);
     return sqk_net_backward(net, y, B);
 }
@@ -142,6 +143,31 @@ static void test_bilstm(void **state)
     sqk_layer_spec s[] = {
         L(SQK_LAYER_BILSTM, "bilstm1", .units = 3, .return_sequences = 1),
         L(SQK_LAYER_BILSTM, "bilstm2", .units = 2),
+        L(SQK_LAYER_DENSE, "dense1", .units = 3, .act = SQK_ACT_LINEAR),
+        L(SQK_LAYER_SOFTMAX, "softmax"),
+    };
+    check_net(s, 4, 3, 2);
+}
+
+/* GRU (Keras, reset_after): stacked, one returning sequences, and both directions. */
+static void test_gru(void **state)
+{
+    (void)state;
+    sqk_layer_spec s[] = {
+        L(SQK_LAYER_GRU, "gru1", .units = 4, .return_sequences = 1),
+        L(SQK_LAYER_GRU, "gru2", .units = 3),
+        L(SQK_LAYER_DENSE, "dense1", .units = 3, .act = SQK_ACT_LINEAR),
+        L(SQK_LAYER_SOFTMAX, "softmax"),
+    };
+    check_net(s, 4, 4, 3);
+}
+
+static void test_bigru(void **state)
+{
+    (void)state;
+    sqk_layer_spec s[] = {
+        L(SQK_LAYER_BIGRU, "bigru1", .units = 3, .return_sequences = 1),
+        L(SQK_LAYER_BIGRU, "bigru2", .units = 2),
         L(SQK_LAYER_DENSE, "dense1", .units = 3, .act = SQK_ACT_LINEAR),
         L(SQK_LAYER_SOFTMAX, "softmax"),
     };
@@ -299,12 +325,15 @@ static void test_data_parallel(void **state)
     random_data(X, y, NB, T, F, 9);
     sqk_rng r;
     sqk_nn_set_threads(1);
-    double l1 = sqk_net_train_batch(net, X, y, NB, &r, NULL);
+    double l1;
+    assert_int_equal(sqk_net_train_batch(net, X, y, NB, &r, NULL, &l1), SQK_OK);
     memcpy(g1, sqk_net_grads(net), np * sizeof *g1);
     sqk_nn_set_threads(2);
-    double l2 = sqk_net_train_batch(net, X, y, NB, &r, NULL);
+    double l2;
+    assert_int_equal(sqk_net_train_batch(net, X, y, NB, &r, NULL, &l2), SQK_OK);
     memcpy(g2, sqk_net_grads(net), np * sizeof *g2);
-    double l3 = sqk_net_train_batch(net, X, y, NB, &r, NULL);
+    double l3;
+    assert_int_equal(sqk_net_train_batch(net, X, y, NB, &r, NULL, &l3), SQK_OK);
     memcpy(g3, sqk_net_grads(net), np * sizeof *g3);
     sqk_nn_set_threads(1);
     assert_close(l2, l1, 1e-6);
@@ -316,6 +345,20 @@ static void test_data_parallel(void **state)
         err = fmax(err, fabs(g1[i] - g2[i]));
     }
     assert_true(err <= 1e-5 * mx);
+    sqk_net_free(net);
+    /* a failure inside the second thread's part (a NaN window there, carried by linear layers
+     * to the softmax) reaches the caller with its message, and the loss is not a number */
+    s[1].act = s[2].act = SQK_ACT_LINEAR;
+    assert_int_equal(sqk_net_create(&net, s, 5, T, F, NB), SQK_OK);
+    assert_int_equal(sqk_net_init_keras(net, 3), SQK_OK);
+    X[(NB - 1) * T * F] = NAN;
+    sqk_nn_set_threads(2);
+    double l4 = 0;
+    assert_int_equal(sqk_net_train_batch(net, X, y, NB, &r, NULL, &l4), SQK_EVALUE);
+    sqk_nn_set_threads(1);
+    assert_true(isnan(l4));
+    assert_non_null(strstr(sqk_last_error(), "non-finite probabilities for window 50 of a batch of 50"));
+    assert_non_null(strstr(sqk_last_error(), "layer softmax"));
     free(X); free(g1); free(g2); free(g3);
     sqk_net_free(net);
 }
@@ -405,6 +448,8 @@ int main(void)
         cmocka_unit_test(test_conv_pool_dense),
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_bilstm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_bigru),
         cmocka_unit_test(test_dense_batchnorm_dropout),
         cmocka_unit_test(test_seqnet_stack),
         cmocka_unit_test(test_shape_errors),

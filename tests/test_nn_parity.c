@@ -1,4 +1,6 @@
-/* Parity with PyTorch: tests/fixtures/nn/parity.h5 (made by make_fixtures.py) holds inputs,
+/* ctest-labels: parity */
+/* Parity with PyTorch: tests/fixtures/nn/parity.h5 (made by make_fixtures.py) and gru.h5 (made
+ * by make_gru_fixture.py, torch.nn.GRU as Keras's GRU with reset_after=True) hold inputs,
  * weights in Keras layouts, probabilities, loss, every weight gradient, the input gradient and
  * the weights after one Keras-form Adam step, computed in float64. The engine (float32) must
  * agree within 2e-5 of each tensor's largest magnitude (relative). */
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #define FIXTURE "tests/fixtures/nn/parity.h5"
+#define GRU_FIXTURE "tests/fixtures/nn/gru.h5"
+static double worst; /* the largest error relative to the tensor's magnitude in a case */
 #define L(kind_, name_, ...) {.kind = kind_, .name = name_, __VA_ARGS__}
 
 static double *read_ref(hid_t g, const char *name, size_t n)
@@ -28,13 +32,16 @@ static void compare(const char *what, const float *a, const double *ref, size_t 
         mx = fmax(mx, fabs(ref[i]));
         err = fmax(err, fabs(a[i] - ref[i]));
     }
+    if (mx > 0 && err / mx > worst) worst = err / mx;
     if (!(err <= tol * mx + 1e-9)) fail_msg("%s: max error %.3g, max magnitude %.3g", what, err, mx);
 }
 
-static void run_case(const char *group, const sqk_layer_spec *layers, int n_layers, int B, int T, int F)
+static void run_case_in(const char *fixture, const char *group, const sqk_layer_spec *layers,
+                        int n_layers, int B, int T, int F)
 {
     hid_t f, g;
-    assert_int_equal(sqk_h5_open_read(FIXTURE, &f), SQK_OK);
+    worst = 0;
+    assert_int_equal(sqk_h5_open_read(fixture, &f), SQK_OK);
     g = H5Gopen2(f, group, H5P_DEFAULT);
     assert_true(g >= 0);
     sqk_net *net;
@@ -52,7 +59,8 @@ static void run_case(const char *group, const sqk_layer_spec *layers, int n_laye
     assert_int_equal(sqk_h5_read_i32(g, "y", y, (size_t)B), SQK_OK);
     sqk_rng r;
     sqk_rng_seed(&r, 1);
-    const float *probs = sqk_net_forward(net, X, B, 1, &r);
+    const float *probs;
+    assert_int_equal(sqk_net_forward(net, X, B, 1, &r, &probs), SQK_OK);
     double *ref = read_ref(g, "probs", (size_t)B * 3);
     compare("probs", probs, ref, (size_t)B * 3, 2e-6);
     free(ref);
@@ -85,11 +93,17 @@ static void run_case(const char *group, const sqk_layer_spec *layers, int n_laye
         free(ref);
     }
     sqk_optimizer_free(&opt);
+    print_message("%s: largest error %.2g of a tensor's largest magnitude\n", group, worst);
     free(X);
     free(y);
     sqk_net_free(net);
     H5Gclose(g);
     H5Fclose(f);
+}
+
+static void run_case(const char *group, const sqk_layer_spec *layers, int n_layers, int B, int T, int F)
+{
+    run_case_in(FIXTURE, group, layers, n_layers, B, T, F);
 }
 
 static void test_seqnet(void **state)
@@ -139,6 +153,30 @@ static void test_dnn_batchnorm(void **state)
     run_case("dnn", s, 6, 6, 3, 2);
 }
 
+static void test_gru(void **state)
+{
+    (void)state;
+    sqk_layer_spec s[] = {
+        L(SQK_LAYER_GRU, "gru1", .units = 4, .return_sequences = 1),
+        L(SQK_LAYER_GRU, "gru2", .units = 3),
+        L(SQK_LAYER_DENSE, "output", .units = 3),
+        L(SQK_LAYER_SOFTMAX, "softmax"),
+    };
+    run_case_in(GRU_FIXTURE, "gru", s, 4, 3, 5, 3);
+}
+
+static void test_bigru(void **state)
+{
+    (void)state;
+    sqk_layer_spec s[] = {
+        L(SQK_LAYER_BIGRU, "bigru1", .units = 3, .return_sequences = 1),
+        L(SQK_LAYER_BIGRU, "bigru2", .units = 2),
+        L(SQK_LAYER_DENSE, "output", .units = 3),
+        L(SQK_LAYER_SOFTMAX, "softmax"),
+    };
+    run_case_in(GRU_FIXTURE, "bigru", s, 4, 4, 4, 2);
+}
+
 int main(void)
 {
     sqk_nn_set_threads(1);
@@ -146,6 +184,8 @@ int main(void)
         cmocka_unit_test(test_seqnet),
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_dnn_batchnorm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_bigru),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

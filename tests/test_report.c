@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* Report: tables 1 and 2 from evaluation folders (Markdown, CSV), the comparative figures,
  * report.html with its images, and bad input leaving nothing behind. */
 #include "testutil.h"

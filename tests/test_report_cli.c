@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* seqnetquake report on the command line: help, usage errors, quiet, and a failing folder. */
 #include "testutil.h"
 

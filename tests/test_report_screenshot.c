@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* report.html renders in a browser with its figures: headless Chromium takes a screenshot,
  * which must be much richer (its PNG much larger) than one of the same page with the figure
  * files taken away, and dumps the DOM, whose <img> sources must all exist. A missing Chromium

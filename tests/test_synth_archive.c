@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* Synthetic archive on disk: byte-identical output for the same seed whatever the number of
  * threads, files readable by the archive readers with the generated values, the null archive,
  * real catalogue / Kp inputs, and bad input leaving nothing behind. */

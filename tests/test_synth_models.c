@@ -251,6 +251,7 @@ static void test_kp_statistics(void **state)
     double share = (double)storm / kp.n;
     print_message("Kp > 3 share %.3f\n", share);
     assert_true(share > 0.07 && share < 0.13);
+    assert_int_equal(storm + low, kp.n); /* every value is on one side of 3 */
     sqk_kp_free(&kp);
     assert_int_equal(sqk_synth_kp(5, 0.10, 0, 0, &kp), SQK_EARG);
 }

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-/* Path of a file under ../shared (env SQK_SHARED), e.g. "data/real/x.csv"; static buffer. */
+/* Path of a file under ../shared (env SQK_SHARED), e.g. "data/real/x.csv"; static buffer.
+ * A path under data/real that cannot be read skips the calling test with a message saying
+ * so: the real files are reference data beside the repository, not part of it. */
 const char *test_shared(const char *rel);
 /* A fresh empty temporary directory (removed by test_rmtree). */
 char *test_tmpdir(void);

@@ -21,7 +21,9 @@
 
 enum { SQK_TIME_NIGHT = 0, SQK_TIME_DAY = 1, SQK_TIME_ALL = 2 };
 enum { SQK_SPLITMODE_EVENT = 0, SQK_SPLITMODE_PAPER = 1 };
-enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VAL = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_NONE = 255 };
+/* Split codes of the windows (SQK_SPLIT_ALL: every window, when selecting). */
+enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VAL = 1, SQK_SPLIT_VALIDATION = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_NONE = 255,
+       SQK_SPLIT_ALL = -1 };
 enum { SQK_EVENT_CONTROL = 0, SQK_EVENT_QUAKE = 1 };
 /* UNMATCHED: a kept earthquake whose matched control could not be placed; its windows are
  * dropped so that the two classes keep the same places and magnitudes. */
@@ -288,5 +290,50 @@ typedef struct {
     const sqk_build_result *result;
 } sqk_dataset_contents;
 int sqk_dataset_write(const char *path, const sqk_dataset_contents *d);
+
+/* ------------------------------------------------------------------ reading a dataset file
+ * The one reader of DATASET.h5, beside its writer (datasetfile.c), with field selection so that
+ * a stage reads only what it needs. fields is a comma-separated list of:
+ *   X                       the windows (N, T, F), checked finite
+ *   a window column         time lat lon lt_h magnitude distance_km days_before kp y orbit file
+ *                           event sample event_kind satellite cadence precursor_weight
+ *                           precursor_event split (y is always read: it fixes N)
+ *   events/NAME or events   columns of the event table (id kind status time lat lon mag depth_km
+ *                           radius_deg n_windows pair split), or all of them
+ *   files                   the input satellite files (file numbers index them)
+ *   sha256                  the file's checksum
+ * A name ending in '?' may be absent from the file (its pointer stays NULL). T, F, features,
+ * config and the catalogue and Kp paths are always read (T and F may be absent, as 0, when X is
+ * not asked for; the paths as ""). Checks: every column has N rows, y in 0..2, split in 0..2, event in
+ * -1..n_events-1 when the events are read. Adding a window column: a member of sqk_window (the
+ * builder fills it), a pointer here and one line in the column table of datasetfile.c. */
+typedef struct {
+    size_t n;              /* windows (N) */
+    int T, F;
+    char features[256];    /* "Ne,Te" */
+    char *config;          /* root attribute config ("" when absent) */
+    char catalog_path[1024], kp_path[1024]; /* the inputs it was built from */
+    char sha256[65];       /* of the file, when "sha256" is asked for */
+    char **files;          /* input satellite files, when "files" is asked for */
+    size_t n_files;
+    float *X;              /* (N, T, F) */
+    double *time, *lat, *lon, *lt_h, *magnitude, *distance_km, *days_before, *kp;
+    int32_t *y, *orbit, *file;
+    int64_t *event, *sample;
+    uint8_t *event_kind, *satellite, *cadence;
+    double *precursor_weight;
+    int64_t *precursor_event;
+    uint8_t *split;
+    struct {
+        size_t n;
+        char **id;
+        uint8_t *kind, *status, *split;
+        double *time, *lat, *lon, *mag, *depth_km, *radius_deg;
+        int64_t *n_windows, *pair;
+    } events;
+} sqk_dataset;
+
+int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d);
+void sqk_dataset_free(sqk_dataset *d);
 
 #endif

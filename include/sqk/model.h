@@ -185,6 +185,8 @@ sqk_layer_spec *sqk_netmodel_add_layer(sqk_layer_spec *l, int *n, sqk_layer_kind
                                        const char *prefix, int index);
 /* The activation a CHOICE key names (relu when it names none). */
 sqk_activation sqk_netmodel_activation(const sqk_hparams *hp, const char *key);
+/* 1 when the hyperparameter "rnn" chooses the GRU cell over the LSTM. */
+int sqk_netmodel_is_gru(const sqk_hparams *hp);
 /* The output: Dense(3, linear) "dense<index>" -> softmax "softmax1". */
 void sqk_netmodel_add_output(sqk_layer_spec *l, int *n, int index);
 /* The head of the cnn and lstm baselines: Dense(units_fc, activation_fc) "dense1".. x

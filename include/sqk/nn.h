@@ -92,7 +92,12 @@ void sqk_init_glorot_uniform(float *w, size_t n, double fan_in, double fan_out, 
 /* Keras orthogonal for a (rows, cols) matrix: QR of a Gaussian matrix, sign-corrected. */
 int sqk_init_orthogonal(float *w, int rows, int cols, sqk_rng *rng);
 
+/* GRU over x (B, T, In), Keras semantics with reset_after = True (tf.keras's default, as
+ * torch.nn.GRU): gates [z, r, h] along the 3U axis, kernel (In, 3U), recurrent kernel (U, 3U),
+ * bias (2, 3U) = [input bias; recurrent bias]; a layer of the network (SQK_LAYER_GRU / BIGRU). */
+
 /* ---- sequential network ----------------------------------------------------------------- */
+/* Each layer kind is one file of src/nn with its row in the layer table (src/nn/layer.h). */
 /* The activation shape is tracked as (rows, T, C) where rows is a multiple of the batch. */
 typedef enum {
     SQK_LAYER_CONV1D,      /* units = filters, kernel, act */
@@ -106,7 +111,9 @@ typedef enum {
     SQK_LAYER_DENSE,       /* units, act; applied to the last axis */
     SQK_LAYER_BATCHNORM,   /* over the last axis */
     SQK_LAYER_ACTIVATION,  /* act */
-    SQK_LAYER_SOFTMAX      /* last axis; must be the last layer */
+    SQK_LAYER_SOFTMAX,     /* last axis; must be the last layer */
+    SQK_LAYER_GRU,         /* units, return_sequences; Keras GRU with reset_after = True */
+    SQK_LAYER_BIGRU        /* units per direction, return_sequences; output [fwd, bwd] */
 } sqk_layer_kind;
 
 typedef struct {
@@ -115,7 +122,7 @@ typedef struct {
     int units;             /* filters / units / steps */
     int kernel;            /* Conv1D kernel size */
     sqk_activation act;    /* Conv1D, Dense, Activation */
-    int return_sequences;  /* LSTM, BiLSTM */
+    int return_sequences;  /* LSTM, BiLSTM, GRU, BiGRU */
     float rate;            /* Dropout */
 } sqk_layer_spec;
 
@@ -124,7 +131,7 @@ typedef struct {
     char name[64];         /* "conv1/kernel", "bilstm1/forward/recurrent_kernel", "bn1/moving_mean" */
     size_t offset, size;   /* in floats, into the parameter arena */
     int rank;
-    size_t dims[4];
+    size_t dims[4];        /* Conv1D kernel (k, in, filters); GRU bias (2, 3u) */
     int layer;             /* index of the owning layer spec */
     int trainable;         /* 0 for BatchNorm moving statistics and for frozen layers */
 } sqk_param_tensor;
@@ -155,22 +162,24 @@ size_t sqk_net_window_floats(const sqk_net *net);   /* T*F of one input window *
  * layer names when there is no such layer. */
 int sqk_net_set_trainable(sqk_net *net, const char *layer_name, int trainable);
 
-/* Forward pass of B <= max_batch windows X (B, T, F). training = 1 enables dropout (seeded
- * from rng) and batch statistics. Returns a pointer to the outputs (B, n_outputs) inside the
- * activation arena, valid until the next call. */
-const float *sqk_net_forward(sqk_net *net, const float *X, int B, int training, sqk_rng *rng);
+/* Forward pass of B windows X (B, T, F) (the activation arena grows for a batch larger than
+ * max_batch). training = 1 enables dropout (seeded from rng) and batch statistics. *out (may be
+ * NULL) receives the outputs (B, n_outputs) inside the activation arena, valid until the next
+ * call. Returns a status; errors name the layer. */
+int sqk_net_forward(sqk_net *net, const float *X, int B, int training, sqk_rng *rng, const float **out);
 /* After a training forward pass: the mean cross-entropy of the softmax outputs against y, and
  * the gradients of it w.r.t. every parameter ADDED to the gradient arena (zero it first with
  * sqk_net_zero_grads). */
 double sqk_net_backward(sqk_net *net, const int32_t *y, int B);
 void sqk_net_zero_grads(sqk_net *net);
 /* One training step's gradients: zeroes the gradient arena, runs forward (training) and
- * backward on the batch and returns the mean loss; probs (may be NULL) receives the outputs
- * (B, n_outputs). With several threads (and no BatchNorm) the batch is split over replicas of
- * the network that share the parameters, and their gradients are summed in a fixed order:
- * reproducible for a given thread count. */
-double sqk_net_train_batch(sqk_net *net, const float *X, const int32_t *y, int B, sqk_rng *rng,
-                           float *probs);
+ * backward on the batch and sets *loss to the mean loss; probs (may be NULL) receives the
+ * outputs (B, n_outputs). With several threads (and no BatchNorm) the batch is split over
+ * replicas of the network that share the parameters, and their gradients are summed in a fixed
+ * order: reproducible for a given thread count. Returns a status; an error inside a worker
+ * thread comes back with its message. */
+int sqk_net_train_batch(sqk_net *net, const float *X, const int32_t *y, int B, sqk_rng *rng,
+                        float *probs, double *loss);
 /* Gradient w.r.t. the input of the last backward pass (B, T, F), for tests. */
 const float *sqk_net_input_grad(const sqk_net *net);
 

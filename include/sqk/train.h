@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 #include "sqk/core.h"
+#include "sqk/dataset.h"
 #include "sqk/model.h"
 
-enum { SQK_SPLIT_TRAIN = 0, SQK_SPLIT_VALIDATION = 1, SQK_SPLIT_TEST = 2, SQK_SPLIT_ALL = -1 };
 
 /* The parts of a dataset file that training and prediction use. */
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include "sqk/archive.h"
 #include "sqk/core.h"
+#include "sqk/dataset.h"
 #include "sqk/h5.h"
 #include "sqk/isolate.h"
 #include "sqk/model.h"
@@ -115,38 +116,19 @@ static size_t count_value(const uint8_t *v, size_t n, uint8_t x)
 /* DATASET.h5 (the dataset contract): shape, features and class/split counts. */
 static int inspect_dataset(const char *path, FILE *out)
 {
-    hid_t f;
-    int st = sqk_h5_open_read(path, &f);
+    sqk_dataset d;
+    int st = sqk_dataset_read(path, "split", &d);
     if (st) return st;
-    double T = 0, F = 0;
-    size_t got;
-    char features[256] = "";
-    int rank;
-    size_t d[4];
-    st = sqk_h5_get_attr_f64(f, ".", "T", &T, 1, &got);
-    if (!st) st = sqk_h5_get_attr_f64(f, ".", "F", &F, 1, &got);
-    if (!st) st = sqk_h5_get_attr_str(f, ".", "features", features, sizeof features);
-    if (!st) st = sqk_h5_dims(f, "y", &rank, d);
-    size_t n = st ? 0 : d[0];
-    int32_t *y = st ? NULL : sqk_malloc((n ? n : 1) * sizeof *y);
-    uint8_t *split = st ? NULL : sqk_malloc(n ? n : 1);
-    if (!st && (!y || !split)) st = SQK_EMEM;
-    if (!st) st = sqk_h5_read_i32(f, "y", y, n);
-    if (!st) st = sqk_h5_read_u8(f, "split", split, n);
-    if (!st) {
-        fprintf(out, "%-13s %s\n%-13s seqnetquake dataset\n", "file:", path, "kind:");
-        fprintf(out, "%-13s %zu windows of T = %.0f samples x F = %.0f features (%s)\n", "windows:", n, T, F, features);
-        size_t c[3] = {0, 0, 0};
-        for (size_t i = 0; i < n; i++)
-            if (y[i] >= 0 && y[i] < 3) c[y[i]]++;
-        fprintf(out, "%-13s control %zu, seismic %zu, storm %zu\n", "classes:", c[0], c[1], c[2]);
-        fprintf(out, "%-13s train %zu, validation %zu, test %zu\n", "split:", count_value(split, n, 0),
-                count_value(split, n, 1), count_value(split, n, 2));
-    }
-    free(y);
-    free(split);
-    H5Fclose(f);
-    return st;
+    size_t n = d.n;
+    fprintf(out, "%-13s %s\n%-13s seqnetquake dataset\n", "file:", path, "kind:");
+    fprintf(out, "%-13s %zu windows of T = %d samples x F = %d features (%s)\n", "windows:", n, d.T, d.F, d.features);
+    size_t c[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) c[d.y[i]]++;
+    fprintf(out, "%-13s control %zu, seismic %zu, storm %zu\n", "classes:", c[0], c[1], c[2]);
+    fprintf(out, "%-13s train %zu, validation %zu, test %zu\n", "split:", count_value(d.split, n, 0),
+            count_value(d.split, n, 1), count_value(d.split, n, 2));
+    sqk_dataset_free(&d);
+    return SQK_OK;
 }
 
 /* MODEL.h5 (docs/model-format.md): kind, window shape, hyperparameters, training provenance. */

@@ -3,56 +3,79 @@
 #include "sqk/dataset.h"
 #include "sqk/h5.h"
 
+#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One column of the window table, gathered from the structs. */
-#define COLUMN(ctype, expr) do { \
-        ctype *col = sqk_malloc((n ? n : 1) * sizeof *col); \
-        if (!col) return SQK_EMEM; \
-        for (size_t i = 0; i < n; i++) { const sqk_window *w = &ws[i]; col[i] = (ctype)(expr); } \
-        st = sqk_h5_write(f, name, ftype, mtype, 1, &n, col); \
-        free(col); \
-        if (st) return st; \
-    } while (0)
+/* ---- the window table: one line per column, for the writer and the reader. The file type
+ * and the sqk_window member have the same size; the order is the order of writing. */
+enum { DS_F64, DS_I32, DS_I64, DS_U8 };
+enum { DS_ALWAYS, DS_TRUTH }; /* written always, or only with a synthetic archive's truth.csv */
 
-static int write_f64_col(hid_t f, const char *name, const sqk_window *ws, size_t n, size_t off)
+typedef struct {
+    const char *name;
+    int type;
+    size_t window_off;  /* member of sqk_window the writer takes */
+    size_t dataset_off; /* member of sqk_dataset the reader fills */
+    int when;
+} ds_column;
+
+#define COL(name, type, wmember, dmember, when) \
+    {name, type, offsetof(sqk_window, wmember), offsetof(sqk_dataset, dmember), when}
+static const ds_column window_columns[] = {
+    COL("time", DS_F64, t, time, DS_ALWAYS),
+    COL("lat", DS_F64, lat, lat, DS_ALWAYS),
+    COL("lon", DS_F64, lon, lon, DS_ALWAYS),
+    COL("lt_h", DS_F64, lt_h, lt_h, DS_ALWAYS),
+    COL("magnitude", DS_F64, magnitude, magnitude, DS_ALWAYS),
+    COL("distance_km", DS_F64, distance_km, distance_km, DS_ALWAYS),
+    COL("days_before", DS_F64, days_before, days_before, DS_ALWAYS),
+    COL("kp", DS_F64, kp, kp, DS_ALWAYS),
+    COL("y", DS_I32, y, y, DS_ALWAYS),
+    COL("orbit", DS_I32, orbit, orbit, DS_ALWAYS),
+    COL("file", DS_I32, file, file, DS_ALWAYS),
+    COL("event", DS_I64, event, event, DS_ALWAYS),
+    COL("sample", DS_I64, sample, sample, DS_ALWAYS),
+    COL("event_kind", DS_U8, event_kind, event_kind, DS_ALWAYS),
+    COL("satellite", DS_U8, satellite, satellite, DS_ALWAYS),
+    COL("cadence", DS_U8, cadence, cadence, DS_ALWAYS),
+    COL("precursor_weight", DS_F64, precursor_weight, precursor_weight, DS_TRUTH),
+    COL("precursor_event", DS_I64, precursor_event, precursor_event, DS_TRUTH),
+};
+#undef COL
+#define N_WINDOW_COLUMNS (sizeof window_columns / sizeof window_columns[0])
+
+static size_t type_size(int type) { return type == DS_F64 || type == DS_I64 ? 8 : type == DS_I32 ? 4 : 1; }
+
+static hid_t file_type(int type)
 {
-    int st;
-    hid_t ftype = H5T_IEEE_F64LE, mtype = H5T_NATIVE_DOUBLE;
-    COLUMN(double, *(const double *)((const char *)w + off));
-    return SQK_OK;
+    return type == DS_F64 ? H5T_IEEE_F64LE : type == DS_I32 ? H5T_STD_I32LE : type == DS_I64 ? H5T_STD_I64LE : H5T_STD_U8LE;
+}
+
+static hid_t mem_type(int type)
+{
+    return type == DS_F64 ? H5T_NATIVE_DOUBLE : type == DS_I32 ? H5T_NATIVE_INT32
+         : type == DS_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT8;
 }
 
 static int write_window_table(hid_t f, const sqk_dataset_contents *d)
 {
     const sqk_window_set *s = d->windows;
-    const sqk_window *ws = s->w;
     size_t n = s->n, dims[3] = {n, (size_t)s->T, (size_t)s->F};
     int st = sqk_h5_write(f, "X", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 3, dims, s->x);
     if (st) return st;
-    static const struct { const char *name; size_t off; } F64[] = {
-        {"time", offsetof(sqk_window, t)}, {"lat", offsetof(sqk_window, lat)},
-        {"lon", offsetof(sqk_window, lon)}, {"lt_h", offsetof(sqk_window, lt_h)},
-        {"magnitude", offsetof(sqk_window, magnitude)},
-        {"distance_km", offsetof(sqk_window, distance_km)},
-        {"days_before", offsetof(sqk_window, days_before)}, {"kp", offsetof(sqk_window, kp)},
-    };
-    for (size_t i = 0; i < sizeof F64 / sizeof F64[0]; i++)
-        if ((st = write_f64_col(f, F64[i].name, ws, n, F64[i].off))) return st;
-    const char *name;
-    hid_t ftype, mtype;
-    name = "y"; ftype = H5T_STD_I32LE; mtype = H5T_NATIVE_INT32; COLUMN(int32_t, w->y);
-    name = "orbit"; COLUMN(int32_t, w->orbit);
-    name = "file"; COLUMN(int32_t, w->file);
-    name = "event"; ftype = H5T_STD_I64LE; mtype = H5T_NATIVE_INT64; COLUMN(int64_t, w->event);
-    name = "sample"; COLUMN(int64_t, w->sample);
-    name = "event_kind"; ftype = H5T_STD_U8LE; mtype = H5T_NATIVE_UINT8; COLUMN(uint8_t, w->event_kind);
-    name = "satellite"; COLUMN(uint8_t, w->satellite);
-    name = "cadence"; COLUMN(uint8_t, w->cadence);
-    if (d->result && d->result->has_truth) { /* window-level truth of a synthetic archive */
-        if ((st = write_f64_col(f, "precursor_weight", ws, n, offsetof(sqk_window, precursor_weight)))) return st;
-        name = "precursor_event"; ftype = H5T_STD_I64LE; mtype = H5T_NATIVE_INT64; COLUMN(int64_t, w->precursor_event);
+    int truth = d->result && d->result->has_truth;
+    for (size_t c = 0; c < N_WINDOW_COLUMNS; c++) {
+        const ds_column *k = &window_columns[c];
+        if (k->when == DS_TRUTH && !truth) continue;
+        size_t size = type_size(k->type);
+        char *col = sqk_malloc((n ? n : 1) * size);
+        if (!col) return SQK_EMEM;
+        for (size_t i = 0; i < n; i++) memcpy(col + i * size, (const char *)&s->w[i] + k->window_off, size);
+        st = sqk_h5_write(f, k->name, file_type(k->type), mem_type(k->type), 1, &n, col);
+        free(col);
+        if (st) return st;
     }
     return sqk_h5_write(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, d->split);
 }
@@ -175,4 +198,181 @@ static int write_all(hid_t f, const void *ctx)
 int sqk_dataset_write(const char *path, const sqk_dataset_contents *d)
 {
     return sqk_h5_write_file(path, write_all, d);
+}
+
+/* ------------------------------------------------------------------ reading */
+
+/* The event table's columns (events/id is read apart, as strings). */
+#define EVCOL(name, type, member) {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS}
+static const ds_column event_columns[] = {
+    EVCOL("kind", DS_U8, kind),          EVCOL("status", DS_U8, status),
+    EVCOL("time", DS_F64, time),         EVCOL("lat", DS_F64, lat),
+    EVCOL("lon", DS_F64, lon),           EVCOL("mag", DS_F64, mag),
+    EVCOL("depth_km", DS_F64, depth_km), EVCOL("radius_deg", DS_F64, radius_deg),
+    EVCOL("n_windows", DS_I64, n_windows), EVCOL("pair", DS_I64, pair),
+    EVCOL("split", DS_U8, split),
+};
+#undef EVCOL
+#define N_EVENT_COLUMNS (sizeof event_columns / sizeof event_columns[0])
+
+/* What the caller asked for: 0 not asked, 1 required, 2 may be absent. */
+typedef struct {
+    uint8_t window[N_WINDOW_COLUMNS], event[N_EVENT_COLUMNS];
+    uint8_t X, split, event_id, sha256, files;
+} ds_selection;
+
+static int select_fields(const char *path, const char *fields, ds_selection *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", fields ? fields : "") >= (int)sizeof buf)
+        return sqk_fail(SQK_EARG, "dataset fields '%.60s...': too long", fields);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        size_t len = strlen(tok);
+        uint8_t want = 1;
+        if (len && tok[len - 1] == '?') { tok[--len] = '\0'; want = 2; }
+        int found = 0;
+        if (!strcmp(tok, "X")) sel->X = want, found = 1;
+        else if (!strcmp(tok, "split")) sel->split = want, found = 1;
+        else if (!strcmp(tok, "sha256")) sel->sha256 = 1, found = 1;
+        else if (!strcmp(tok, "files")) sel->files = want, found = 1;
+        else if (!strcmp(tok, "events") || !strcmp(tok, "events/id")) {
+            sel->event_id = want;
+            found = 1;
+            if (!strcmp(tok, "events")) memset(sel->event, want, sizeof sel->event);
+        } else if (!strncmp(tok, "events/", 7)) {
+            for (size_t c = 0; c < N_EVENT_COLUMNS; c++)
+                if (!strcmp(tok + 7, event_columns[c].name)) sel->event[c] = want, sel->event_id = 1, found = 1;
+        } else {
+            for (size_t c = 0; c < N_WINDOW_COLUMNS; c++)
+                if (!strcmp(tok, window_columns[c].name)) sel->window[c] = want, found = 1;
+        }
+        if (!found) return sqk_fail(SQK_EARG, "%s: no dataset field '%s' to read", path, tok);
+    }
+    return SQK_OK;
+}
+
+static int read_column(hid_t loc, const char *path, const char *prefix, const ds_column *k, size_t n,
+                       uint8_t want, sqk_dataset *d)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", prefix, k->name);
+    if (want == 2 && !sqk_h5_exists(loc, name)) return SQK_OK;
+    void *col = sqk_malloc((n ? n : 1) * type_size(k->type));
+    if (!col) return SQK_EMEM;
+    *(void **)((char *)d + k->dataset_off) = col;
+    int st = sqk_h5_exists(loc, name) ? SQK_OK : sqk_fail(SQK_EFORMAT, "%s: no dataset '%s'", path, name);
+    int rank;
+    size_t dims[4];
+    if (!st) st = sqk_h5_dims(loc, name, &rank, dims);
+    if (!st && (rank != 1 || dims[0] != n))
+        st = sqk_fail(SQK_EFORMAT, "%s: '%s' has %zu rows, expected %zu", path, name, rank == 1 ? dims[0] : 0, n);
+    if (!st) {
+        hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+        herr_t e = ds < 0 ? -1 : H5Dread(ds, mem_type(k->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, col);
+        if (ds >= 0) H5Dclose(ds);
+        if (e < 0) st = sqk_fail(SQK_EFORMAT, "%s: cannot read '%s' (corrupt or wrong type)", path, name);
+    }
+    return st;
+}
+
+static int read_root_int(hid_t f, const char *path, const char *name, int *out)
+{
+    double v[1];
+    size_t got;
+    if (sqk_h5_get_attr_f64(f, ".", name, v, 1, &got) || got != 1 || v[0] < 1 || v[0] > 1e7)
+        return sqk_fail(SQK_EFORMAT, "%s: missing or bad root attribute %s", path, name);
+    *out = (int)v[0];
+    return SQK_OK;
+}
+
+static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dataset *d)
+{
+    char fmt[64] = "";
+    if (sqk_h5_get_attr_str(f, ".", "format", fmt, sizeof fmt) || strcmp(fmt, "seqnetquake-dataset"))
+        return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake dataset (format attribute '%s')", path, fmt);
+    int st;
+    /* T and F describe X: a file of labels alone (what evaluate needs) may lack them. */
+    if (sel->X || (sqk_h5_attr_exists(f, ".", "T") && sqk_h5_attr_exists(f, ".", "F")))
+        if ((st = read_root_int(f, path, "T", &d->T)) || (st = read_root_int(f, path, "F", &d->F))) return st;
+    if (sqk_h5_get_attr_str(f, ".", "features", d->features, sizeof d->features)) d->features[0] = 0;
+    size_t cap = 1 << 16;
+    if (!(d->config = sqk_malloc(cap))) return SQK_EMEM;
+    if (sqk_h5_get_attr_str(f, ".", "config", d->config, cap)) d->config[0] = 0;
+    if (sqk_h5_get_attr_str(f, ".", "catalog", d->catalog_path, sizeof d->catalog_path)) d->catalog_path[0] = 0;
+    if (sqk_h5_get_attr_str(f, ".", "kp", d->kp_path, sizeof d->kp_path)) d->kp_path[0] = 0;
+    sqk_clear_error();
+    int rank;
+    size_t dims[4];
+    if ((st = sqk_h5_dims(f, "y", &rank, dims))) return st;
+    if (rank != 1) return sqk_fail(SQK_EFORMAT, "%s: 'y' has rank %d, expected 1", path, rank);
+    size_t n = d->n = dims[0];
+    for (size_t c = 0; c < N_WINDOW_COLUMNS; c++) {
+        uint8_t want = sel->window[c] ? sel->window[c] : !strcmp(window_columns[c].name, "y");
+        if (want && (st = read_column(f, path, "", &window_columns[c], n, want, d))) return st;
+    }
+    static const ds_column split_col = {"split", DS_U8, 0, offsetof(sqk_dataset, split), DS_ALWAYS};
+    if (sel->split && (st = read_column(f, path, "", &split_col, n, sel->split, d))) return st;
+    if (sel->X) {
+        if ((st = sqk_h5_dims(f, "X", &rank, dims))) return st;
+        if (rank != 3 || dims[0] != n || dims[1] != (size_t)d->T || dims[2] != (size_t)d->F)
+            return sqk_fail(SQK_EFORMAT, "%s: X has shape (%zu, %zu, %zu), expected (%zu, %d, %d)", path, dims[0],
+                            dims[1], dims[2], n, d->T, d->F);
+        size_t row = (size_t)d->T * d->F;
+        if (!(d->X = sqk_malloc((n ? n : 1) * row * sizeof *d->X))) return SQK_EMEM;
+        if ((st = sqk_h5_read_f32(f, "X", d->X, n * row))) return st;
+        for (size_t j = 0; j < n * row; j++)
+            if (!isfinite(d->X[j]))
+                return sqk_fail(SQK_EFORMAT, "%s: window %zu has a non-finite value in X (sample %zu, feature %zu)",
+                                path, j / row, j % row / d->F, j % d->F);
+    }
+    if (sel->files && (sel->files == 1 || sqk_h5_exists(f, "files")) &&
+        (st = sqk_h5_read_strings(f, "files", &d->files, &d->n_files)))
+        return st;
+    if (sel->event_id) {
+        if ((st = sqk_h5_read_strings(f, "events/id", &d->events.id, &d->events.n))) return st;
+        for (size_t c = 0; c < N_EVENT_COLUMNS; c++)
+            if (sel->event[c] && (st = read_column(f, path, "events/", &event_columns[c], d->events.n, sel->event[c], d)))
+                return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (d->y[i] < 0 || d->y[i] > 2)
+            return sqk_fail(SQK_EFORMAT, "%s: window %zu has label y=%d, expected 0, 1 or 2", path, i, (int)d->y[i]);
+        if (d->split && d->split[i] > 2)
+            return sqk_fail(SQK_EFORMAT, "%s: window %zu has split %d, expected 0, 1 or 2", path, i, (int)d->split[i]);
+        if (d->file && d->files && (d->file[i] < 0 || (size_t)d->file[i] >= d->n_files))
+            return sqk_fail(SQK_EFORMAT, "%s: file[%zu] = %d is not a row of files (%zu rows)", path, i,
+                            (int)d->file[i], d->n_files);
+        if (d->event && d->events.id && (d->event[i] < -1 || d->event[i] >= (int64_t)d->events.n))
+            return sqk_fail(SQK_EFORMAT, "%s: event[%zu] = %lld is not a row of events/ (%zu rows)", path, i,
+                            (long long)d->event[i], d->events.n);
+    }
+    return SQK_OK;
+}
+
+int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d)
+{
+    memset(d, 0, sizeof *d);
+    ds_selection sel;
+    int st = select_fields(path, fields, &sel);
+    if (st) return st;
+    hid_t f;
+    if ((st = sqk_h5_open_read(path, &f))) return st;
+    st = read_body(f, path, &sel, d);
+    H5Fclose(f);
+    if (!st && sel.sha256) st = sqk_sha256_file(path, d->sha256);
+    if (st) sqk_dataset_free(d);
+    return st;
+}
+
+void sqk_dataset_free(sqk_dataset *d)
+{
+    free(d->X);
+    for (size_t c = 0; c < N_WINDOW_COLUMNS; c++) free(*(void **)((char *)d + window_columns[c].dataset_off));
+    free(d->split);
+    for (size_t c = 0; c < N_EVENT_COLUMNS; c++) free(*(void **)((char *)d + event_columns[c].dataset_off));
+    if (d->events.id) sqk_h5_free_strings(d->events.id, d->events.n);
+    if (d->files) sqk_h5_free_strings(d->files, d->n_files);
+    free(d->config);
+    memset(d, 0, sizeof *d);
 }

@@ -4,6 +4,7 @@
 #include "sqk/h5.h"
 #include "sqk/archive.h"
 #include "sqk/csv.h"
+#include "sqk/dataset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -149,59 +150,21 @@ void sqk_eval_dataset_free(sqk_eval_dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-static int dataset_length(hid_t h, const char *path, const char *name, size_t *n)
-{
-    int rank;
-    size_t dims[4];
-    if (!sqk_h5_exists(h, name)) return sqk_fail(SQK_EFORMAT, "%s: no dataset '%s'", path, name);
-    int st = sqk_h5_dims(h, name, &rank, dims);
-    if (st) return st;
-    if (rank != 1) return sqk_fail(SQK_EFORMAT, "%s: '%s' has rank %d, expected 1", path, name, rank);
-    *n = dims[0];
-    return SQK_OK;
-}
-
-static int dataset_body(hid_t h, const char *path, sqk_eval_dataset *d)
-{
-    char fmt[64];
-    if (sqk_h5_get_attr_str(h, ".", "format", fmt, sizeof fmt) || strcmp(fmt, "seqnetquake-dataset"))
-        return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake dataset (root attribute format)", path);
-    size_t n, ne, n2;
-    int st;
-    if ((st = dataset_length(h, path, "y", &n))) return st;
-    d->n_windows = n;
-    d->y = sqk_malloc(n * sizeof *d->y);
-    d->split = sqk_malloc(n ? n : 1);
-    d->event = sqk_malloc(n * sizeof *d->event);
-    if (!d->y || !d->split || !d->event) return SQK_EMEM;
-    if ((st = sqk_h5_read_i32(h, "y", d->y, n)) || (st = sqk_h5_read_u8(h, "split", d->split, n)) ||
-        (st = sqk_h5_read_i64(h, "event", d->event, n)))
-        return st;
-    if ((st = dataset_length(h, path, "events/kind", &ne))) return st;
-    if ((st = sqk_h5_read_strings(h, "events/id", &d->event_id, &n2))) return st;
-    d->n_events = n2;
-    if (n2 != ne)
-        return sqk_fail(SQK_EFORMAT, "%s: events/id has %zu rows but events/kind %zu", path, n2, ne);
-    d->event_kind = sqk_malloc(ne ? ne : 1);
-    if (!d->event_kind) return SQK_EMEM;
-    if ((st = sqk_h5_read_u8(h, "events/kind", d->event_kind, ne))) return st;
-    for (size_t i = 0; i < n; i++)
-        if (d->event[i] < -1 || d->event[i] >= (int64_t)ne)
-            return sqk_fail(SQK_EFORMAT, "%s: event[%zu] = %lld is not a row of events/ (%zu rows)",
-                            path, i, (long long)d->event[i], ne);
-    return SQK_OK;
-}
-
 int sqk_eval_dataset_read(const char *path, sqk_eval_dataset *d)
 {
     memset(d, 0, sizeof *d);
-    hid_t h;
-    int st = sqk_h5_open_read(path, &h);
+    sqk_dataset ds;
+    int st = sqk_dataset_read(path, "y,split,event,events/kind", &ds);
     if (st) return st;
-    st = dataset_body(h, path, d);
-    H5Fclose(h);
-    if (st) sqk_eval_dataset_free(d);
-    return st;
+    d->n_windows = ds.n;
+    d->y = ds.y, ds.y = NULL;
+    d->split = ds.split, ds.split = NULL;
+    d->event = ds.event, ds.event = NULL;
+    d->n_events = ds.events.n;
+    d->event_id = ds.events.id, ds.events.id = NULL;
+    d->event_kind = ds.events.kind, ds.events.kind = NULL;
+    sqk_dataset_free(&ds);
+    return SQK_OK;
 }
 
 int sqk_pred_check_dataset(const sqk_pred *p, const char *pred_path, const sqk_eval_dataset *d,

@@ -3,79 +3,20 @@
  * coloured by the class the model gave it. */
 #include "fig_internal.h"
 
-#include "sqk/h5.h"
+#include "sqk/dataset.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-typedef struct map_data {
-    size_t n_win, n_ev;
-    double *win_lat, *win_lon;            /* all dataset windows */
-    double *ev_lat, *ev_lon;
-    uint8_t *ev_kind, *ev_status;
-} map_data;
-
-static void free_map(map_data *m)
+/* What the map needs of the dataset: window and event positions, event kind and status. */
+static int read_map_data(const char *path, sqk_dataset *m)
 {
-    free(m->win_lat); free(m->win_lon);
-    free(m->ev_lat); free(m->ev_lon); free(m->ev_kind); free(m->ev_status);
-}
-
-static int read_vector_len(hid_t loc, const char *name, size_t *n)
-{
-    int rank;
-    size_t dims[4];
-    int rc = sqk_h5_dims(loc, name, &rank, dims);
-    if (!rc && rank != 1) rc = sqk_fail(SQK_EFORMAT, "dataset '%s' is not one-dimensional", name);
-    if (!rc) *n = dims[0];
-    return rc;
-}
-
-static int read_events(hid_t file, map_data *m)
-{
-    if (!sqk_h5_exists(file, "events")) return sqk_fail(SQK_EFORMAT, "no events/ group");
-    hid_t g = H5Gopen2(file, "events", H5P_DEFAULT);
-    if (g < 0) return sqk_fail(SQK_EFORMAT, "cannot open the events/ group");
-    int rc = read_vector_len(g, "lat", &m->n_ev);
-    size_t n = m->n_ev ? m->n_ev : 1;
-    if (!rc) {
-        m->ev_lat = sqk_malloc(n * sizeof(double));
-        m->ev_lon = sqk_malloc(n * sizeof(double));
-        m->ev_kind = sqk_malloc(n);
-        m->ev_status = sqk_malloc(n);
-        if (!m->ev_lat || !m->ev_lon || !m->ev_kind || !m->ev_status) rc = SQK_EMEM;
-    }
-    if (!rc) rc = sqk_h5_read_f64(g, "lat", m->ev_lat, m->n_ev);
-    if (!rc) rc = sqk_h5_read_f64(g, "lon", m->ev_lon, m->n_ev);
-    if (!rc) rc = sqk_h5_read_u8(g, "kind", m->ev_kind, m->n_ev);
-    if (!rc) rc = sqk_h5_read_u8(g, "status", m->ev_status, m->n_ev);
-    H5Gclose(g);
-    return rc;
-}
-
-static int read_map_data(const char *path, map_data *m)
-{
-    hid_t file;
-    int rc = sqk_h5_open_read(path, &file);
-    if (rc) return rc;
-    rc = read_vector_len(file, "lat", &m->n_win);
-    if (!rc) {
-        size_t n = m->n_win ? m->n_win : 1;
-        m->win_lat = sqk_malloc(n * sizeof(double));
-        m->win_lon = sqk_malloc(n * sizeof(double));
-        if (!m->win_lat || !m->win_lon) rc = SQK_EMEM;
-    }
-    if (!rc) rc = sqk_h5_read_f64(file, "lat", m->win_lat, m->n_win);
-    if (!rc) rc = sqk_h5_read_f64(file, "lon", m->win_lon, m->n_win);
-    if (!rc) rc = read_events(file, m);
-    H5Fclose(file);
-    if (rc) return sqk_fail_context(rc, "%s", path);
-    return SQK_OK;
+    return sqk_dataset_read(path, "lat,lon,events/lat,events/lon,events/kind,events/status", m);
 }
 
 /* Writes the event files (earthquakes kept / aftershocks / controls) and the window files
  * (one per predicted class); counts[] receives the number of points in each. */
-static int write_points(fig_ctx *f, const map_data *m, const sqk_pred *pr, const char *dataset, long counts[6])
+static int write_points(fig_ctx *f, const sqk_dataset *m, const sqk_pred *pr, const char *dataset, long counts[6])
 {
     static const char *const names[6] = {"eq_kept.txt", "eq_after.txt", "controls.txt",
                                          "win_0.txt", "win_1.txt", "win_2.txt"};
@@ -87,20 +28,20 @@ static int write_points(fig_ctx *f, const map_data *m, const sqk_pred *pr, const
         if (!fp[i]) rc = SQK_EIO;
         counts[i] = 0;
     }
-    for (size_t e = 0; e < m->n_ev && !rc; e++) {
-        if (!isfinite(m->ev_lat[e]) || !isfinite(m->ev_lon[e])) continue;
-        int which = m->ev_kind[e] == 0 ? 2 : (m->ev_status[e] == 1 ? 1 : 0);
-        fprintf(fp[which], "%.4f %.4f\n", m->ev_lon[e], m->ev_lat[e]);
+    for (size_t e = 0; e < m->events.n && !rc; e++) {
+        if (!isfinite(m->events.lat[e]) || !isfinite(m->events.lon[e])) continue;
+        int which = m->events.kind[e] == 0 ? 2 : (m->events.status[e] == 1 ? 1 : 0);
+        fprintf(fp[which], "%.4f %.4f\n", m->events.lon[e], m->events.lat[e]);
         counts[which]++;
     }
     for (size_t i = 0; i < pr->n && !rc; i++) {
         int64_t w = pr->window[i];
-        if ((size_t)w >= m->n_win) {
+        if ((size_t)w >= m->n) {
             rc = sqk_fail(SQK_EVALUE, "predictions.csv line %zu: window %lld is outside %s (%zu windows); "
-                          "is it the dataset these predictions came from?", pr->line[i], (long long)w, dataset, m->n_win);
+                          "is it the dataset these predictions came from?", pr->line[i], (long long)w, dataset, m->n);
             break;
         }
-        fprintf(fp[3 + pr->y_pred[i]], "%.4f %.4f\n", m->win_lon[w], m->win_lat[w]);
+        fprintf(fp[3 + pr->y_pred[i]], "%.4f %.4f\n", m->lon[w], m->lat[w]);
         counts[3 + pr->y_pred[i]]++;
     }
     for (int i = 0; i < 6; i++)
@@ -151,7 +92,7 @@ static int draw_map(fig_ctx *f, const long counts[6])
 }
 
 typedef struct {
-    const map_data *m;
+    const sqk_dataset *m;
     const sqk_pred *pr;
     const char *dataset;
 } map_input;
@@ -171,11 +112,11 @@ int sqk_fig_map(const char *eval_dir, const char *dataset_h5, const char *out_pr
     sqk_pred pr;
     int rc = fig_read_predictions(eval_dir, &pr);
     if (rc) return sqk_fail_context(rc, "map figure %s", out_prefix);
-    map_data m = {0};
+    sqk_dataset m;
     rc = read_map_data(dataset_h5, &m);
     map_input in = {&m, &pr, dataset_h5};
     if (!rc) rc = fig_render(out_prefix, draw, &in);
-    free_map(&m);
+    sqk_dataset_free(&m);
     sqk_pred_free(&pr);
     if (rc) return sqk_fail_context(rc, "map figure %s", out_prefix);
     return SQK_OK;

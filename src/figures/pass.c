@@ -71,77 +71,43 @@ static void dataset_free(pass_dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-static int read_f64_col(hid_t g, const char *name, size_t n, double **out)
-{
-    *out = sqk_malloc((n ? n : 1) * sizeof **out);
-    return *out ? sqk_h5_read_f64(g, name, *out, n) : SQK_EMEM;
-}
-
+/* The dataset module reads the file; the figure keeps its columns under its own names. */
 static int read_dataset(const char *path, pass_dataset *d)
 {
     memset(d, 0, sizeof *d);
-    hid_t f;
-    int rc = sqk_h5_open_read(path, &f);
+    sqk_dataset ds;
+    int rc = sqk_dataset_read(path, "files,file,split,event,time,lat,lon,magnitude,distance_km,days_before,kp,"
+                                    "events/time,events/lat,events/lon,events/mag,events/radius_deg,"
+                                    "events/kind,events/status", &ds);
     if (rc) return rc;
-    char *config = sqk_malloc(16384);
-    double T = 0;
-    size_t got = 0, nev_ids = 0;
-    int rank;
-    size_t dims[4];
-    if (!config) rc = SQK_EMEM;
-    if (!rc) rc = sqk_h5_get_attr_str(f, ".", "config", config, 16384);
-    if (!rc) rc = sqk_build_config_parse(config, &d->config);
-    if (!rc) rc = sqk_h5_get_attr_f64(f, ".", "T", &T, 1, &got);
-    if (!rc && (got != 1 || T != d->config.T))
-        rc = sqk_fail(SQK_EFORMAT, "attribute T disagrees with the build configuration");
-    d->T = (int)T;
-    if (!rc && sqk_h5_attr_exists(f, ".", "kp")) rc = sqk_h5_get_attr_str(f, ".", "kp", d->kp_path, sizeof d->kp_path);
-    if (!rc) rc = sqk_h5_read_strings(f, "files", &d->files, &d->nfiles);
-    if (!rc) rc = sqk_h5_dims(f, "time", &rank, dims);
-    if (!rc) {
-        d->n = dims[0];
-        size_t n = d->n ? d->n : 1;
-        d->file = sqk_malloc(n * sizeof *d->file);
-        d->y = sqk_malloc(n * sizeof *d->y);
-        d->split = sqk_malloc(n);
-        d->event = sqk_malloc(n * sizeof *d->event);
-        if (!d->file || !d->y || !d->split || !d->event) rc = SQK_EMEM;
-    }
-    if (!rc) rc = sqk_h5_read_i32(f, "file", d->file, d->n);
-    if (!rc) rc = sqk_h5_read_i32(f, "y", d->y, d->n);
-    if (!rc) rc = sqk_h5_read_u8(f, "split", d->split, d->n);
-    if (!rc) rc = sqk_h5_read_i64(f, "event", d->event, d->n);
-    if (!rc) rc = read_f64_col(f, "time", d->n, &d->time);
-    if (!rc) rc = read_f64_col(f, "lat", d->n, &d->lat);
-    if (!rc) rc = read_f64_col(f, "lon", d->n, &d->lon);
-    if (!rc) rc = read_f64_col(f, "magnitude", d->n, &d->mag);
-    if (!rc) rc = read_f64_col(f, "distance_km", d->n, &d->dist_km);
-    if (!rc) rc = read_f64_col(f, "days_before", d->n, &d->days);
-    if (!rc) rc = read_f64_col(f, "kp", d->n, &d->kp);
-    hid_t g = rc ? -1 : H5Gopen2(f, "events", H5P_DEFAULT);
-    if (!rc && g < 0) rc = sqk_fail(SQK_EFORMAT, "no events/ group");
-    if (!rc) rc = sqk_h5_read_strings(g, "id", &d->ev_id, &nev_ids);
-    if (!rc) {
-        d->nev = nev_ids;
-        size_t n = d->nev ? d->nev : 1;
-        d->ev_kind = sqk_malloc(n);
-        d->ev_status = sqk_malloc(n);
-        if (!d->ev_kind || !d->ev_status) rc = SQK_EMEM;
-    }
-    if (!rc) rc = read_f64_col(g, "time", d->nev, &d->ev_t);
-    if (!rc) rc = read_f64_col(g, "lat", d->nev, &d->ev_lat);
-    if (!rc) rc = read_f64_col(g, "lon", d->nev, &d->ev_lon);
-    if (!rc) rc = read_f64_col(g, "mag", d->nev, &d->ev_mag);
-    if (!rc) rc = read_f64_col(g, "radius_deg", d->nev, &d->ev_radius);
-    if (!rc) rc = sqk_h5_read_u8(g, "kind", d->ev_kind, d->nev);
-    if (!rc) rc = sqk_h5_read_u8(g, "status", d->ev_status, d->nev);
-    if (g >= 0) H5Gclose(g);
-    for (size_t i = 0; !rc && i < d->n; i++)
-        if (d->file[i] < 0 || (size_t)d->file[i] >= d->nfiles || d->event[i] < 0 || (size_t)d->event[i] >= d->nev ||
-            d->y[i] < 0 || d->y[i] > 2 || d->split[i] > 2)
-            rc = sqk_fail(SQK_EFORMAT, "window %zu: file, event, label or split out of range", i);
-    H5Fclose(f);
-    free(config);
+    rc = sqk_build_config_parse(ds.config, &d->config);
+    if (!rc && ds.T != d->config.T) rc = sqk_fail(SQK_EFORMAT, "attribute T disagrees with the build configuration");
+    for (size_t i = 0; !rc && i < ds.n; i++)
+        if (ds.event[i] < 0) rc = sqk_fail(SQK_EFORMAT, "window %zu: event out of range", i);
+    d->T = ds.T;
+    snprintf(d->kp_path, sizeof d->kp_path, "%s", ds.kp_path);
+    d->nfiles = ds.n_files, d->files = ds.files, ds.files = NULL, ds.n_files = 0;
+    d->n = ds.n;
+    d->file = ds.file, ds.file = NULL;
+    d->y = ds.y, ds.y = NULL;
+    d->split = ds.split, ds.split = NULL;
+    d->event = ds.event, ds.event = NULL;
+    d->time = ds.time, ds.time = NULL;
+    d->lat = ds.lat, ds.lat = NULL;
+    d->lon = ds.lon, ds.lon = NULL;
+    d->mag = ds.magnitude, ds.magnitude = NULL;
+    d->dist_km = ds.distance_km, ds.distance_km = NULL;
+    d->days = ds.days_before, ds.days_before = NULL;
+    d->kp = ds.kp, ds.kp = NULL;
+    d->nev = ds.events.n, d->ev_id = ds.events.id, ds.events.id = NULL, ds.events.n = 0;
+    d->ev_t = ds.events.time, ds.events.time = NULL;
+    d->ev_lat = ds.events.lat, ds.events.lat = NULL;
+    d->ev_lon = ds.events.lon, ds.events.lon = NULL;
+    d->ev_mag = ds.events.mag, ds.events.mag = NULL;
+    d->ev_radius = ds.events.radius_deg, ds.events.radius_deg = NULL;
+    d->ev_kind = ds.events.kind, ds.events.kind = NULL;
+    d->ev_status = ds.events.status, ds.events.status = NULL;
+    sqk_dataset_free(&ds);
     if (rc) {
         dataset_free(d);
         return sqk_fail_context(rc, "%s", path);

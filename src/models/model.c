@@ -414,6 +414,12 @@ sqk_activation sqk_netmodel_activation(const sqk_hparams *hp, const char *key)
     return a < 0 ? SQK_ACT_RELU : (sqk_activation)a;
 }
 
+int sqk_netmodel_is_gru(const sqk_hparams *hp)
+{
+    char c[16];
+    return sqk_hp_choice(hp, "rnn", c, sizeof c) && !strcmp(c, "gru");
+}
+
 void sqk_netmodel_add_output(sqk_layer_spec *l, int *n, int index)
 {
     sqk_layer_spec *out = sqk_netmodel_add_layer(l, n, SQK_LAYER_DENSE, "dense", index);

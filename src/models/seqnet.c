@@ -2,7 +2,8 @@
  * TimeDistributed[Conv1D x num_cnn_layers -> Dropout -> MaxPooling1D(2) -> Flatten]
  * -> Bidirectional LSTM x num_lstm_layers (all but the last return sequences) -> Dropout
  * -> Dense(units_fc, activation_fc) x (num_fc_layers - 1) -> Dense(3, softmax).
- * Weight groups: conv1.., bilstm1.., fc1.., output. */
+ * Weight groups: conv1.., bilstm1.., fc1.., output. rnn=gru puts Bidirectional Keras GRUs
+ * (reset_after=True) in place of the LSTMs (weight groups bigru1, ...). */
 #include "sqk/model.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@ static const sqk_hparam_def seqnet_hparams[] = {
     {"activation_cnn", SQK_HP_CHOICE, 0, 0, 0, "relu,tanh,sigmoid", 1, "Conv1D activation"},
     {"num_lstm_layers", SQK_HP_INT, 1, 1, 8, NULL, 1, "Bidirectional LSTM layers"},
     {"units_lstm", SQK_HP_INT, 128, 1, 4096, NULL, 1, "units per LSTM direction"},
+    {"rnn", SQK_HP_CHOICE, 0, 0, 0, "lstm,gru", 1, "recurrent cell: lstm, or gru (Keras GRU, reset_after=True)"},
     {"num_fc_layers", SQK_HP_INT, 2, 1, 8, NULL, 1, "dense layers including the softmax output"},
     {"units_fc", SQK_HP_INT, 128, 1, 8192, NULL, 1, "units per hidden dense layer"},
     {"activation_fc", SQK_HP_CHOICE, 0, 0, 0, "relu,tanh,sigmoid", 1, "hidden dense activation"},
@@ -42,10 +44,11 @@ static int seqnet_layers(const sqk_hparams *hp, sqk_layer_spec *L)
     L[n++] = (sqk_layer_spec){.kind = SQK_LAYER_MAXPOOL1D, .name = "td_pool"};
     L[n++] = (sqk_layer_spec){.kind = SQK_LAYER_FLATTEN, .name = "td_flatten"};
     L[n++] = (sqk_layer_spec){.kind = SQK_LAYER_MERGE_STEPS, .name = "td_merge", .units = steps};
+    int gru = sqk_netmodel_is_gru(hp);
     for (int i = 1; i <= nlstm; i++) {
-        L[n] = (sqk_layer_spec){.kind = SQK_LAYER_BILSTM, .units = sqk_hp_int(hp, "units_lstm"),
-                                .return_sequences = i < nlstm};
-        snprintf(L[n++].name, sizeof L[0].name, "bilstm%d", i);
+        L[n] = (sqk_layer_spec){.kind = gru ? SQK_LAYER_BIGRU : SQK_LAYER_BILSTM,
+                                .units = sqk_hp_int(hp, "units_lstm"), .return_sequences = i < nlstm};
+        snprintf(L[n++].name, sizeof L[0].name, gru ? "bigru%d" : "bilstm%d", i);
     }
     L[n++] = (sqk_layer_spec){.kind = SQK_LAYER_DROPOUT, .name = "dropout", .rate = d};
     for (int i = 1; i < nfc; i++) {

@@ -104,7 +104,10 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
                 memcpy(xb + (size_t)b * row, train->X + idx[s + b] * row, row * sizeof *xb);
                 yb[b] = train->y[idx[s + b]];
             }
-            loss_sum += sqk_net_train_batch(net, xb, yb, B, &drop, pb) * B;
+            double loss;
+            rc = sqk_net_train_batch(net, xb, yb, B, &drop, pb, &loss);
+            if (rc) goto done;
+            loss_sum += loss * B;
             for (int b = 0; b < B; b++) correct += argmax_row(pb + (size_t)b * C, C) == yb[b];
             sqk_optimizer_step(o->opt, net);
             if (o->progress) {

@@ -5,9 +5,11 @@
 /* Vectorising the element-wise loops needs GCC to if-convert float selects, which it does only
  * when floating-point exceptions are not observed; no program here reads FP flags, and
  * results are the same IEEE values (this is not -ffast-math). */
+#if defined(__GNUC__) && !defined(__clang__) /* a GCC pragma; clang has no equivalent */
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 
-#include "sqk/nn.h"
+#include "layer.h"
 #include "fastmath.h"
 
 #include <cblas.h>
@@ -16,13 +18,6 @@
 
 /* One cell update in place: z (4U) pre-activations -> gate values [i, f, g, o]; c and h of
  * this step from the previous c (NULL at the first step, where it is zero). */
-/* Wider vectors where the CPU has them; element-wise, so every clone gives the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SQK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SQK_CLONES
-#endif
-
 SQK_CLONES
 static void lstm_cell(float *restrict z, float *restrict ct, float *restrict ht,
                       const float *restrict cp, int U)
@@ -149,3 +144,30 @@ void sqk_lstm_backward(float *dx, float *dW, float *dR, float *dbias, const floa
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, In, (int)G, 1.0f, dz, (int)G, W,
                     (int)G, 0.0f, dx, In);
 }
+
+/* The cell behind the LSTM layers (bidirectional.c): the saved state is c (B, T, U) followed by
+ * the gates (B, T, 4U). */
+static size_t lstm_saved_floats(int B, int T, int U) { return (size_t)B * T * U * 5; }
+
+static void lstm_cell_forward(float *h, float *saved, const float *x, const float *W, const float *R,
+                              const float *bias, int B, int T, int In, int U, int reverse)
+{
+    sqk_lstm_forward(h, saved, saved + (size_t)B * T * U, x, W, R, bias, B, T, In, U, reverse);
+}
+
+static void lstm_cell_backward_all(float *dx, float *dW, float *dR, float *dbias, const float *dh,
+                                   const float *x, const float *W, const float *R, const float *saved,
+                                   const float *h, int B, int T, int In, int U, int reverse, float *scratch)
+{
+    sqk_lstm_backward(dx, dW, dR, dbias, dh, x, W, R, saved + (size_t)B * T * U, saved, h, B, T, In,
+                      U, reverse, scratch);
+}
+
+static const sqk_rnn_cell sqk_cell_lstm = {
+    .name = "LSTM", .gates = 4, .bias_rows = 1, .unit_forget_bias = 1,
+    .saved_floats = lstm_saved_floats, .scratch_floats = sqk_lstm_scratch_floats,
+    .forward = lstm_cell_forward, .backward = lstm_cell_backward_all,
+};
+
+const sqk_layer_ops sqk_layer_lstm = SQK_RNN_LAYER(SQK_LAYER_LSTM, "LSTM", &sqk_cell_lstm, 1);
+const sqk_layer_ops sqk_layer_bilstm = SQK_RNN_LAYER(SQK_LAYER_BILSTM, "Bidirectional(LSTM)", &sqk_cell_lstm, 2);

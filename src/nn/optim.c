@@ -2,7 +2,9 @@
 /* Vectorising the element-wise loops needs GCC to if-convert float selects, which it does only
  * when floating-point exceptions are not observed; no program here reads FP flags, and
  * results are the same IEEE values (this is not -ffast-math). */
+#if defined(__GNUC__) && !defined(__clang__) /* a GCC pragma; clang has no equivalent */
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 
 #include "sqk/nn.h"
 #include "sqk/core.h"

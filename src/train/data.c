@@ -1,8 +1,8 @@
-/* Reading the windows, labels and splits of a dataset file (contract layout) with the HDF5
- * helpers. */
+/* The windows, labels and splits of a dataset file, read by the dataset module, in the form
+ * training and prediction use. */
 #include "sqk/train.h"
+#include "sqk/dataset.h"
 #include "sqk/geo.h"
-#include "sqk/h5.h"
 #include "sqk/isolate.h"
 #include "sqk/time.h"
 
@@ -10,76 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_i64_attr(hid_t f, const char *path, const char *name, int *out)
-{
-    double v[1];
-    size_t got;
-    if (sqk_h5_get_attr_f64(f, ".", name, v, 1, &got) || got != 1 || v[0] < 1 || v[0] > 1e7)
-        return sqk_fail(SQK_EFORMAT, "%s: missing or bad root attribute %s", path, name);
-    *out = (int)v[0];
-    return SQK_OK;
-}
-
 static int read_direct(sqk_train_data *d, const char *path)
 {
     memset(d, 0, sizeof *d);
-    hid_t f;
-    int rc = sqk_h5_open_read(path, &f);
-    if (rc) return rc;
-    char fmt[64] = "";
-    if (sqk_h5_get_attr_str(f, ".", "format", fmt, sizeof fmt) || strcmp(fmt, "seqnetquake-dataset")) {
-        H5Fclose(f);
-        return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake dataset (format attribute '%s')", path, fmt);
-    }
-    rc = read_i64_attr(f, path, "T", &d->T);
-    if (!rc) rc = read_i64_attr(f, path, "F", &d->F);
-    if (!rc && sqk_h5_get_attr_str(f, ".", "features", d->features, sizeof d->features))
-        d->features[0] = 0;
-    int rank = 0;
-    size_t dims[4] = {0};
-    if (!rc) rc = sqk_h5_dims(f, "X", &rank, dims);
-    if (!rc && (rank != 3 || dims[1] != (size_t)d->T || dims[2] != (size_t)d->F))
-        rc = sqk_fail(SQK_EFORMAT, "%s: X has shape (%zu, %zu, %zu), expected (N, %d, %d)", path,
-                      dims[0], dims[1], dims[2], d->T, d->F);
-    if (!rc) {
-        d->N = dims[0];
-        size_t n = d->N ? d->N : 1;
-        d->X = sqk_malloc(n * d->T * d->F * sizeof *d->X);
-        d->y = sqk_malloc(n * sizeof *d->y);
-        d->split = sqk_malloc(n * sizeof *d->split);
-        d->event = sqk_malloc(n * sizeof *d->event);
-        if (!d->X || !d->y || !d->split || !d->event) rc = SQK_EMEM;
-    }
-    if (!rc) rc = sqk_h5_read_f32(f, "X", d->X, d->N * d->T * d->F);
-    if (!rc) rc = sqk_h5_read_i32(f, "y", d->y, d->N);
-    if (!rc) rc = sqk_h5_read_u8(f, "split", d->split, d->N);
-    if (!rc) {
-        if (sqk_h5_exists(f, "event")) rc = sqk_h5_read_i64(f, "event", d->event, d->N);
-        else for (size_t i = 0; i < d->N; i++) d->event[i] = -1;
-    }
-    if (!rc) {
-        size_t cap = 1 << 16;
-        d->config = sqk_malloc(cap);
-        if (!d->config) rc = SQK_EMEM;
-        else if (sqk_h5_get_attr_str(f, ".", "config", d->config, cap)) d->config[0] = 0;
-    }
-    H5Fclose(f);
-    size_t row = (size_t)d->T * d->F;
-    for (size_t i = 0; !rc && i < d->N; i++) {
-        for (size_t j = 0; j < row && !rc; j++)
-            if (!isfinite(d->X[i * row + j]))
-                rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has a non-finite value in X (sample %zu, feature %zu)",
-                              path, i, j / d->F, j % d->F);
-        if (rc) break;
-        if (d->y[i] < 0 || d->y[i] > 2)
-            rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has label y=%d, expected 0, 1 or 2", path, i, (int)d->y[i]);
-        else if (d->split[i] > 2)
-            rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has split %d, expected 0, 1 or 2", path, i, (int)d->split[i]);
-    }
-    if (!rc) rc = sqk_sha256_file(path, d->sha256);
-    if (rc) {
-        sqk_train_data_free(d);
-        return sqk_fail_context(rc, "reading %s", path);
+    sqk_dataset ds;
+    int rc = sqk_dataset_read(path, "X,y,split,event?,sha256", &ds);
+    if (rc) return sqk_fail_context(rc, "reading %s", path);
+    d->N = ds.n;
+    d->T = ds.T;
+    d->F = ds.F;
+    memcpy(d->features, ds.features, sizeof d->features);
+    memcpy(d->sha256, ds.sha256, sizeof d->sha256);
+    d->X = ds.X, ds.X = NULL;
+    d->y = ds.y, ds.y = NULL;
+    d->split = ds.split, ds.split = NULL;
+    d->config = ds.config, ds.config = NULL;
+    d->event = ds.event, ds.event = NULL;
+    sqk_dataset_free(&ds);
+    if (!d->event) { /* a dataset without event numbers: every window its own */
+        d->event = sqk_malloc((d->N ? d->N : 1) * sizeof *d->event);
+        if (!d->event) {
+            sqk_train_data_free(d);
+            return SQK_EMEM;
+        }
+        for (size_t i = 0; i < d->N; i++) d->event[i] = -1;
     }
     return SQK_OK;
 }
@@ -197,28 +151,20 @@ void sqk_where_when_row(double t, double lat, double lon, double lt_h, int caden
 
 int sqk_train_data_where_when(sqk_train_data *d, const char *path)
 {
-    hid_t f;
-    int rc = sqk_h5_open_read(path, &f);
-    if (rc) return rc;
-    size_t n = d->N ? d->N : 1;
-    double *t = sqk_malloc(n * sizeof *t), *lat = sqk_malloc(n * sizeof *lat);
-    double *lon = sqk_malloc(n * sizeof *lon), *lt = sqk_malloc(n * sizeof *lt);
-    uint8_t *cad = sqk_malloc(n);
-    float *X = sqk_malloc(n * SQK_WHERE_WHEN_F * sizeof *X);
-    if (!t || !lat || !lon || !lt || !cad || !X) rc = SQK_EMEM;
-    if (!rc && !sqk_h5_exists(f, "cadence"))
+    sqk_dataset w;
+    int rc = sqk_dataset_read(path, "time,lat,lon,lt_h,cadence?", &w);
+    if (rc) return sqk_fail_context(rc, "where-and-when inputs");
+    float *X = NULL;
+    if (w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    if (!rc && !w.cadence)
         rc = sqk_fail(SQK_EFORMAT, "%s has no cadence column (built by an older seqnetquake): rebuild it "
                       "for the where-and-when inputs", path);
-    if (!rc) rc = sqk_h5_read_f64(f, "time", t, d->N);
-    if (!rc) rc = sqk_h5_read_f64(f, "lat", lat, d->N);
-    if (!rc) rc = sqk_h5_read_f64(f, "lon", lon, d->N);
-    if (!rc) rc = sqk_h5_read_f64(f, "lt_h", lt, d->N);
-    if (!rc) rc = sqk_h5_read_u8(f, "cadence", cad, d->N);
-    H5Fclose(f);
+    if (!rc && !(X = sqk_malloc((d->N ? d->N : 1) * SQK_WHERE_WHEN_F * sizeof *X))) rc = SQK_EMEM;
     for (size_t i = 0; !rc && i < d->N; i++) {
-        if (!isfinite(t[i]) || !(fabs(lat[i]) <= 90) || !isfinite(lon[i]) || !isfinite(lt[i]) || cad[i] > 2)
+        if (!isfinite(w.time[i]) || !(fabs(w.lat[i]) <= 90) || !isfinite(w.lon[i]) || !isfinite(w.lt_h[i]) ||
+            w.cadence[i] > 2)
             rc = sqk_fail(SQK_EFORMAT, "%s: window %zu has a bad time, position, local time or cadence", path, i);
-        else sqk_where_when_row(t[i], lat[i], lon[i], lt[i], cad[i], X + i * SQK_WHERE_WHEN_F);
+        else sqk_where_when_row(w.time[i], w.lat[i], w.lon[i], w.lt_h[i], w.cadence[i], X + i * SQK_WHERE_WHEN_F);
     }
     if (!rc) {
         free(d->X);
@@ -228,7 +174,8 @@ int sqk_train_data_where_when(sqk_train_data *d, const char *path)
         d->F = SQK_WHERE_WHEN_F;
         snprintf(d->features, sizeof d->features, "%s", SQK_WHERE_WHEN_FEATURES);
     }
-    free(t); free(lat); free(lon); free(lt); free(cad); free(X);
+    free(X);
+    sqk_dataset_free(&w);
     return rc ? sqk_fail_context(rc, "where-and-when inputs") : SQK_OK;
 }
 
