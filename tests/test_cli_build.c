@@ -190,12 +190,21 @@ static void test_design_rigorous(void **state)
 {
     (void)state;
     char *out = NULL;
-    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/r1.h5 --preset 07 --time all --design rigorous", dir, dir), 0);
+    /* six days are too short for a swap (controls 15 days off their own earthquake): refused */
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/r0.h5 --design rigorous", dir, dir), 1);
+    assert_non_null(strstr(out, "matched controls: none of the"));
+    free(out);
+    assert_false(exists("%s/r0.h5", dir));
+    assert_int_equal(test_cli(&out, "synth --out %s/long --satellites cses --cses-days 40 --seed 3 --quiet", dir), 0);
+    free(out);
+    assert_int_equal(test_cli(&out, "build --archive %s/long --out %s/r1.h5 --preset 07 --time all --design rigorous", dir, dir), 0);
     assert_non_null(strstr(out, "design: rigorous (cadence harmonised, controls matched, features Ne,Te,dlogNe,dlogTe)"));
     assert_non_null(strstr(out, "native cadence (windows burst / survey / mixed)"));
     assert_non_null(strstr(out, "(matched: at kept epicentres"));
+    assert_non_null(strstr(out, "leakage report"));
+    assert_non_null(strstr(out, "where-and-when baseline (geo, 5-fold cross-validation on train"));
     free(out);
-    assert_int_equal(test_cli(&out, "build --design rigorous --archive %s/a --out %s/r2.h5 --time all --preset 07 --threads 1 --quiet", dir, dir), 0);
+    assert_int_equal(test_cli(&out, "build --design rigorous --archive %s/long --out %s/r2.h5 --time all --preset 07 --threads 1 --quiet", dir, dir), 0);
     free(out);
     char cmp[2048];
     snprintf(cmp, sizeof cmp, "cmp -s %s/r1.h5 %s/r2.h5", dir, dir);
@@ -210,6 +219,16 @@ static void test_design_rigorous(void **state)
     assert_int_equal(sqk_h5_get_attr_str(f, ".", "config", cfg, sizeof cfg), SQK_OK);
     H5Fclose(f);
     assert_non_null(strstr(cfg, "design=custom\ncadence=harmonised\nsurvey_s=3\ncontrols=paper\n"));
+    /* the leakage table is in the file */
+    snprintf(path, sizeof path, "%s/r1.h5", dir);
+    assert_int_equal(sqk_h5_open_read(path, &f), SQK_OK);
+    int rank = 0;
+    size_t dims[4] = {0};
+    assert_int_equal(sqk_h5_dims(f, "leakage/values", &rank, dims), SQK_OK);
+    H5Fclose(f);
+    assert_int_equal(rank, 2);
+    assert_int_equal(dims[0], 4);
+    assert_int_equal(dims[1], 11);
     static const char *bad[][2] = {
         {"--design rigourous", "paper or rigorous"}, {"--cadence native", "paper or harmonised"},
         {"--controls random", "paper or matched"}, {"--survey-cadence 1", "survey cadence"},

@@ -233,55 +233,54 @@ static sqk_event source(const char *id, double t_days, double lat, double lon, d
 }
 
 /* A at (0, 0) has an earthquake every 10 days through the whole span: no time is free there,
- * its control must be refused. B, C, D are alone: each control lies at its earthquake's
- * epicentre with its magnitude, at the time of another of the earthquakes (each time used
- * once), more than 15 days from every earthquake within 3 + 3 deg. */
+ * it must be refused. B, C, D are alone: one swap among them (two earthquakes trading times,
+ * each control at its earthquake's epicentre with its magnitude) leaves the third alone. */
 static void test_matched_controls(void **state)
 {
     (void)state;
     sqk_build_config c;
     sqk_build_config_default(&c);
     c.radius_deg = 3;
-    c.split_mode = SQK_SPLITMODE_PAPER; /* one block */
     sqk_quake real[24];
     size_t n = 0;
     for (int d = -20; d <= 120; d += 10) real[n++] = quake("a", d, 0.5, 0.5, 5);
     real[n++] = quake("B", 30, 40, 100, 5.5);
     real[n++] = quake("C", 60, -30, -70, 5);
     real[n++] = quake("D", 80, 35, 140, 6);
-    /* sorted by time: B, C, D come after the last "a" row only in this list's order; sort */
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; i < n; i++) /* sorted by time */
         for (size_t j = i; j > 0 && real[j].t < real[j - 1].t; j--) { sqk_quake w = real[j]; real[j] = real[j - 1]; real[j - 1] = w; }
     sqk_event src[] = {source("B", 30, 40, 100, 5.5), source("A", 50, 0, 0, 6), source("C", 60, -30, -70, 5),
                        source("D", 80, 35, 140, 6)};
     sqk_event out[4], again[4];
     uint8_t matched[4];
+    int64_t unit[4];
     size_t placed = 9;
     double t0 = T2020, t1 = T2020 + 100 * DAY;
-    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, out, matched, &placed), SQK_OK);
-    /* A never; B, C, D as the greedy draw allows (each time serves once: at least two) */
+    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, out, matched, unit, &placed), SQK_OK);
+    assert_int_equal(placed, 2);
     assert_int_equal(matched[1], 0);
-    assert_true(placed >= 2);
-    assert_int_equal(placed, (size_t)(matched[0] + matched[2] + matched[3]));
-    int time_used[4] = {0};
+    assert_int_equal(unit[1], -1);
+    assert_int_equal(matched[0] + matched[2] + matched[3], 2);
     for (size_t i = 0; i < placed; i++) {
-        const sqk_event *e = &out[i];
-        int k = -1;
-        for (int q = 0; q < 4; q++) if (!strcmp(src[q].id, e->pair_id)) k = q;
-        assert_true(k >= 0 && k != 1);
+        const sqk_event *e = &out[i], *o = &out[1 - i];
+        int k = -1, j = -1;
+        for (int q = 0; q < 4; q++) {
+            if (!strcmp(src[q].id, e->pair_id)) k = q;
+            if (!strcmp(src[q].id, o->pair_id)) j = q;
+        }
+        assert_true(k >= 0 && j >= 0 && k != j && matched[k] && matched[j]);
         assert_int_equal(e->kind, SQK_EVENT_CONTROL);
         assert_close(e->lat, src[k].lat, 0);
         assert_close(e->lon, src[k].lon, 0);
         assert_close(e->mag, src[k].mag, 0);
-        int j = -1;
-        for (int q = 0; q < 4; q++) if (e->t == src[q].t) j = q;
-        assert_true(j >= 0 && j != k);
-        assert_int_equal(time_used[j]++, 0);
+        assert_close(e->t, src[j].t, 0);      /* the swap: its partner's time */
+        assert_int_equal(e->unit, 0);
+        assert_int_equal(unit[k], 0);
         assert_true(fabs(e->t - src[k].t) > 15 * DAY);
     }
     /* Same seed, same controls. */
     size_t placed2;
-    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, again, NULL, &placed2), SQK_OK);
+    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, t1, 15 * DAY, again, NULL, NULL, &placed2), SQK_OK);
     assert_int_equal(placed2, placed);
     assert_memory_equal(out, again, placed * sizeof out[0]);
     /* The zones meet within the sum of both radii (3 + 3 deg): earthquakes all through the
@@ -290,11 +289,16 @@ static void test_matched_controls(void **state)
         sqk_quake ring[20];
         size_t m = 0;
         for (int d = -20; d <= 120; d += 10) ring[m++] = quake("r", d, 40 + (k ? 6.1 : 5.9), 100, 5);
-        sqk_event two[] = {src[0], src[2]};
-        assert_int_equal(sqk_place_matched_controls(ring, m, two, 2, &c, t0, t1, 15 * DAY, again, matched, &placed2), SQK_OK);
+        sqk_event two[] = {src[0], src[3]};
+        assert_int_equal(sqk_place_matched_controls(ring, m, two, 2, &c, t0, t1, 15 * DAY, again, matched, unit, &placed2), SQK_OK);
+        assert_int_equal(placed2, (size_t)(2 * k));
         assert_int_equal(matched[0], k);
-        assert_int_equal(matched[1], 1);
+        assert_int_equal(matched[1], k);
     }
+    /* Times outside [t0, t1) are never lent: with D's time cut off, only B and C can swap. */
+    assert_int_equal(sqk_place_matched_controls(real, n, src, 4, &c, t0, T2020 + 70 * DAY, 15 * DAY, out, matched, unit, &placed2), SQK_OK);
+    assert_int_equal(placed2, 2);
+    assert_true(matched[0] && matched[2] && !matched[3]);
 }
 
 static void test_design(void **state)

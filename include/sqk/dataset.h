@@ -107,6 +107,8 @@ typedef struct {
     int64_t pair;       /* matched pair: row of the other member in the table (build fills
                            it after sorting); meaningful only when pair_id is set */
     char pair_id[32];   /* matched pair: the other member's id; else "" */
+    int64_t unit;       /* matched design: the swap unit (two earthquakes and their two
+                           controls, which trade times); meaningful only when pair_id is set */
 } sqk_event;
 
 /* Aftershock removal over events sorted by time: walks the list, and for each event still
@@ -129,18 +131,21 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
                        double window_s, int tries_per_event, uint64_t seed, sqk_event *out,
                        size_t *n_placed);
 
-/* Matched controls: for each of the n_src kept earthquakes, one control at its epicentre with
- * its magnitude (hence its radius), at the time of another of them, drawn at random among
- * those in [t0, t1) not yet taken (each time serves once, so the controls' times follow the
- * earthquakes'), rejected while any real event E (aftershocks included) lies within
- * radius(control) + radius(E) (great circle) and within +-window_s of it: the two association
- * zones can then never meet, so no window can be claimed by both. The earthquakes are served
- * in a seeded random order, each with at most control_tries draws; one left without a control
- * has matched[k] = 0 (1 when placed; matched may be NULL). out (n_src rows) gets the placed
- * ones, pair_id naming their earthquake; *n_placed how many. */
+/* Matched controls by swaps: the n_src kept earthquakes are served in a seeded random order;
+ * each one (A) still alone draws partners B among the others still alone (at most control_tries
+ * draws, both times in [t0, t1)) until A's place is free at B's time and B's place at A's time:
+ * no real event E (aftershocks included) within radius(control) + radius(E) (great circle) and
+ * +-window_s, so the association zones of a control and of an earthquake never meet. Then A
+ * gets a control at its epicentre with its magnitude (hence its radius) at B's time, and B one
+ * at its own place at A's time: in each such unit of four events both classes have the same two
+ * places and the same two times, so where and when say nothing of the class. An earthquake left
+ * alone has matched[k] = 0 (may be NULL). out (n_src rows) gets the controls, pair_id naming
+ * their earthquake and unit numbering the swap; unit[k] (may be NULL) the earthquake's unit or
+ * -1; *n_placed how many controls. */
 int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
                                size_t n_src, const sqk_build_config *c, double t0, double t1,
-                               double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed);
+                               double window_s, sqk_event *out, uint8_t *matched, int64_t *unit,
+                               size_t *n_placed);
 
 /* Association radius (deg) of an event of magnitude mag under the configuration. */
 double sqk_event_radius_deg(const sqk_build_config *c, double mag);
@@ -208,7 +213,10 @@ typedef struct {
 } sqk_window_counts;
 
 /* Cuts a prepared series into windows and labels them against the events (sorted by time)
- * and Kp; appends the used windows to out. file/orbit/satellite are stored per window. */
+ * and Kp; appends the used windows to out. file/orbit/satellite are stored per window.
+ * With ev NULL the windows are unlabelled (the operational scan of new orbits): the same cut,
+ * gap and time-of-day checks, cadence and features, no association (event -1, y -1, event
+ * fields NaN) and Kp NaN when the table does not know it. */
 int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_event *ev,
                       size_t nev, const sqk_kp *kp, int32_t file, int32_t orbit, int satellite,
                       sqk_window_set *out, sqk_window_counts *counts);
@@ -220,12 +228,28 @@ void sqk_window_set_free(sqk_window_set *s);
 
 /* Split membership (SQK_SPLIT_*) of n windows. Event mode: events with windows sorted by
  * (time, row); the last test_fraction of them test, the last val_fraction of the rest
- * validation; a matched pair (pair_id set, pair = the other member's row) is one unit at the
- * later of its two times. Paper mode: the same cut over windows sorted by (time, row). */
+ * validation; a matched swap unit (events with pair_id set and the same unit) is ranked as
+ * one at the latest of its times. Paper mode: the same cut over windows sorted by (time, row). */
 int sqk_split_assign(const sqk_window *w, size_t n, const sqk_event *ev, size_t nev,
                      const sqk_build_config *c, uint8_t *split);
 
 /* ------------------------------------------------------------------ the whole build */
+
+/* A check of the finished, split window table that sqk_build runs before anything is
+ * written, supplied by a stage above this one: the leakage report (src/audit) trains the
+ * where-and-when baseline, a model, and this stage knows no models. Its text ends the build
+ * summary; its table is stored in the dataset's leakage/ group. */
+typedef struct {
+    char *text;             /* lines for the summary (malloc'd) */
+    int warn;               /* 1: text carries a warning the build command repeats on stderr */
+    size_t rows, cols;
+    double *values;         /* rows x cols (malloc'd) */
+    char *row_names, *col_names; /* comma-separated (malloc'd) */
+} sqk_build_audit;
+typedef int (*sqk_build_audit_fn)(void *ctx, const sqk_build_config *c, const sqk_window_set *w,
+                                  const uint8_t *split, const sqk_event *ev, size_t nev,
+                                  sqk_build_audit *out);
+void sqk_build_audit_free(sqk_build_audit *a);
 
 typedef struct {
     const char *archive_dir;  /* DIR with cses/ or demeter/, catalog.csv, kp.txt, truth.csv */
@@ -234,6 +258,8 @@ typedef struct {
     const char *kp_path;      /* overrides DIR/kp.txt */
     const char *truth_path;   /* overrides DIR/truth.csv (used when present) */
     const char *out_path;     /* DATASET.h5; a summary goes to <out>.summary.txt */
+    sqk_build_audit_fn audit; /* may be NULL */
+    void *audit_ctx;
 } sqk_build_inputs;
 
 typedef struct {
@@ -256,6 +282,7 @@ typedef struct {
     size_t kp_intervals, kp_known; /* 3-hour intervals of the span, and those with a Kp value */
     size_t n_windows;
     char *summary;             /* the build summary text (malloc'd) */
+    sqk_build_audit audit;     /* what inputs->audit found (empty without one) */
 } sqk_build_result;
 
 int sqk_build(const sqk_build_config *c, const sqk_build_inputs *in, const sqk_progress *prog,

@@ -299,4 +299,43 @@ void sqk_evaluation_free(sqk_evaluation *ev);
  * predictions.csv (a byte copy of pred_path) into dir (created if needed), each file atomically. */
 int sqk_evaluation_write(const sqk_evaluation *ev, const char *pred_path, const char *dir);
 
+/* ---- alarms (operational scan) -------------------------------------------------------- */
+
+/* A scored point in space-time (a window: its score; an earthquake: score unused). */
+typedef struct {
+    double t, lat, lon, score;
+} sqk_alarm_point;
+
+/* The space-time grid of a Molchan diagram: cells of cell_deg x cell_deg within
+ * |lat| <= lat_max_deg, by UTC day, over the days of [t0, t1]. A point with score s alarms its
+ * cell on the days from its own to the one holding t + days_before; a cell-day's score is the
+ * highest score alarming it (none: never alarmed). Cell-days weigh their area. */
+typedef struct {
+    double cell_deg, lat_max_deg, days_before, t0, t1;
+} sqk_molchan_grid;
+int sqk_molchan_grid_check(const sqk_molchan_grid *g);
+
+/* The Molchan diagram: tau = share of space-time alarmed, nu = share of earthquakes missed
+ * (those in cell-days not alarmed), as the threshold falls from +inf (0, 1) through every
+ * distinct cell-day score. The operating point is the given threshold. */
+typedef struct {
+    size_t n_quakes;           /* earthquakes inside the grid */
+    size_t n_points;
+    double *tau, *nu, *threshold;
+    double observed_fraction;  /* share of space-time with any scored point (the largest tau) */
+    double tau_at, nu_at, gain_at, p_value_at; /* at the threshold: gain = (1 - nu) / tau;
+                                                  p = P(hits >= observed) for random alarms of
+                                                  the same tau (binomial, independent quakes) */
+    size_t hits_at;
+    double area_skill;         /* area above the curve, the last point joined to (1, 0); 0.5 = random */
+} sqk_molchan;
+int sqk_molchan_compute(const sqk_alarm_point *scored, size_t n_scored, const sqk_alarm_point *quakes,
+                        size_t n_quakes, const sqk_molchan_grid *g, double threshold, sqk_molchan *out);
+void sqk_molchan_free(sqk_molchan *m);
+/* The random-guess band: for n quakes and alarmed share tau, the central `level` interval of
+ * nu when hits ~ Binomial(n, tau). */
+void sqk_molchan_band(size_t n_quakes, double tau, double level, double *nu_lo, double *nu_hi);
+/* P(X >= k) for X ~ Binomial(n, p). */
+double sqk_binom_upper(size_t n, size_t k, double p);
+
 #endif

@@ -11,6 +11,7 @@
 #define SQK_FIGURES_H
 
 #include "sqk/core.h"
+#include "sqk/eval.h"
 
 #include <stddef.h>
 
@@ -89,5 +90,11 @@ typedef struct {
     size_t n_figures;
 } sqk_fig_pass_result;
 int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res);
+
+/* Scan figures: the windows of a scan on a world map, alarms (alarm[i] = 1) in red; and the
+ * Molchan diagram of a model beside the where-and-when baseline, with the random-guess
+ * diagonal, its 95% band and the model's operating point. */
+int sqk_fig_alarm_map(const sqk_alarm_point *w, const uint8_t *alarm, size_t n, double threshold, const char *out_prefix);
+int sqk_fig_molchan(const sqk_molchan *model, const sqk_molchan *baseline, const char *out_prefix);
 
 #endif

@@ -113,6 +113,9 @@ typedef struct sqk_model {
     char *data_config;     /* the training dataset's config text (may be NULL) */
     char data_sha256[65];  /* of the training dataset file ("" when unknown) */
     int best_epoch;        /* neural kinds: the epoch whose weights were kept */
+    /* Alarm rule for scans: p1 >= alarm_threshold, chosen at training on the validation split
+     * (max MCC of seismic vs the rest); NaN when unknown. */
+    double alarm_threshold, alarm_val_mcc, alarm_val_fraction;
     void *impl;            /* the kind's state */
 } sqk_model;
 

@@ -10,6 +10,7 @@
 #include "sqk/core.h"
 #include "sqk/dataset.h"
 #include "sqk/model.h"
+#include "sqk/wherewhen.h"
 
 
 /* The parts of a dataset file that training and prediction use. */
@@ -27,12 +28,6 @@ typedef struct {
 
 int sqk_train_data_read(sqk_train_data *d, const char *path);
 
-/* The where-and-when inputs of a window: what a model may learn from its place and time alone. */
-#define SQK_WHERE_WHEN_F 6
-#define SQK_WHERE_WHEN_FEATURES "lat,lon,mlat,lt_h,doy,cadence"
-/* lat, lon (deg), centred-dipole magnetic latitude (deg), local time (h), day of year (1 + days
- * since 1 January, fractional) and native cadence (0 survey, 1 burst, 2 mixed) into out[6]. */
-void sqk_where_when_row(double t, double lat, double lon, double lt_h, int cadence, float *out);
 /* Replaces d's X by the where-and-when inputs of its windows (T = 1, F = 6, features
  * SQK_WHERE_WHEN_FEATURES), read from the file's time, lat, lon, lt_h and cadence columns; a
  * dataset without a cadence column is refused (rebuild it). Labels, splits, events stay. */
@@ -81,5 +76,17 @@ int sqk_train_fit_validate(const sqk_train_data *d, const sqk_hparams *hp, int t
  * whose T, F or features differ from the model's. *n_rows (may be NULL) gets the row count. */
 int sqk_predict_run(const char *model_path, const char *data_path, int split, const char *out_csv,
                     int threads, size_t *n_rows);
+
+/* The alarm rule of a model: a window is an alarm when its p1 (seismic) >= threshold. */
+typedef struct {
+    double threshold;       /* NaN when it cannot be chosen */
+    double mcc;             /* seismic vs the other classes on the windows it was chosen on */
+    double alarm_fraction;  /* share of those windows alarmed */
+    size_t n, n_seismic;
+} sqk_alarm_choice;
+/* Chooses the threshold on (validation) windows: the p1 value maximising the MCC of
+ * "p1 >= threshold" against "y == 1" (ties: the higher threshold). probs (n, 3). SQK_EEMPTY
+ * when the windows hold no seismic window or only seismic windows. */
+int sqk_alarm_threshold(const float *probs, const int32_t *y, size_t n, sqk_alarm_choice *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* seqnetquake build: archive + catalogue + Kp -> labelled, windowed, split DATASET.h5. */
 #include "cli.h"
 #include "opts.h"
+#include "sqk/audit.h"
 #include "sqk/dataset.h"
 
 #include <stdio.h>
@@ -168,6 +169,9 @@ int cmd_build(int argc, char **argv)
     if (st) return st < 0 ? 0 : st;
     sqk_progress prog = cli_progress(quiet);
     sqk_build_result r;
+    /* The leakage report trains the where-and-when baseline (a model): the build command, which
+     * sits above both, hands it to the dataset stage, which knows no models. */
+    in.audit = sqk_leakage_report;
     st = sqk_build(&c, &in, &prog, &r);
     cli_progress_done();
     for (size_t i = 0; i < r.files_bad; i++)
@@ -178,6 +182,9 @@ int cmd_build(int argc, char **argv)
         return code;
     }
     if (!quiet) fputs(r.summary, stdout);
+    if (r.audit.warn && !quiet) /* the summary (stdout, file) has it too */
+        fprintf(stderr, "seqnetquake build: warning: place, time and cadence alone separate seismic from "
+                "control windows (leakage report in %s.summary.txt; docs/confounders.md)\n", in.out_path);
     if (!quiet) printf("wrote %s (%zu windows) and %s.summary.txt\n", in.out_path, r.n_windows, in.out_path);
     sqk_build_result_free(&r);
     return 0;

@@ -19,6 +19,7 @@ static const struct {
     {"predict", cmd_predict, "write class probabilities of a model for a dataset split"},
     {"evaluate", cmd_evaluate, "metrics, confidence intervals and figures from predictions"},
     {"report", cmd_report, "tables and an HTML page from several evaluations"},
+    {"scan", cmd_scan, "a trained model on new orbits: scored windows, alarms, Molchan diagrams"},
     {"plot", cmd_plot, "quick looks of the data: a half-orbit with its labelled windows (plot pass)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -28,7 +28,17 @@ void sqk_build_result_free(sqk_build_result *r)
     for (size_t i = 0; i < r->files_bad; i++) free(r->bad[i]);
     free(r->bad);
     free(r->summary);
+    sqk_build_audit_free(&r->audit);
     memset(r, 0, sizeof *r);
+}
+
+void sqk_build_audit_free(sqk_build_audit *a)
+{
+    free(a->text);
+    free(a->values);
+    free(a->row_names);
+    free(a->col_names);
+    memset(a, 0, sizeof *a);
 }
 
 static int file_exists(const char *p)
@@ -192,7 +202,12 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
         sqk_event *src = sqk_malloc(kept * sizeof *src);
         size_t *row = sqk_malloc(kept * sizeof *row);
         uint8_t *matched = sqk_malloc(kept);
-        if (!src || !row || !matched) { free(src); free(row); free(matched); st = SQK_EMEM; goto fail; }
+        int64_t *unit = sqk_malloc(kept * sizeof *unit);
+        if (!src || !row || !matched || !unit) {
+            free(src); free(row); free(matched); free(unit);
+            st = SQK_EMEM;
+            goto fail;
+        }
         size_t k = 0;
         for (size_t i = 0; i < m; i++)
             if (ev[i].status == SQK_EVENT_KEPT) { row[k] = i; src[k++] = ev[i]; }
@@ -201,15 +216,23 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
         double mlo = fmax(lo, cat.ev[0].t + c->days_before * DAY_S);
         double mhi = fmin(hi, cat.ev[cat.n - 1].t - c->days_before * DAY_S);
         st = sqk_place_matched_controls(cat.ev, cat.n, src, kept, c, mlo, mhi, c->days_before * DAY_S,
-                                        ev + m, matched, &r->controls_placed);
-        /* An earthquake whose control found no free time keeps no windows either: otherwise
-         * the refused ones (the largest radii, the busiest belts) would be seismic only, and
-         * place and magnitude would tell the classes apart again. */
+                                        ev + m, matched, unit, &r->controls_placed);
+        /* An earthquake left without a swap keeps no windows either: otherwise the refused
+         * ones (the largest radii, the busiest belts) would be seismic only, and place and
+         * magnitude would tell the classes apart again. */
         for (size_t q = 0; !st && q < kept; q++) {
             if (!matched[q]) { ev[row[q]].status = SQK_EVENT_UNMATCHED; r->unmatched_in_span++; }
-            else snprintf(ev[row[q]].pair_id, sizeof ev[row[q]].pair_id, "(control)"); /* named below */
+            else {
+                snprintf(ev[row[q]].pair_id, sizeof ev[row[q]].pair_id, "(control)"); /* named below */
+                ev[row[q]].unit = unit[q];
+            }
         }
+        free(unit);
         free(src);
+        if (!st && r->controls_placed == 0)
+            st = sqk_fail(SQK_EEMPTY, "matched controls: none of the %zu kept earthquakes could swap times with "
+                          "another whose place is free then (an archive shorter than about 2 x %g days "
+                          "before leaves no such pair)", kept, c->days_before);
         free(row);
         free(matched);
     } else {
@@ -461,7 +484,7 @@ static int gather(file_job *jobs, size_t n, const sqk_build_config *c, sqk_windo
 
 static int make_summary(const sqk_build_config *c, const sqk_build_result *r, char **out)
 {
-    size_t cap = 8192 + 512 * (r->files_bad < 20 ? r->files_bad : 20);
+    size_t cap = 8192 + 512 * (r->files_bad < 20 ? r->files_bad : 20) + (r->audit.text ? strlen(r->audit.text) : 0);
     char *s = sqk_malloc(cap), a[32], b[32], radius[32];
     if (!s) return SQK_EMEM;
     fmt_time(r->t0, a);
@@ -526,6 +549,7 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
         P("windows inside a precursor's footprint (weight > 0): control %zu, seismic %zu, storm %zu; "
           "events with such a window %zu\n", r->truth_windows[0], r->truth_windows[1], r->truth_windows[2],
           r->truth_events_touched);
+    if (r->audit.text) P("%s", r->audit.text);
 #undef P
     *out = s;
     return SQK_OK;
@@ -707,6 +731,7 @@ int sqk_build(const sqk_build_config *c, const sqk_build_inputs *in, const sqk_p
     if (!st && has_truth) st = sqk_synth_truth_read(truth_path, &b.prec, &b.nprec);
     if (!st) st = build_windows(c, &b, prog, r);
     if (!st && has_truth) st = sqk_windows_truth(b.prec, b.nprec, b.ev, b.nev, &b.all, b.split, r);
+    if (!st && in->audit) st = in->audit(in->audit_ctx, c, &b.all, b.split, b.ev, b.nev, &r->audit);
     if (!st) st = make_summary(c, r, &r->summary);
     if (!st) st = write_outputs(c, in, &b, cat_path, kp_path, r);
     state_free(&b);

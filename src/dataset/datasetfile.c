@@ -117,7 +117,8 @@ static int write_events(hid_t f, const sqk_dataset_contents *d)
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "depth_km", ev[i].depth_km);
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "radius_deg", ev[i].radius_deg);
     EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "n_windows", nwin[i]);
-    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair);
+    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair_id[0] ? ev[i].pair : -1);
+    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "unit", ev[i].pair_id[0] ? ev[i].unit : -1);
     st = sqk_h5_write(g, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, split);
 done:
     free(nwin);
@@ -184,6 +185,23 @@ static int write_attributes(hid_t f, const sqk_dataset_contents *d)
     return SQK_OK;
 }
 
+/* leakage/: the audit's table (values, with its row and column names) and text. */
+static int write_leakage(hid_t f, const sqk_build_audit *a)
+{
+    if (!a->values || !a->rows || !a->cols) return SQK_OK;
+    hid_t g = sqk_h5_create_group(f, "leakage");
+    if (g < 0) return SQK_EIO;
+    size_t dims[2] = {a->rows, a->cols};
+    int st = sqk_h5_write_f64(g, "values", 2, dims, a->values);
+    if (!st) st = sqk_h5_set_attr_str(g, "values", "rows", a->row_names ? a->row_names : "");
+    if (!st) st = sqk_h5_set_attr_str(g, "values", "columns", a->col_names ? a->col_names : "");
+    if (!st) st = sqk_h5_set_attr_str(g, ".", "text", a->text ? a->text : "");
+    int64_t warn = a->warn;
+    if (!st) st = sqk_h5_set_attr_i64(g, ".", "warning", &warn, 1);
+    H5Gclose(g);
+    return st;
+}
+
 static int write_all(hid_t f, const void *ctx)
 {
     const sqk_dataset_contents *d = ctx;
@@ -192,6 +210,7 @@ static int write_all(hid_t f, const void *ctx)
     if (!st) st = sqk_h5_write_strings(f, "files_sha256", d->files_sha256, d->nfiles);
     if (!st) st = write_events(f, d);
     if (!st) st = write_attributes(f, d);
+    if (!st && d->result) st = write_leakage(f, &d->result->audit);
     return st;
 }
 

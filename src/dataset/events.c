@@ -107,17 +107,33 @@ static int matched_rejected(const sqk_quake *real, size_t n, const sqk_build_con
     return 0;
 }
 
+static void matched_control(sqk_event *e, const sqk_event *q, double t, int64_t unit)
+{
+    memset(e, 0, sizeof *e);
+    e->kind = SQK_EVENT_CONTROL;
+    e->status = SQK_EVENT_KEPT;
+    e->t = t;
+    e->lat = q->lat;
+    e->lon = q->lon;
+    e->mag = q->mag;
+    e->depth_km = NAN;
+    e->unit = unit;
+    snprintf(e->pair_id, sizeof e->pair_id, "%s", q->id);
+}
+
 int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_event *src,
                                size_t n_src, const sqk_build_config *c, double t0, double t1,
-                               double window_s, sqk_event *out, uint8_t *matched, size_t *n_placed)
+                               double window_s, sqk_event *out, uint8_t *matched, int64_t *unit,
+                               size_t *n_placed)
 {
     *n_placed = 0;
     if (matched) memset(matched, 0, n_src);
+    for (size_t k = 0; unit && k < n_src; k++) unit[k] = -1;
     if (n_src == 0) return SQK_OK;
     if (!(t1 > t0)) return sqk_fail(SQK_EARG, "control events: empty time span");
-    uint8_t *used = sqk_calloc(n_src, 1);
+    uint8_t *done = sqk_calloc(n_src, 1);
     size_t *order = sqk_malloc(n_src * sizeof *order), *pool = sqk_malloc(n_src * sizeof *pool);
-    if (!used || !order || !pool) { free(used); free(order); free(pool); return SQK_EMEM; }
+    if (!done || !order || !pool) { free(done); free(order); free(pool); return SQK_EMEM; }
     sqk_rng root, r;
     sqk_rng_seed(&root, c->seed);
     r = sqk_rng_fork(&root, 0xC0C1); /* its own stream, apart from the paper's controls */
@@ -129,38 +145,34 @@ int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_e
     }
     int tries = c->control_tries > 0 ? c->control_tries : 1;
     size_t placed = 0;
+    int64_t units = 0;
+#define IN_SPAN(k) (src[k].t >= t0 && src[k].t < t1)
     for (size_t q = 0; q < n_src; q++) {
-        size_t k = order[q], np = 0;
+        size_t a = order[q], np = 0;
+        if (done[a] || !IN_SPAN(a)) continue;
         for (size_t j = 0; j < n_src; j++)
-            if (!used[j] && j != k && src[j].t >= t0 && src[j].t < t1) pool[np++] = j;
-        double rc = sqk_event_radius_deg(c, src[k].mag);
-        /* The control takes the time of another earthquake, each time used once: the controls'
-         * times then follow the earthquakes' (a uniform draw piles them up where the catalogue
-         * is quiet, at the archive's edges, with fewer windows per event). */
+            if (!done[j] && j != a && IN_SPAN(j)) pool[np++] = j;
+        double ra = sqk_event_radius_deg(c, src[a].mag);
         for (int d = 0; d < tries && np > 0; d++) {
-            size_t pi = sqk_rng_below(&r, np), j = pool[pi];
-            if (matched_rejected(real, n_real, c, src[j].t, src[k].lat, src[k].lon, rc, window_s)) {
-                pool[pi] = pool[--np]; /* this time will never do for this place */
+            size_t pi = sqk_rng_below(&r, np), b = pool[pi];
+            double rb = sqk_event_radius_deg(c, src[b].mag);
+            if (matched_rejected(real, n_real, c, src[b].t, src[a].lat, src[a].lon, ra, window_s) ||
+                matched_rejected(real, n_real, c, src[a].t, src[b].lat, src[b].lon, rb, window_s)) {
+                pool[pi] = pool[--np]; /* this swap will never do */
                 continue;
             }
-            used[j] = 1;
-            sqk_event *e = &out[placed];
-            memset(e, 0, sizeof *e);
-            e->kind = SQK_EVENT_CONTROL;
-            e->status = SQK_EVENT_KEPT;
-            e->t = src[j].t;
-            e->lat = src[k].lat;
-            e->lon = src[k].lon;
-            e->mag = src[k].mag;
-            e->depth_km = NAN;
-            snprintf(e->pair_id, sizeof e->pair_id, "%s", src[k].id);
-            placed++;
-            if (matched) matched[k] = 1;
+            matched_control(&out[placed++], &src[a], src[b].t, units);
+            matched_control(&out[placed++], &src[b], src[a].t, units);
+            done[a] = done[b] = 1;
+            if (matched) matched[a] = matched[b] = 1;
+            if (unit) unit[a] = unit[b] = units;
+            units++;
             break;
         }
     }
+#undef IN_SPAN
     for (size_t i = 0; i < placed; i++) snprintf(out[i].id, sizeof out[i].id, "control-%06zu", i + 1);
-    free(used); free(order); free(pool);
+    free(done); free(order); free(pool);
     *n_placed = placed;
     return SQK_OK;
 }

@@ -2,6 +2,7 @@
 #include "sqk/dataset.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,52 +28,60 @@ static int cmp_time_rank(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* The other member's row of a matched pair, or -1. */
-static int64_t paired(const sqk_event *ev, size_t nev, size_t e)
-{
-    return ev[e].pair_id[0] && ev[e].pair >= 0 && (size_t)ev[e].pair < nev ? ev[e].pair : -1;
-}
+static int matched_unit(const sqk_event *e) { return e->pair_id[0] && e->unit >= 0; }
 
 /* Event mode: events with windows ordered by (time, row); every window follows its event,
- * storm windows included, so no event lies on both sides. A matched pair (an earthquake and
- * its control) is one unit ranked at the later of its two times, so that both members land in
- * the same split: the classes then share places in every split, and no training window comes
- * after the start of validation or test. Which member is the later one is as likely either
- * way, so the time order says nothing of the class. */
+ * storm windows included, so no event lies on both sides. A matched swap unit (two
+ * earthquakes and their two controls at the same two places and times) is ranked as one at its
+ * latest time, so that all four land in the same split: the classes then share places and
+ * times in every split, and no training window comes after validation or test begins. */
 static int split_by_event(const sqk_window *w, size_t n, const sqk_event *ev, size_t nev,
                           const sqk_build_config *c, uint8_t *split)
 {
+    size_t nu = 0;
+    for (size_t e = 0; e < nev; e++)
+        if (matched_unit(&ev[e]) && (size_t)ev[e].unit + 1 > nu) nu = (size_t)ev[e].unit + 1;
     uint8_t *has = sqk_calloc(nev ? nev : 1, 1), *ev_split = sqk_malloc(nev ? nev : 1);
+    uint8_t *u_has = sqk_calloc(nu ? nu : 1, 1), *u_split = sqk_malloc(nu ? nu : 1);
+    double *u_t = sqk_malloc((nu ? nu : 1) * sizeof *u_t);
+    size_t *u_row = sqk_malloc((nu ? nu : 1) * sizeof *u_row);
     time_rank *order = sqk_malloc((nev ? nev : 1) * sizeof *order);
-    if (!has || !ev_split || !order) { free(has); free(ev_split); free(order); return SQK_EMEM; }
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].event < 0 || (size_t)w[i].event >= nev) {
-            free(has); free(ev_split); free(order);
-            return sqk_fail(SQK_EVALUE, "window %zu has no event row (%lld)", i, (long long)w[i].event);
-        }
-        has[w[i].event] = 1;
+    int st = has && ev_split && u_has && u_split && u_t && u_row && order ? SQK_OK : SQK_EMEM;
+    for (size_t i = 0; !st && i < n; i++) {
+        if (w[i].event < 0 || (size_t)w[i].event >= nev)
+            st = sqk_fail(SQK_EVALUE, "window %zu has no event row (%lld)", i, (long long)w[i].event);
+        else has[w[i].event] = 1;
+    }
+    for (size_t u = 0; !st && u < nu; u++) { u_t[u] = -INFINITY; u_row[u] = SIZE_MAX; }
+    for (size_t e = 0; !st && e < nev; e++) {
+        if (!matched_unit(&ev[e])) continue;
+        size_t u = (size_t)ev[e].unit;
+        u_has[u] |= has[e];
+        if (ev[e].t > u_t[u]) u_t[u] = ev[e].t;
+        if (e < u_row[u]) u_row[u] = e;
     }
     size_t m = 0;
-    for (size_t e = 0; e < nev; e++)
-    for (size_t e = 0; e < nev; e++) {
-        int64_t p = paired(ev, nev, e);
-        if (p >= 0 && has[p]) has[e] = 1; /* a pair is one unit: both or neither have windows */
+    for (size_t e = 0; !st && e < nev; e++) {
+        if (matched_unit(&ev[e])) {
+            size_t u = (size_t)ev[e].unit;
+            if (u_has[u] && u_row[u] == e) order[m++] = (time_rank){u_t[u], e}; /* a unit once */
+        } else if (has[e]) {
+            order[m++] = (time_rank){ev[e].t, e};
+        }
     }
-    for (size_t e = 0; e < nev; e++) {
-        int64_t p = paired(ev, nev, e);
-        if (!has[e] || (p >= 0 && (size_t)p < e)) continue; /* a pair once, at its first row */
-        order[m++] = (time_rank){p >= 0 && ev[p].t > ev[e].t ? ev[p].t : ev[e].t, e};
+    if (!st) {
+        qsort(order, m, sizeof *order, cmp_time_rank);
+        for (size_t r = 0; r < m; r++) {
+            size_t e = order[r].i;
+            ev_split[e] = split_of_rank(r, m, c);
+            if (matched_unit(&ev[e])) u_split[ev[e].unit] = ev_split[e];
+        }
+        for (size_t e = 0; e < nev; e++)
+            if (matched_unit(&ev[e]) && u_has[ev[e].unit]) ev_split[e] = u_split[ev[e].unit];
+        for (size_t i = 0; i < n; i++) split[i] = ev_split[w[i].event];
     }
-    qsort(order, m, sizeof *order, cmp_time_rank);
-    for (size_t r = 0; r < m; r++) {
-        size_t e = order[r].i;
-        int64_t p = paired(ev, nev, e);
-        ev_split[e] = split_of_rank(r, m, c);
-        if (p >= 0) ev_split[p] = ev_split[e];
-    }
-    for (size_t i = 0; i < n; i++) split[i] = ev_split[w[i].event];
-    free(has); free(ev_split); free(order);
-    return SQK_OK;
+    free(has); free(ev_split); free(u_has); free(u_split); free(u_t); free(u_row); free(order);
+    return st;
 }
 
 /* Paper mode: the cut over windows ordered by (time, row). */

@@ -100,6 +100,17 @@ static int judge_window(const sqk_series *s, size_t a, const sqk_build_config *c
     double t = s->t[m], lat = s->lat[m], lon = s->lon[m];
     double lt = sqk_local_time_h(t, lon);
     if (!wanted_time_of_day(c->time_of_day, lt)) { cnt->time_of_day++; return 0; }
+    double k = kp ? sqk_kp_at(kp, t) : NAN;
+    memset(w, 0, sizeof *w);
+    if (!ev) { /* unlabelled (operational scan): no association, Kp kept even when unknown */
+        w->precursor_event = w->event = -1;
+        w->y = -1;
+        w->event_kind = 255;
+        w->t = t; w->lat = lat; w->lon = lon; w->lt_h = lt; w->kp = k;
+        w->distance_km = w->days_before = w->magnitude = NAN;
+        w->sample = a;
+        return 1;
+    }
     double d_deg;
     int after, unmatched;
     int64_t e = associate(t, lat, lon, ev, nev, c->days_before * 86400.0, &d_deg, &after, &unmatched);
@@ -109,9 +120,7 @@ static int judge_window(const sqk_series *s, size_t a, const sqk_build_config *c
         else cnt->unassociated++;
         return 0;
     }
-    double k = kp ? sqk_kp_at(kp, t) : NAN;
     if (!isfinite(k)) { cnt->missing_kp++; return 0; }
-    memset(w, 0, sizeof *w);
     w->precursor_event = -1; /* set from truth.csv, when the archive has one */
     w->t = t;
     w->lat = lat;
@@ -184,7 +193,7 @@ int sqk_window_series(const sqk_series *s, const sqk_build_config *c, const sqk_
             int e = window_set_push(out, &w, xw);
             if (e) { free(xw); return e; }
             cnt->used++;
-            cnt->cls[w.y]++;
+            if (w.y >= 0) cnt->cls[w.y]++;
         }
     }
     free(xw);

@@ -273,6 +273,7 @@ int sqk_model_create(sqk_model **out, const sqk_model_kind *kind, const sqk_hpar
     m->hp.kind = kind;
     m->T = T;
     m->F = F;
+    m->alarm_threshold = m->alarm_val_mcc = m->alarm_val_fraction = NAN;
     snprintf(m->features, sizeof m->features, "%s", features ? features : "");
     int rc = kind->create(m);
     if (rc) {

@@ -4,6 +4,7 @@
 #include "sqk/model.h"
 #include "sqk/isolate.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,14 @@ static int write_model(hid_t f, const void *ctx)
     if (!rc) rc = sqk_h5_set_attr_str(f, ".", "program_version", sqk_version());
     if (!rc) rc = sqk_h5_set_attr_str(f, ".", "data_sha256", m->data_sha256);
     if (!rc) rc = sqk_h5_set_attr_str(f, ".", "data_config", m->data_config ? m->data_config : "");
+    if (!rc && isfinite(m->alarm_threshold)) {
+        double alarm[3] = {m->alarm_threshold, m->alarm_val_mcc, m->alarm_val_fraction};
+        rc = sqk_h5_set_attr_f64(f, ".", "alarm_threshold", alarm, 1);
+        if (!rc) rc = sqk_h5_set_attr_f64(f, ".", "alarm_val_mcc", alarm + 1, 1);
+        if (!rc) rc = sqk_h5_set_attr_f64(f, ".", "alarm_val_fraction", alarm + 2, 1);
+        if (!rc) rc = sqk_h5_set_attr_str(f, ".", "alarm_rule", "alarm when p1 >= alarm_threshold; chosen on the "
+                                                                "validation split (max MCC of seismic vs the rest)");
+    }
     if (!rc) rc = write_hparams(m, f);
     if (!rc) rc = write_scaler(m, f);
     if (rc) return rc;
@@ -229,6 +238,11 @@ static int load_direct(sqk_model **out, const char *path)
         size_t got;
         if (!sqk_h5_get_attr_str(f, ".", "data_sha256", sha, sizeof sha)) memcpy(m->data_sha256, sha, 65);
         if (!sqk_h5_get_attr_f64(f, ".", "best_epoch", v, 1, &got) && got == 1) m->best_epoch = (int)v[0];
+        if (sqk_h5_attr_exists(f, ".", "alarm_threshold")) {
+            if (!sqk_h5_get_attr_f64(f, ".", "alarm_threshold", v, 1, &got) && got == 1) m->alarm_threshold = v[0];
+            if (!sqk_h5_get_attr_f64(f, ".", "alarm_val_mcc", v, 1, &got) && got == 1) m->alarm_val_mcc = v[0];
+            if (!sqk_h5_get_attr_f64(f, ".", "alarm_val_fraction", v, 1, &got) && got == 1) m->alarm_val_fraction = v[0];
+        }
         size_t cap = 1 << 16;
         m->data_config = sqk_malloc(cap);
         if (m->data_config && sqk_h5_get_attr_str(f, ".", "data_config", m->data_config, cap))

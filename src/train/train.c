@@ -55,6 +55,25 @@ static int validation_f1(sqk_model *m, const sqk_model_data *va, double *f1)
     return rc;
 }
 
+/* The alarm threshold scans use, on the validation split (never the test split). A split
+ * without seismic windows (or with nothing else) leaves it unknown rather than failing. */
+static int choose_alarm(sqk_model *m, const sqk_model_data *va)
+{
+    if (va->N == 0) return SQK_OK;
+    float *p = sqk_malloc(va->N * 3 * sizeof *p);
+    if (!p) return SQK_EMEM;
+    int rc = sqk_model_predict(m, va->X, va->N, p);
+    sqk_alarm_choice a;
+    if (!rc && sqk_alarm_threshold(p, va->y, va->N, &a) == SQK_OK) {
+        m->alarm_threshold = a.threshold;
+        m->alarm_val_mcc = a.mcc;
+        m->alarm_val_fraction = a.alarm_fraction;
+    }
+    sqk_clear_error();
+    free(p);
+    return rc;
+}
+
 /* Hyperparameters: from the --init model when given (so the architecture matches), then the
  * user's settings. */
 static int build_hparams(const sqk_train_options *o, const sqk_model_kind *kind, sqk_hparams *hp,
@@ -143,6 +162,7 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
         sqk_fit_options fo = {.on_epoch = log_epoch, .ctx = &log, .progress = o->progress, .threads = o->threads};
         rc = sqk_model_fit(m, &tr, &va, &fo);
     }
+    if (!rc) rc = choose_alarm(m, &va);
     if (!rc) rc = sqk_model_save(m, o->out_path);
     if (!rc && o->log_path) rc = write_log(&log, o->log_path);
     if (!rc) {
