@@ -105,7 +105,7 @@ typedef struct {
     double t, lat, lon, mag, depth_km;
     double radius_deg;  /* association radius of this event */
     int64_t pair;       /* matched pair: row of the other member in the table (build fills
-                           it after sorting); meaningful only when pair_id is set */
+                           it after sorting); -1 for every other event */
     char pair_id[32];   /* matched pair: the other member's id; else "" */
     int64_t unit;       /* matched design: the swap unit (two earthquakes and their two
                            controls, which trade times); meaningful only when pair_id is set */

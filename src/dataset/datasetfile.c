@@ -117,7 +117,7 @@ static int write_events(hid_t f, const sqk_dataset_contents *d)
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "depth_km", ev[i].depth_km);
     EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "radius_deg", ev[i].radius_deg);
     EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "n_windows", nwin[i]);
-    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair_id[0] ? ev[i].pair : -1);
+    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair);
     EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "unit", ev[i].pair_id[0] ? ev[i].unit : -1);
     st = sqk_h5_write(g, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, split);
 done:
