@@ -92,9 +92,11 @@ typedef struct {
 int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res);
 
 /* Scan figures: the windows of a scan on a world map, alarms (alarm[i] = 1) in red; and the
- * Molchan diagram of a model beside the where-and-when baseline, with the random-guess
+ * Molchan diagram of a model beside the where-and-when baseline (past seismicity) and, when
+ * given, another scan's alarms (e.g. the geo model's), with the random-guess
  * diagonal, its 95% band and the model's operating point. */
 int sqk_fig_alarm_map(const sqk_alarm_point *w, const uint8_t *alarm, size_t n, double threshold, const char *out_prefix);
-int sqk_fig_molchan(const sqk_molchan *model, const sqk_molchan *baseline, const char *out_prefix);
+int sqk_fig_molchan(const sqk_molchan *model, const sqk_molchan *baseline, const sqk_molchan *other_or_NULL,
+                    const char *out_prefix);
 
 #endif
