@@ -123,6 +123,7 @@ static void json_window(FILE *f, const sqk_evaluation *ev)
     json_kv(f, "  ", "f1_micro", m->f1_micro, 1);
     json_kv(f, "  ", "mcc", m->mcc, 1);
     json_kv(f, "  ", "mcc_p_value", ev->perm_p, 1);
+    json_kv(f, "  ", "mcc_p_value_stratified", ev->perm_p_strat, 1);
     json_kv(f, "  ", "mcc_seismic_vs_control", m->mcc_seismic_vs_control, 1);
     for (int k = 0; k < SQK_NCLASS; k++) {
         char key[16];
@@ -171,7 +172,20 @@ static void json_uncertainty(FILE *f, const sqk_evaluation *ev)
     fprintf(f, "  \"permutation\": {\"permutations\": %d, \"seed\": %llu, \"statistic\": \"mcc\", "
                "\"shuffled\": \"event kinds over events (storm labels fixed)\", \"p_value\": ", o->n_perm, (unsigned long long)o->seed);
     json_num(f, ev->perm_p);
-    fputs("},\n", f);
+    static const char *const scheme[] = {
+        "none (the dataset lacks cadence, event position and pair columns)",
+        "event kinds within strata of cadence x 10-degree |magnetic latitude| band x hemisphere",
+        "event kinds flipped within matched pairs (earthquake and its control at the same place)"};
+    static const char *const assumed[] = {
+        "",
+        "earthquake and control events of the same cadence, magnetic-latitude band and hemisphere are exchangeable",
+        "the two events of a matched pair are exchangeable (same place and magnitude, another time)"};
+    int s = ev->perm_scheme >= 0 && ev->perm_scheme <= 2 ? ev->perm_scheme : 0;
+    fprintf(f, ", \"plain_assumes\": \"every earthquake and control event exchangeable (not so under the "
+               "paper's design)\", \"stratified\": {\"shuffled\": \"%s\", \"assumes\": \"%s\", \"p_value\": ",
+            scheme[s], assumed[s]);
+    json_num(f, ev->perm_p_strat);
+    fputs("}},\n", f);
 }
 
 static void json_events(FILE *f, const sqk_evaluation *ev)
@@ -213,7 +227,11 @@ static void json_recovery(FILE *f, const sqk_evaluation *ev)
     json_kv(f, "    ", "by_threshold_hi", r->threshold_ci.hi, 1);
     fprintf(f, "    \"control_events\": %zu,\n", r->n_controls);
     json_kv(f, "    ", "control_any_window", r->control_any, 1);
-    json_kv(f, "    ", "control_by_threshold", r->control_by_threshold, 0);
+    json_kv(f, "    ", "control_by_threshold", r->control_by_threshold, 1);
+    fprintf(f, "    \"window_truth\": %s,\n    \"planted_untouched\": %zu,\n    \"seismic_perturbed_windows\": %zu,\n"
+               "    \"seismic_unperturbed_windows\": %zu,\n", r->has_weights ? "true" : "false", r->n_untouched,
+            r->n_perturbed, r->n_unperturbed);
+    json_kv(f, "    ", "within_seismic_auc", r->within_seismic_auc, 0);
     fputs("  },\n", f);
 }
 
