@@ -93,12 +93,48 @@ static void test_build_skips_hang(void **state)
     build_with("lap_hang.h5", "did not finish reading this file within 2 s");
 }
 
+/* A disk that fills while the dataset is written (here a file size limit: EFBIG, as ENOSPC
+ * on a full disk): an error with errno's words naming the file, no signal (HDF5 used to crash
+ * at exit trying to flush the file again), and the previous dataset and summary untouched. */
+static void test_build_disk_full(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/full.h5 --time all --quiet --skip-bad", dir, dir), 0);
+    free(out);
+    char cmd[4096], path[1024];
+    snprintf(path, sizeof path, "%s/full.h5", dir);
+    size_t n0, s0;
+    char *before = test_read_file(path, &n0);
+    char *sum_before = test_read_in(dir, "full.h5.summary.txt");
+    s0 = strlen(sum_before);
+    snprintf(cmd, sizeof cmd, "sh -c 'trap \"\" XFSZ; ulimit -f 40; exec %s build --archive %s/a --out %s "
+             "--time all --T 10 --quiet --skip-bad' > %s/full.log 2>&1", getenv("SQK_BIN"), dir, path, dir);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    char *log = test_read_in(dir, "full.log");
+    assert_non_null(strstr(log, "File too large"));
+    assert_non_null(strstr(log, "full.h5"));
+    free(log);
+    size_t n1;
+    char *after = test_read_file(path, &n1);
+    char *sum_after = test_read_in(dir, "full.h5.summary.txt");
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    assert_int_equal(strlen(sum_after), s0);
+    assert_string_equal(sum_before, sum_after);
+    assert_int_equal(test_count_files(dir, ".tmp."), 0);
+    free(before); free(after); free(sum_before); free(sum_after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inspect_goes_on),
         cmocka_unit_test(test_build_skips_crash),
         cmocka_unit_test(test_build_skips_hang),
+        cmocka_unit_test(test_build_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

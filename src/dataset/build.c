@@ -578,18 +578,6 @@ static int files_digest(const char *out_path, char **files, const file_job *jobs
     return st;
 }
 
-static int write_text_atomic(const char *path, const char *text)
-{
-    char tmp[4200];
-    int st = sqk_tmp_path(path, tmp, sizeof tmp);
-    if (st) return st;
-    FILE *f = fopen(tmp, "w");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot write", tmp);
-    int ok = fputs(text, f) >= 0;
-    if (fclose(f) != 0 || !ok) { sqk_abandon_file(tmp); return sqk_fail(SQK_EIO, "%s: cannot write", tmp); }
-    return sqk_commit_file(tmp, path);
-}
-
 static void tally_splits(const sqk_window_set *ws, const uint8_t *split, size_t nev, sqk_build_result *r)
 {
     uint8_t *seen = sqk_calloc((nev ? nev : 1) * 3, 1);
@@ -676,11 +664,10 @@ static int write_outputs(const sqk_build_config *c, const sqk_build_inputs *in, 
         .files = (const char *const *)b->files, .files_sha256 = shas, .nfiles = b->nfiles,
         .catalog_path = cat_path, .catalog_sha256 = cat_sha, .kp_path = kp_path, .kp_sha256 = kp_sha,
         .files_digest = digest, .result = r};
-    st = sqk_dataset_write(in->out_path, &d);
-    free(shas);
-    if (st) return st;
     snprintf(sumpath, sizeof sumpath, "%s.summary.txt", in->out_path);
-    return write_text_atomic(sumpath, r->summary);
+    st = sqk_dataset_write_with_summary(in->out_path, &d, sumpath, r->summary);
+    free(shas);
+    return st;
 }
 
 static int build_windows(const sqk_build_config *c, build_state *b, const sqk_progress *prog, sqk_build_result *r)
