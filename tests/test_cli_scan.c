@@ -223,6 +223,23 @@ static void test_score_with_catalogue(void **state)
     assert_non_null(strstr(m, "curve,threshold,tau,nu\nmodel,inf,0,1\n"));
     assert_non_null(strstr(m, "\nbaseline,inf,0,1\n"));
     free(m);
+    /* the where-and-when model scans the same files (its inputs are the windows' place and
+     * time), and its curve goes beside the model's */
+    assert_int_equal(test_cli(&out, "train --data %s/d.h5 --model geo --out %s/geo.h5 --quiet", dir, dir), 0);
+    free(out);
+    assert_int_equal(test_cli(&out, "scan --model %s/geo.h5 --files '%s/a/cses/*.h5' --kp %s/a/kp.txt --out %s/s4 --no-figures --quiet",
+                              dir, dir, dir, dir), 0);
+    free(out);
+    snprintf(path, sizeof path, "%s/s4/windows.csv", dir);
+    assert_int_equal(count_lines(path), count_lines(strcat(strcpy(path, dir), "/s1/windows.csv")));
+    assert_int_equal(test_cli(&out, "scan --model %s/m.h5 --out %s/s1 --score --catalog %s/a/catalog.csv --baseline %s/s4",
+                              dir, dir, dir, dir), 0);
+    assert_non_null(strstr(out, "(its own alarms)"));
+    free(out);
+    snprintf(path, sizeof path, "%s/s1/molchan.csv", dir);
+    m = test_read_file(path, NULL);
+    assert_non_null(strstr(m, "\nother,inf,0,1\n"));
+    free(m);
 }
 
 static void test_usage_and_bad_models(void **state)

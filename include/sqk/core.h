@@ -46,11 +46,20 @@ typedef struct sqk_progress {
 void sqk_progress_report(const sqk_progress *p, const char *what, double done, double total);
 
 /* Atomic output: write to a temporary name next to the final path, then rename.
- * sqk_tmp_path fills buf with "<path>.tmp.<pid>"; sqk_commit_file renames it into place;
+ * sqk_tmp_path fills buf with "<path>.tmp.<pid>"; sqk_commit_file flushes it to the disk
+ * (fsync) and renames it into place;
  * sqk_abandon_file removes it. */
 int sqk_tmp_path(const char *path, char *buf, size_t bufsize);
 int sqk_commit_file(const char *tmp, const char *path);
 void sqk_abandon_file(const char *tmp);
+/* Writes bytes to path atomically and durably (temporary name, fsync, rename, fsync of the
+ * folder); errors carry errno's words ("No space left on device") and the file name. */
+int sqk_write_file_atomic(const char *path, const void *bytes, size_t n);
+/* The outputs of one run (at most 8), committed together: all are written and flushed under
+ * temporary names first (a failure leaves everything as it was); then the previous run's
+ * companions paths[1..] are removed and the new files renamed into place, paths[0] first. A
+ * kill in between leaves the new paths[0] without some companions, never beside old ones. */
+int sqk_write_files_atomic(const char *const *paths, const void *const *bytes, const size_t *sizes, int n);
 /* A whole regular file in one read, malloc'd, its length in *size; NULL when it cannot be read
  * so (missing, empty, not a regular file): the readers then say why. */
 unsigned char *sqk_slurp(const char *path, size_t *size);

@@ -325,6 +325,10 @@ typedef struct {
     const sqk_build_result *result;
 } sqk_dataset_contents;
 int sqk_dataset_write(const char *path, const sqk_dataset_contents *d);
+/* The dataset and its summary text committed together (sqk_write_files_atomic): both or
+ * neither, never a new dataset beside an old summary. */
+int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents *d,
+                                   const char *summary_path, const char *summary);
 
 /* ------------------------------------------------------------------ reading a dataset file
  * The one reader of DATASET.h5, beside its writer (datasetfile.c), with field selection so that

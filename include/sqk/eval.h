@@ -136,6 +136,22 @@ int sqk_bootstrap(const int *y_true, const int *y_pred, const double *prob, cons
  * windows instead would ignore their correlation within an event and give too small a p. */
 int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
                         int n_perm, uint64_t seed, const sqk_progress *p, double *p_value);
+/* The same test with the kinds shuffled only within strata: event_stratum[e] (e a row of
+ * events/, n_events rows) groups the events that are exchangeable under the null hypothesis;
+ * -1 keeps an event's kind fixed; windows without an event stay fixed too. With strata of
+ * two events (an earthquake and its matched control) it is a test by flips within pairs. */
+int sqk_permutation_mcc_strata(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
+                               const int64_t *event_stratum, size_t n_events, int n_perm, uint64_t seed,
+                               const sqk_progress *p, double *p_value);
+/* The strata of the honest test, from the dataset: matched pairs (events/pair) when the test
+ * windows hold both members of at least one pair (the rigorous design), else cadence (the
+ * majority native cadence of the event's windows) x 10-degree |magnetic latitude| band x
+ * hemisphere of the event (the paper's design, whose controls lie elsewhere). scheme:
+ * SQK_STRATA_NONE when the dataset lacks the columns (older files). */
+enum { SQK_STRATA_NONE = 0, SQK_STRATA_CADENCE_MLAT = 1, SQK_STRATA_PAIRS = 2 };
+struct sqk_eval_dataset;
+int sqk_eval_strata(const struct sqk_eval_dataset *ds, const int64_t *event, size_t n, int64_t **event_stratum,
+                    int *scheme);
 /* Event-level intervals (main definition, fixed threshold): the judged events are resampled
  * with replacement; resample b draws from a fork of seed keyed apart from the window bootstrap.
  * bootstrap.csv names: event_mcc, event_f1, event_roc_auc, event_pr_auc. */
@@ -158,7 +174,17 @@ typedef struct sqk_recovery {
      * recovery rate means nothing (a model predicting 1 everywhere recovers everything). */
     size_t n_controls;
     double control_any, control_by_threshold;
+    /* With the dataset's precursor_weight (window-level truth): the planted events above are
+     * only those with >= 1 test window inside their footprint (n_untouched were left out: the
+     * precursor never reached their windows), and the within-seismic AUC = ROC AUC of p1 for
+     * seismic windows inside a footprint against seismic windows outside (n_perturbed,
+     * n_unperturbed): does the model's seismic probability follow the precursor, or only the
+     * seismic label? 0.5 = not at all. NaN without the column. */
+    int has_weights;
+    size_t n_untouched, n_perturbed, n_unperturbed;
+    double within_seismic_auc;
 } sqk_recovery;
+
 
 /* planted[i] = events/ row of each planted precursor. */
 int sqk_recovery_compute(const sqk_event_table *t, const int64_t *planted, size_t n_planted,
@@ -192,6 +218,12 @@ typedef struct sqk_eval_dataset {
     size_t n_events;
     char **event_id;     /* events/id */
     uint8_t *event_kind; /* events/kind */
+    /* Optional (NULL when the file lacks them): what the honest tests of chance and
+     * injection-recovery need. */
+    uint8_t *cadence;          /* per window: 0 survey, 1 burst, 2 mixed */
+    double *precursor_weight;  /* per window (synthetic archives) */
+    double *event_lat, *event_lon; /* events/lat, events/lon */
+    int64_t *event_pair;       /* events/pair: the matched partner's row, -1 */
 } sqk_eval_dataset;
 
 int sqk_eval_dataset_read(const char *path, sqk_eval_dataset *d);
@@ -210,6 +242,11 @@ int sqk_pred_check_pair(const sqk_pred *test, const char *test_path, const sqk_p
  * belongs to another archive: an error naming the truth file and the first unknown id's line. */
 int sqk_truth_read_match(const char *truth_path, const sqk_eval_dataset *d, const char *data_path,
                          int64_t **planted, size_t *n_planted, size_t *n_unknown);
+
+/* The within-seismic AUC of predictions t (see sqk_recovery) from the dataset's weights; NaN
+ * when ds has no precursor_weight or either group is empty. */
+double sqk_within_seismic_auc(const sqk_pred *t, const sqk_eval_dataset *ds, size_t *n_perturbed,
+                              size_t *n_unperturbed);
 
 /* ---- Null-corrected skill (nullcorr.c) ------------------------------------------------ */
 
@@ -268,7 +305,9 @@ typedef struct sqk_evaluation {
     sqk_roc roc[SQK_NCLASS];
     sqk_ci boot[SQK_BM_COUNT];
     size_t n_units;
-    double perm_p;
+    double perm_p;       /* plain: kinds shuffled over all events (assumes them exchangeable) */
+    double perm_p_strat; /* honest: within strata (perm_scheme, SQK_STRATA_*); NaN without */
+    int perm_scheme;
     sqk_event_table events;
     const sqk_eval_dataset *ds; /* may be NULL (then events have no ids) */
     /* Event level: thresholds from the validation predictions (or defaults without them). */
@@ -298,6 +337,41 @@ void sqk_evaluation_free(sqk_evaluation *ev);
 /* Writes metrics.json, per_class.csv, confusion.csv, roc.csv, bootstrap.csv, events.csv and
  * predictions.csv (a byte copy of pred_path) into dir (created if needed), each file atomically. */
 int sqk_evaluation_write(const sqk_evaluation *ev, const char *pred_path, const char *dir);
+
+/* ---- Reading an evaluation folder back (evalfolder.c) ----------------------------------- */
+
+/* One bootstrap.csv row: a metric with its 95% confidence interval. */
+typedef struct sqk_eval_metric {
+    char name[48];
+    double value, lo, hi;
+} sqk_eval_metric;
+
+/* An evaluation folder read back (the reader of what sqk_evaluation_write writes, beside it in
+ * evalfolder.c): the label and the small tables; predictions.csv is read separately with
+ * sqk_pred_read (it can be big). Every problem names the file and line. */
+typedef struct sqk_evalfolder {
+    char dir[1024];
+    char label[256];                  /* metrics.json "label" or "name", else the folder name */
+    double precision[SQK_NCLASS], recall[SQK_NCLASS], f1[SQK_NCLASS];
+    double auc[SQK_NCLASS];       /* NaN when absent */
+    long support[SQK_NCLASS];
+    long confusion[SQK_NCLASS][SQK_NCLASS]; /* [true][pred] counts */
+    size_t roc_n[SQK_NCLASS];     /* ROC points per class (one-vs-rest), by rising fpr; 0 when
+                                       * the class is absent (roc.csv holds NaN) */
+    double *roc_fpr[SQK_NCLASS], *roc_tpr[SQK_NCLASS];
+    size_t n_metrics;
+    sqk_eval_metric *metrics;         /* bootstrap.csv rows */
+} sqk_evalfolder;
+
+/* Reads metrics.json, per_class.csv, confusion.csv, roc.csv and bootstrap.csv of dir. */
+int sqk_evalfolder_read(const char *dir, sqk_evalfolder *ev);
+void sqk_evalfolder_free(sqk_evalfolder *ev);
+/* Looks a metric up in bootstrap.csv by its canonical name, accepting common spellings:
+ * "accuracy" (acc), "f1_weighted" (f1w, weighted_f1, f1), "mcc", "auc0".."auc2" (auc_0,
+ * auc_class0, roc_auc_0). Without a bootstrap row, accuracy, f1_weighted and mcc are computed
+ * from the confusion matrix and aucK taken from per_class.csv, with lo = hi = NaN.
+ * Returns SQK_OK, or SQK_EEMPTY when the metric is nowhere to be found. */
+int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_metric *out);
 
 /* ---- alarms (operational scan) -------------------------------------------------------- */
 

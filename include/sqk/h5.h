@@ -10,6 +10,12 @@
 
 void sqk_h5_init(void);
 
+/* The HDF5 signature: 1 when bytes (n of them) start with it. */
+int sqk_h5_signature(const void *bytes, size_t n);
+/* 1 when path is an HDF5 file: the signature at 0, or after a user block at 512, 1024, 2048...
+ * (where HDF5 itself looks; head: the file's first n bytes when already read, else NULL). */
+int sqk_h5_is_file(const char *path, const void *head, size_t n);
+
 /* Opens read-only; a clear message when the file is missing or not HDF5. */
 int sqk_h5_open_read(const char *path, hid_t *file);
 /* Creates (truncating) a file; used with sqk_tmp_path for atomic writes. */
@@ -33,10 +39,13 @@ int sqk_h5_write(hid_t loc, const char *name, hid_t filetype, hid_t memtype, int
                  const size_t *dims, const void *v);
 /* A new group without time stamps; < 0 with the message set when it cannot be made. */
 hid_t sqk_h5_create_group(hid_t loc, const char *name);
-/* Writes a whole HDF5 file atomically: creates "<path>.tmp.<pid>" (without time stamps),
- * calls write(f, ctx), closes the file and renames it into place; on any failure removes the
- * temporary file and prefixes the message with "writing <path>". */
+/* Writes a whole HDF5 file atomically and durably (sqk_write_file_atomic): the file is made
+ * in memory without time stamps by write(f, ctx), then its bytes written; on any failure
+ * nothing is left and the message starts "writing <path>". */
 int sqk_h5_write_file(const char *path, int (*write)(hid_t f, const void *ctx), const void *ctx);
+/* The same file's bytes only (malloc'd), for outputs committed together with others. */
+int sqk_h5_file_image(const char *path, int (*write)(hid_t f, const void *ctx), const void *ctx,
+                      unsigned char **bytes, size_t *nbytes);
 /* Typed shorthands of sqk_h5_write. */
 int sqk_h5_write_f64(hid_t loc, const char *name, int rank, const size_t *dims, const double *v);
 int sqk_h5_write_f32(hid_t loc, const char *name, int rank, const size_t *dims, const float *v);

@@ -31,6 +31,8 @@ typedef struct {
     const char *kp_path;       /* Kp table for the Kp column (required with files) */
     const char *out_dir;       /* the scan folder (created) */
     const char *catalog_path;  /* USGS catalogue: Molchan diagrams (may be NULL) */
+    const char *baseline_dir;  /* another scan folder of the same files, e.g. with the where-and-when
+                                  model (train --model geo): its curve beside the model's */
     double threshold;          /* NaN: the model's alarm threshold */
     double cell_deg;           /* regions and Molchan cells (5 deg) */
     int figures;               /* draw the map and the Molchan diagram (1) */
@@ -46,7 +48,7 @@ typedef struct {
     double threshold;
     double seconds;            /* reading, windowing and scoring the new files */
     int scored;                /* Molchan diagrams computed */
-    sqk_molchan model, baseline;
+    sqk_molchan model, baseline, other; /* other: baseline_dir's alarms (n_points 0 without) */
     char *summary;             /* what the scan did (malloc'd) */
 } sqk_scan_result;
 

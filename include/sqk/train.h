@@ -32,6 +32,17 @@ int sqk_train_data_read(sqk_train_data *d, const char *path);
  * SQK_WHERE_WHEN_FEATURES), read from the file's time, lat, lon, lt_h and cadence columns; a
  * dataset without a cadence column is refused (rebuild it). Labels, splits, events stay. */
 int sqk_train_data_where_when(sqk_train_data *d, const char *path);
+/* Replaces d's X (N, T, F) by 3 numbers per feature of each window (T = 1, F = 3 F): the rms
+ * of the first differences, of the second differences, and the standard deviation about a
+ * least-squares line, of the feature's log values (features named dlog* are logs already;
+ * other values are floored at 1e-30 before the log). */
+int sqk_train_data_roughness(sqk_train_data *d);
+/* The oracle's inputs (T = 1, F = 2): log10 of the mean square of the band-passed log Ne,
+ * b_i = x_i - (x_{i-2} + x_{i+2}) / 2 (a filter passing periods of about 3-15 s, the band of
+ * the planted irregularities), and whether the window's Kp exceeds 3 (the storm label's rule,
+ * from the file's kp column; Kp itself would tell the time). Needs a
+ * feature Ne or dlogNe. */
+int sqk_train_data_band(sqk_train_data *d, const char *path);
 /* Reads the dataset as a model kind sees it: sqk_train_data_read, then the where-and-when
  * inputs for a kind with inputs SQK_INPUTS_WHERE_WHEN. */
 int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind);

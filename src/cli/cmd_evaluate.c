@@ -205,7 +205,7 @@ static int null_corrected(const eval_args *a, eval_inputs *in, double threshold0
 
 /* DIR/null_corrected.csv: metric,planted,planted_lo,planted_hi,null,null_lo,null_hi,diff,diff_lo,
  * diff_hi,p_diff,n_pairs,n_units (written before metrics.json, the folder's completion mark). */
-static int write_null_corrected(const char *dir, const sqk_null_corrected *nc)
+static int write_null_corrected(const char *dir, const sqk_null_corrected *nc, const double ws_auc[2])
 {
     char path[4200];
     int st = sqk_mkdir_p(dir);
@@ -220,10 +220,13 @@ static int write_null_corrected(const char *dir, const sqk_null_corrected *nc)
         for (int j = 0; j < 3; j++) fprintf(f.f, ",%.17g,%.17g,%.17g", c[j]->value, c[j]->lo, c[j]->hi);
         fprintf(f.f, ",%.17g,%zu,%zu\n", nc->p_diff[k], nc->n_pairs, nc->n_units);
     }
+    if (!isnan(ws_auc[0])) /* the first pair's within-seismic AUC, both sides (no interval) */
+        fprintf(f.f, "within_seismic_auc,%.17g,NaN,NaN,%.17g,NaN,NaN,%.17g,NaN,NaN,NaN,1,%zu\n", ws_auc[0], ws_auc[1],
+                ws_auc[0] - ws_auc[1], nc->n_units);
     return sqk_atomic_close(&f, SQK_OK);
 }
 
-static void print_null_corrected(const sqk_null_corrected *nc)
+static void print_null_corrected(const sqk_null_corrected *nc, const double ws_auc[2])
 {
     printf("  null-corrected skill (planted - paired null archive, %zu pair%s, paired bootstrap of %zu events/units):\n",
            nc->n_pairs, nc->n_pairs == 1 ? "" : "s", nc->n_units);
@@ -232,6 +235,9 @@ static void print_null_corrected(const sqk_null_corrected *nc)
         printf("    %-20s planted %.4f  null %.4f  difference %.4f [%.4f, %.4f]  p(diff <= 0) = %.4g\n", label[k],
                nc->planted[k].value, nc->null[k].value, nc->diff[k].value, nc->diff[k].lo, nc->diff[k].hi,
                nc->p_diff[k]);
+    if (!isnan(ws_auc[0]))
+        printf("    %-20s planted %.4f  null %.4f  (p1 of perturbed vs unperturbed seismic windows)\n",
+               "within-seismic AUC", ws_auc[0], ws_auc[1]);
 }
 
 static int read_inputs(const eval_args *a, eval_inputs *in)
@@ -269,7 +275,12 @@ static void print_summary(const sqk_evaluation *ev, const char *out)
     print_ci("F1 (macro)", &ev->boot[SQK_BM_F1_MACRO]);
     print_ci("MCC", &ev->boot[SQK_BM_MCC]);
     print_ci("MCC seismic/control", &ev->boot[SQK_BM_MCC_SVC]);
-    if (o->n_perm > 0) printf("  %-20s p = %.4g (%d permutations of event kinds)\n", "MCC > chance", ev->perm_p, o->n_perm);
+    if (o->n_perm > 0) printf("  %-20s p = %.4g (%d permutations of event kinds; plain: assumes all events exchangeable)\n",
+                              "MCC > chance", ev->perm_p, o->n_perm);
+    if (o->n_perm > 0 && ev->perm_scheme != SQK_STRATA_NONE)
+        printf("  %-20s p = %.4g (kinds %s)\n", "MCC > chance", ev->perm_p_strat,
+               ev->perm_scheme == SQK_STRATA_PAIRS ? "flipped within matched pairs"
+                                                   : "shuffled within cadence x |mlat| band x hemisphere");
     for (int k = 0; k < SQK_NCLASS; k++) {
         char what[32];
         snprintf(what, sizeof what, "AUC class %d", k);
@@ -293,6 +304,10 @@ static void print_summary(const sqk_evaluation *ev, const char *out)
         printf("  recovery of %zu tested planted precursors: %.3f any window [%.3f, %.3f], %.3f by threshold [%.3f, %.3f]\n",
                ev->rec.n_tested, ev->rec.any, ev->rec.any_ci.lo, ev->rec.any_ci.hi, ev->rec.by_threshold,
                ev->rec.threshold_ci.lo, ev->rec.threshold_ci.hi);
+    if (ev->has_recovery && ev->rec.has_weights)
+        printf("  (planted events whose precursor reached a test window only; %zu others left out)\n"
+               "  within-seismic AUC (p1 of %zu perturbed vs %zu unperturbed seismic windows): %.4f\n",
+               ev->rec.n_untouched, ev->rec.n_perturbed, ev->rec.n_unperturbed, ev->rec.within_seismic_auc);
     if (ev->has_recovery && ev->rec.n_controls)
         printf("  false alarms on %zu control events: %.3f any window, %.3f by threshold\n",
                ev->rec.n_controls, ev->rec.control_any, ev->rec.control_by_threshold);
@@ -329,9 +344,15 @@ static int run(eval_args *ap)
     sqk_null_corrected nc;
     int st = sqk_evaluate(&in.test, a.val ? &in.val : NULL, a.data ? &in.ds : NULL, in.planted,
                           in.n_planted, &o, &prog, &ev);
+    double ws_auc[2] = {NAN, NAN};
     if (!st && a.null) {
         st = null_corrected(&a, &in, ev.threshold[SQK_EVDEF_SEISMIC], &nc);
-        if (!st) st = write_null_corrected(a.out, &nc);
+        if (a.data) {
+            size_t np, nu;
+            ws_auc[0] = sqk_within_seismic_auc(&in.test, &in.ds, &np, &nu);
+            ws_auc[1] = sqk_within_seismic_auc(&in.pairs[0][1], &in.ds, &np, &nu);
+        }
+        if (!st) st = write_null_corrected(a.out, &nc, ws_auc);
         if (st) sqk_evaluation_free(&ev);
     }
     if (!st) {
@@ -344,7 +365,7 @@ static int run(eval_args *ap)
         return cli_fail("evaluate");
     }
     if (!a.quiet) {
-        if (a.null) print_null_corrected(&nc);
+        if (a.null) print_null_corrected(&nc, ws_auc);
         print_summary(&ev, a.out);
     }
     sqk_evaluation_free(&ev);

@@ -23,13 +23,17 @@ static void usage(FILE *f)
         "an unreadable file is reported, recorded and skipped; a killed scan resumes where it was.\n"
         "With a catalogue, the alarms are scored as a forecast: molchan.csv/.txt/.png (fraction of\n"
         "earthquakes missed against fraction of space-time alarmed, the random-guess diagonal and\n"
-        "its 95%% band, the probability gain) beside the where-and-when baseline.\n\n"
+        "its 95%% band, the probability gain) beside a where-and-when baseline: each window scored\n"
+        "by the past seismicity of its cell (the catalogue before the scan), so it alarms where\n"
+        "the belts are, when the satellite looked, without reading the plasma.\n\n"
         "  --model MODEL.h5     model written by seqnetquake train\n"
         "  --files 'GLOB'       new CSES LAP or DEMETER ISL files (quote the pattern)\n"
         "  --kp FILE            Kp table (GFZ, WDC or CelesTrak) for the Kp column\n"
         "  --out DIR            the scan folder (created; reuse it to scan incrementally)\n"
         "  --catalog CAT        USGS catalogue covering the scanned period: Molchan diagrams\n"
         "  --score              only rescore DIR with --catalog (no --files needed)\n"
+        "  --baseline DIR2      another scan folder of the same files (e.g. of the where-and-when\n"
+        "                       model, train --model geo): its Molchan curve beside this one\n"
         "  --threshold P        alarm when p1 >= P instead of the model's validation threshold\n"
         "  --cell DEG           regions and Molchan cells, DEG x DEG degrees (5)\n"
         "  --no-figures         no map and no Molchan figure\n"
@@ -45,6 +49,7 @@ int cmd_scan(int argc, char **argv)
         CLI_OPT("model", CLI_STRING, &o.model_path), CLI_OPT("files", CLI_STRING, &o.files_glob),
         CLI_OPT("kp", CLI_STRING, &o.kp_path), CLI_OPT("out", CLI_STRING, &o.out_dir),
         CLI_OPT("catalog", CLI_STRING, &o.catalog_path), CLI_OPT("score", CLI_FLAG, &score_only),
+        CLI_OPT("baseline", CLI_STRING, &o.baseline_dir),
         CLI_OPT("threshold", CLI_DOUBLE, &o.threshold), CLI_OPT("cell", CLI_DOUBLE, &o.cell_deg),
         CLI_OPT("no-figures", CLI_FLAG, &no_figures), CLI_OPT("quiet", CLI_FLAG, &quiet),
     };

@@ -17,14 +17,96 @@ int sqk_tmp_path(const char *path, char *buf, size_t bufsize)
     return SQK_OK;
 }
 
+/* Makes a rename durable: the folder's entry reaches the disk. */
+static void sync_parent(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { fsync(fd); close(fd); }
+}
+
 int sqk_commit_file(const char *tmp, const char *path)
 {
+    /* The bytes reach the disk before the name does: after a crash the final name holds the
+     * old file or the new one, never an empty or partial one. */
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        remove(tmp);
+        return sqk_fail(SQK_EIO, "%s: cannot write the file: %s", path, strerror(e));
+    }
+    close(fd);
     if (rename(tmp, path) != 0) {
         int e = errno;
         remove(tmp);
         return sqk_fail(SQK_EIO, "%s: cannot move the finished file into place: %s", path, strerror(e));
     }
+    sync_parent(path);
     return SQK_OK;
+}
+
+/* Writes and flushes one temporary file; on failure nothing is left. */
+static int write_tmp(const char *tmp, const void *bytes, size_t n)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return sqk_fail(SQK_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    const unsigned char *p = bytes;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            close(fd);
+            remove(tmp);
+            return sqk_fail(SQK_EIO, "%s: cannot write: %s", tmp, strerror(e));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        int e = errno;
+        close(fd);
+        remove(tmp);
+        return sqk_fail(SQK_EIO, "%s: cannot write: %s", tmp, strerror(e));
+    }
+    return SQK_OK;
+}
+
+int sqk_write_files_atomic(const char *const *paths, const void *const *bytes, const size_t *sizes, int n)
+{
+    char tmp[8][4200];
+    if (n < 1 || n > 8) return sqk_fail(SQK_EARG, "sqk_write_files_atomic: %d files", n);
+    int st = SQK_OK, made = 0;
+    for (; made < n && !st; made++) {
+        st = sqk_tmp_path(paths[made], tmp[made], sizeof tmp[made]);
+        if (!st) st = write_tmp(tmp[made], bytes[made], sizes[made]);
+        if (st) break;
+    }
+    if (st) {
+        for (int i = 0; i < made; i++) remove(tmp[i]);
+        return st;
+    }
+    /* Companions of the previous run go first: a kill from here on leaves the new main file
+     * with some or none of its companions, never with old ones. */
+    for (int i = 1; i < n; i++) remove(paths[i]);
+    for (int i = 0; i < n && !st; i++) {
+        if (rename(tmp[i], paths[i]) != 0) {
+            st = sqk_fail(SQK_EIO, "%s: cannot move the finished file into place: %s", paths[i], strerror(errno));
+            for (int j = i; j < n; j++) remove(tmp[j]);
+        }
+    }
+    sync_parent(paths[0]);
+    return st;
+}
+
+int sqk_write_file_atomic(const char *path, const void *bytes, size_t n)
+{
+    return sqk_write_files_atomic(&path, &bytes, &n, 1);
 }
 
 void sqk_abandon_file(const char *tmp) { remove(tmp); }
@@ -64,10 +146,15 @@ int sqk_atomic_open(sqk_atomic_file *a, const char *path)
 int sqk_atomic_close(sqk_atomic_file *a, int status)
 {
     if (!a->f) return status;
-    int bad = ferror(a->f);
+    /* A failed buffered write is tried again by the flush, which leaves its errno. */
+    errno = 0;
+    int bad = fflush(a->f) != 0 || ferror(a->f);
+    int e = errno;
     int closed = fclose(a->f) == 0;
+    if (!closed && !e) e = errno;
     a->f = NULL;
-    if (!status && (bad || !closed)) status = sqk_fail(SQK_EIO, "%s: write failed", a->path);
+    if (!status && (bad || !closed))
+        status = sqk_fail(SQK_EIO, "%s: write failed: %s", a->path, e ? strerror(e) : "I/O error");
     if (status) {
         sqk_abandon_file(a->tmp);
         return status;

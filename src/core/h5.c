@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void sqk_h5_init(void)
 {
@@ -12,8 +13,58 @@ void sqk_h5_init(void)
     if (!done) {
         H5open();
         H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        /* An input file must never make us open another file: without its class, an external
+         * link cannot be followed (our files have none). */
+        if (H5Lis_registered(H5L_TYPE_EXTERNAL) > 0) H5Lunregister(H5L_TYPE_EXTERNAL);
         done = 1;
     }
+}
+
+/* Checks a dataset before its size is trusted or its data read: its data must lie in this
+ * file (no external raw storage, no virtual dataset, both of which read other files), and the
+ * bytes it claims must fit the file (a corrupt or hostile header must not size our buffers):
+ * at most the file's size when stored plainly, about 1000 times it when compressed. */
+static int check_storage(hid_t ds, hid_t loc, const char *name, size_t count)
+{
+    char fn[512];
+    hsize_t fsize = 0;
+    if (H5Fget_filesize(loc, &fsize) < 0) {
+        hid_t file = H5Iget_file_id(ds);
+        if (file >= 0) { H5Fget_filesize(file, &fsize); H5Fclose(file); }
+    }
+    /* The common case, cheaply: contiguous data allocated in this file (external storage and
+     * virtual datasets have no such place). */
+    haddr_t off = H5Dget_offset(ds);
+    if (off != HADDR_UNDEF) {
+        hsize_t stored = H5Dget_storage_size(ds);
+        hid_t t = H5Dget_type(ds);
+        size_t elem = t >= 0 ? H5Tget_size(t) : 0;
+        if (t >= 0) H5Tclose(t);
+        if ((double)count * (double)elem <= (double)stored && off + stored <= fsize) return SQK_OK;
+        return sqk_fail(SQK_EFORMAT, "%s: dataset '%s' claims %zu values (%.3g bytes at %llu), more than the "
+                        "%llu-byte file holds: the file is corrupt", sqk_h5_filename(loc, fn, sizeof fn), name,
+                        count, (double)count * (double)elem, (unsigned long long)off, (unsigned long long)fsize);
+    }
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0) return sqk_fail(SQK_EFORMAT, "%s: dataset '%s' has no readable layout", sqk_h5_filename(loc, fn, sizeof fn), name);
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    int external = H5Pget_external_count(dcpl);
+    H5Pclose(dcpl);
+    if (external != 0 || layout == H5D_VIRTUAL)
+        return sqk_fail(SQK_EFORMAT, "%s: dataset '%s' keeps its data in other files (%s): refused, an input "
+                        "file must not make the program read other files", sqk_h5_filename(loc, fn, sizeof fn), name,
+                        layout == H5D_VIRTUAL ? "a virtual dataset" : "external storage");
+    if (layout < 0) return sqk_fail(SQK_EFORMAT, "%s: dataset '%s' has no readable layout", sqk_h5_filename(loc, fn, sizeof fn), name);
+    hid_t t = H5Dget_type(ds);
+    size_t elem = t >= 0 ? H5Tget_size(t) : 0;
+    if (t >= 0) H5Tclose(t);
+    double claimed = (double)count * (double)(elem ? elem : 1);
+    double room = (double)fsize * (layout == H5D_CHUNKED ? 1100.0 : 1.0) + 4096;
+    if (claimed > room)
+        return sqk_fail(SQK_EFORMAT, "%s: dataset '%s' claims %zu values (%.3g bytes), more than the %llu-byte "
+                        "file can hold: the file is corrupt", sqk_h5_filename(loc, fn, sizeof fn), name, count,
+                        claimed, (unsigned long long)fsize);
+    return SQK_OK;
 }
 
 /* Files opened from memory carry this after their path (see sqk_h5_open_image). */
@@ -25,6 +76,27 @@ const char *sqk_h5_filename(hid_t loc, char *buf, size_t bufsize)
     size_t len = strlen(buf), k = strlen(IMAGE_SUFFIX);
     if (len > k && !strcmp(buf + len - k, IMAGE_SUFFIX)) buf[len - k] = '\0'; /* messages name the file */
     return buf;
+}
+
+static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+int sqk_h5_signature(const void *bytes, size_t n) { return bytes && n >= 8 && !memcmp(bytes, hdf5_sig, 8); }
+
+int sqk_h5_is_file(const char *path, const void *head, size_t n)
+{
+    unsigned char buf[8];
+    if (!head) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return 0;
+        n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        head = buf;
+    }
+    if (sqk_h5_signature(head, n)) return 1;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 512 + 8) return 0;
+    sqk_h5_init();
+    return H5Fis_hdf5(path) > 0;
 }
 
 int sqk_h5_open_read(const char *path, hid_t *file)
@@ -58,21 +130,48 @@ int sqk_h5_create(const char *path, hid_t *file)
     return SQK_OK;
 }
 
-int sqk_h5_write_file(const char *path, int (*write)(hid_t f, const void *ctx), const void *ctx)
+/* The file is made in memory (HDF5's core driver without a backing store) and its bytes are
+ * written by the caller: HDF5 itself never writes to the disk, so a full disk is an ordinary
+ * write error with errno's words ("No space left on device") naming the file, and not a file
+ * HDF5 cannot close (which it then tries to flush again at exit, and crashes). */
+int sqk_h5_file_image(const char *path, int (*write)(hid_t f, const void *ctx), const void *ctx,
+                      unsigned char **bytes, size_t *nbytes)
 {
-    char tmp[4200];
-    int st = sqk_tmp_path(path, tmp, sizeof tmp);
-    if (st) return st;
-    hid_t f;
-    if ((st = sqk_h5_create(tmp, &f))) return st;
-    st = write(f, ctx);
-    if (H5Fclose(f) < 0 && !st) st = sqk_fail(SQK_EIO, "%s: cannot close the HDF5 file", tmp);
-    if (!st) st = sqk_commit_file(tmp, path);
+    sqk_h5_init();
+    *bytes = NULL;
+    *nbytes = 0;
+    char name[4200];
+    snprintf(name, sizeof name, "%s" IMAGE_SUFFIX, path); /* messages of write() name the file */
+    hid_t fcpl = cpl_no_times(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0
+                  ? H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl) : -1;
+    H5Pclose(fcpl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f < 0) return sqk_fail(SQK_EMEM, "writing %s: HDF5 cannot make the file in memory", path);
+    int st = write(f, ctx);
+    ssize_t size = st ? -1 : (H5Fflush(f, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0));
+    if (!st && size < 0) st = sqk_fail(SQK_EIO, "%s: HDF5 cannot finish the file", path);
+    if (!st && !(*bytes = sqk_malloc((size_t)size))) st = SQK_EMEM;
+    if (!st && H5Fget_file_image(f, *bytes, (size_t)size) != size)
+        st = sqk_fail(SQK_EIO, "%s: HDF5 cannot finish the file", path);
+    H5Fclose(f);
     if (st) {
-        sqk_abandon_file(tmp);
+        free(*bytes);
+        *bytes = NULL;
         return sqk_fail_context(st, "writing %s", path);
     }
+    *nbytes = (size_t)size;
     return SQK_OK;
+}
+
+int sqk_h5_write_file(const char *path, int (*write)(hid_t f, const void *ctx), const void *ctx)
+{
+    unsigned char *image;
+    size_t size;
+    int st = sqk_h5_file_image(path, write, ctx, &image, &size);
+    if (!st) st = sqk_write_file_atomic(path, image, size);
+    free(image);
+    return st ? sqk_fail_context(st, "writing %s", path) : SQK_OK;
 }
 
 hid_t sqk_h5_create_group(hid_t loc, const char *name)
@@ -107,7 +206,12 @@ int sqk_h5_dims(hid_t loc, const char *name, int *rank, size_t dims[4])
     } else {
         H5Sget_simple_extent_dims(sp, d, NULL);
         *rank = r;
-        for (int i = 0; i < 4; i++) dims[i] = i < r ? (size_t)d[i] : 1;
+        size_t count = 1;
+        for (int i = 0; i < 4; i++) {
+            dims[i] = i < r ? (size_t)d[i] : 1;
+            count = dims[i] && count > SIZE_MAX / dims[i] ? SIZE_MAX : count * dims[i];
+        }
+        st = check_storage(ds, loc, name, count);
     }
     H5Sclose(sp);
     H5Dclose(ds);
@@ -439,9 +543,8 @@ int sqk_h5_open_image(const char *path, const void *bytes, size_t size, hid_t *f
 {
     sqk_h5_init();
     *file = -1;
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     /* HDF5 finds a superblock after a user block too; the plain path's check covers those. */
-    if (size < 8 || memcmp(bytes, sig, 8)) return sqk_h5_open_read(path, file);
+    if (!sqk_h5_signature(bytes, size)) return sqk_h5_open_read(path, file);
     image_share *s = sqk_malloc(sizeof *s);
     if (!s) return SQK_EMEM;
     *s = (image_share){bytes, size, 1};
@@ -489,8 +592,9 @@ int sqk_h5_dset_open(hid_t loc, const char *name, sqk_h5_dset *d)
         d->count = 1;
         for (int i = 0; i < 4; i++) {
             d->dims[i] = i < r ? (size_t)dd[i] : 1;
-            d->count *= d->dims[i];
+            d->count = d->dims[i] && d->count > SIZE_MAX / d->dims[i] ? SIZE_MAX : d->count * d->dims[i];
         }
+        st = check_storage(d->id, loc, name, d->count);
     }
     H5Sclose(sp);
     if (st) sqk_h5_dset_close(d);

@@ -5,6 +5,7 @@
  * file names, which carry start and end times for both satellites; a file whose name does not
  * parse is read once more to get its span. */
 #include "sqk/dataset.h"
+#include "sqk/h5.h"
 #include "sqk/isolate.h"
 #include "sqk/synth.h"
 #include "sqk/time.h"
@@ -72,43 +73,14 @@ static int list_files(const sqk_build_config *c, const sqk_build_inputs *in, cha
     return SQK_OK;
 }
 
-static int digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++) if (!isdigit((unsigned char)s[i])) return 0;
-    return 1;
-}
-
-static int parse_stamp(const char *s, double *t)
-{
-    sqk_civil cv = {0};
-    if (sscanf(s, "%4d%2d%2d_%2d%2d", &cv.year, &cv.month, &cv.day, &cv.hour, &cv.minute) != 5) return -1;
-    cv.second = (s[13] - '0') * 10 + (s[14] - '0');
-    return sqk_time_from_civil(&cv, t) == SQK_OK ? 0 : -1;
-}
-
-/* Start and end from "..._YYYYMMDD_HHMMSS_YYYYMMDD_HHMMSS..." in the file name (both
- * satellites' naming schemes). */
-static int span_from_name(const char *path, double *t0, double *t1)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t len = strlen(base);
-    for (size_t i = 0; i + 31 <= len; i++) {
-        const char *s = base + i;
-        if (digits(s, 8) && s[8] == '_' && digits(s + 9, 6) && s[15] == '_' && digits(s + 16, 8) &&
-            s[24] == '_' && digits(s + 25, 6))
-            if (!parse_stamp(s, t0) && !parse_stamp(s + 16, t1) && *t1 >= *t0) return 0;
-    }
-    return -1;
-}
-
 static int archive_span(char **files, size_t n, double *t0, double *t1)
 {
     *t0 = INFINITY;
     *t1 = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         double a, b;
-        if (span_from_name(files[i], &a, &b)) {
+        if (sqk_file_name_span(files[i], &a, &b)) {
+            sqk_clear_error();
             sqk_pass p;
             memset(&p, 0, sizeof p);
             if (sqk_pass_read(files[i], &p) || p.n == 0) { sqk_pass_free(&p); continue; }
@@ -338,8 +310,7 @@ typedef struct {
 
 static int is_hdf5(const staged_file *f)
 {
-    static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    return f->bytes && f->size >= 8 && !memcmp(f->bytes, hdf5_sig, 8);
+    return sqk_h5_signature(f->bytes, f->size);
 }
 
 /* CSES files go to the thread's HDF5 worker process (a corrupt file that crashes or hangs
@@ -579,18 +550,6 @@ static int files_digest(const char *out_path, char **files, const file_job *jobs
     return st;
 }
 
-static int write_text_atomic(const char *path, const char *text)
-{
-    char tmp[4200];
-    int st = sqk_tmp_path(path, tmp, sizeof tmp);
-    if (st) return st;
-    FILE *f = fopen(tmp, "w");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot write", tmp);
-    int ok = fputs(text, f) >= 0;
-    if (fclose(f) != 0 || !ok) { sqk_abandon_file(tmp); return sqk_fail(SQK_EIO, "%s: cannot write", tmp); }
-    return sqk_commit_file(tmp, path);
-}
-
 static void tally_splits(const sqk_window_set *ws, const uint8_t *split, size_t nev, sqk_build_result *r)
 {
     uint8_t *seen = sqk_calloc((nev ? nev : 1) * 3, 1);
@@ -677,11 +636,10 @@ static int write_outputs(const sqk_build_config *c, const sqk_build_inputs *in, 
         .files = (const char *const *)b->files, .files_sha256 = shas, .nfiles = b->nfiles,
         .catalog_path = cat_path, .catalog_sha256 = cat_sha, .kp_path = kp_path, .kp_sha256 = kp_sha,
         .files_digest = digest, .result = r};
-    st = sqk_dataset_write(in->out_path, &d);
-    free(shas);
-    if (st) return st;
     snprintf(sumpath, sizeof sumpath, "%s.summary.txt", in->out_path);
-    return write_text_atomic(sumpath, r->summary);
+    st = sqk_dataset_write_with_summary(in->out_path, &d, sumpath, r->summary);
+    free(shas);
+    return st;
 }
 
 static int build_windows(const sqk_build_config *c, build_state *b, const sqk_progress *prog, sqk_build_result *r)

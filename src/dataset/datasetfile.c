@@ -216,7 +216,22 @@ static int write_all(hid_t f, const void *ctx)
 
 int sqk_dataset_write(const char *path, const sqk_dataset_contents *d)
 {
-    return sqk_h5_write_file(path, write_all, d);
+    return sqk_dataset_write_with_summary(path, d, NULL, NULL);
+}
+
+int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents *d,
+                                   const char *summary_path, const char *summary)
+{
+    unsigned char *image;
+    size_t size;
+    int st = sqk_h5_file_image(path, write_all, d, &image, &size);
+    if (st) return st;
+    const char *paths[2] = {path, summary_path};
+    const void *bytes[2] = {image, summary};
+    size_t sizes[2] = {size, summary ? strlen(summary) : 0};
+    st = sqk_write_files_atomic(paths, bytes, sizes, summary_path ? 2 : 1);
+    free(image);
+    return st ? sqk_fail_context(st, "writing %s", path) : SQK_OK;
 }
 
 /* ------------------------------------------------------------------ reading */

@@ -227,8 +227,11 @@ static int *unit_kinds(const int *y_true, const units *u, size_t n)
     return kind;
 }
 
-int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
-                        int n_perm, uint64_t seed, const sqk_progress *p, double *p_value)
+/* Unit kinds shuffled within strata: stratum[g] >= 0 groups unit g with the units of the same
+ * value, -1 keeps it fixed (NULL: one stratum of every unit with a kind). */
+static int permutation_test(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
+                            const int64_t *event_stratum, size_t n_events, int n_perm, uint64_t seed,
+                            const sqk_progress *p, double *p_value)
 {
     if (n == 0) return sqk_fail(SQK_EEMPTY, "permutation test of no predictions");
     if (n_perm < 1) return sqk_fail(SQK_EARG, "permutation test needs at least 1 permutation, not %d", n_perm);
@@ -248,9 +251,19 @@ int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *eve
     if (st) return st;
     int *kind = unit_kinds(y_true, &u, n);
     size_t *movable = sqk_malloc(u.n_units * sizeof *movable), n_movable = 0;
-    if (!kind || !movable) { free(kind); free(movable); units_free(&u); return SQK_EMEM; }
+    int64_t *ustr = sqk_malloc(u.n_units * sizeof *ustr);
+    if (!kind || !movable || !ustr) { free(kind); free(movable); free(ustr); units_free(&u); return SQK_EMEM; }
+    for (size_t g = 0; g < u.n_units; g++) ustr[g] = event_stratum ? -1 : 0;
+    if (event_stratum)
+        for (size_t i = 0; i < n; i++)
+            if (event && event[i] >= 0 && (size_t)event[i] < n_events) ustr[u.unit[i]] = event_stratum[event[i]];
     for (size_t g = 0; g < u.n_units; g++)
-        if (kind[g] >= 0) movable[n_movable++] = g;
+        if (kind[g] >= 0 && ustr[g] >= 0) movable[n_movable++] = g;
+    /* Movable units ordered by stratum (stable in unit order): each stratum is one block. */
+    for (size_t i = 1; i < n_movable; i++)
+        for (size_t j = i; j > 0 && ustr[movable[j - 1]] > ustr[movable[j]]; j--) {
+            size_t t = movable[j]; movable[j] = movable[j - 1]; movable[j - 1] = t;
+        }
     sqk_rng root;
     sqk_rng_seed(&root, seed);
     int failed = 0, done = 0;
@@ -267,11 +280,16 @@ int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *eve
             if (!y || !perm_kind) continue;
             sqk_rng r = sqk_rng_fork(&root, KEY_PERMUTATION + (uint64_t)b);
             memcpy(perm_kind, kind, u.n_units * sizeof *perm_kind);
-            for (size_t i = n_movable; i > 1; i--) { /* Fisher-Yates over the units' kinds */
-                size_t j = (size_t)sqk_rng_below(&r, i);
-                int t = perm_kind[movable[i - 1]];
-                perm_kind[movable[i - 1]] = perm_kind[movable[j]];
-                perm_kind[movable[j]] = t;
+            for (size_t lo = 0; lo < n_movable;) { /* Fisher-Yates within each stratum's block */
+                size_t hi = lo + 1;
+                while (hi < n_movable && ustr[movable[hi]] == ustr[movable[lo]]) hi++;
+                for (size_t i = hi - lo; i > 1; i--) {
+                    size_t j = lo + (size_t)sqk_rng_below(&r, i), k = lo + i - 1;
+                    int t = perm_kind[movable[k]];
+                    perm_kind[movable[k]] = perm_kind[movable[j]];
+                    perm_kind[movable[j]] = t;
+                }
+                lo = hi;
             }
             for (size_t i = 0; i < n; i++) y[i] = y_true[i] == 2 ? 2 : perm_kind[u.unit[i]];
             int64_t cp[SQK_NCLASS][SQK_NCLASS];
@@ -287,11 +305,26 @@ int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *eve
     }
     free(kind);
     free(movable);
+    free(ustr);
     units_free(&u);
     if (failed) return sqk_fail(SQK_EMEM, "out of memory in the permutation test");
     sqk_progress_report(p, "permutation test", n_perm, n_perm);
     *p_value = (1.0 + (double)at_least) / (1.0 + n_perm);
     return SQK_OK;
+}
+
+int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
+                        int n_perm, uint64_t seed, const sqk_progress *p, double *p_value)
+{
+    return permutation_test(y_true, y_pred, event, n, NULL, 0, n_perm, seed, p, p_value);
+}
+
+int sqk_permutation_mcc_strata(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
+                               const int64_t *event_stratum, size_t n_events, int n_perm, uint64_t seed,
+                               const sqk_progress *p, double *p_value)
+{
+    if (!event || !event_stratum) return sqk_fail(SQK_EARG, "stratified permutation test without events or strata");
+    return permutation_test(y_true, y_pred, event, n, event_stratum, n_events, n_perm, seed, p, p_value);
 }
 
 int sqk_recovery_compute(const sqk_event_table *t, const int64_t *planted, size_t n_planted,

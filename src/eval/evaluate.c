@@ -71,6 +71,28 @@ int sqk_eval_event_threshold(const sqk_pred *val, const sqk_eval_dataset *ds, in
     return SQK_OK;
 }
 
+double sqk_within_seismic_auc(const sqk_pred *t, const sqk_eval_dataset *ds, size_t *n_perturbed,
+                              size_t *n_unperturbed)
+{
+    *n_perturbed = *n_unperturbed = 0;
+    if (!ds || !ds->precursor_weight) return NAN;
+    uint8_t *pos = sqk_malloc(t->n ? t->n : 1);
+    double *score = sqk_malloc((t->n ? t->n : 1) * sizeof *score);
+    if (!pos || !score) { free(pos); free(score); return NAN; }
+    size_t m = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->y_true[i] != 1 || t->window[i] < 0 || (size_t)t->window[i] >= ds->n_windows) continue;
+        pos[m] = ds->precursor_weight[t->window[i]] > 0;
+        *n_perturbed += pos[m];
+        score[m++] = t->prob[i * SQK_NCLASS + 1];
+    }
+    *n_unperturbed = m - *n_perturbed;
+    double auc = sqk_roc_auc(pos, score, 1, m);
+    free(pos);
+    free(score);
+    return auc;
+}
+
 static int event_level(const sqk_pred *t, const sqk_pred *val, const sqk_eval_dataset *ds,
                        sqk_evaluation *ev)
 {
@@ -118,11 +140,44 @@ int sqk_evaluate(const sqk_pred *test, const sqk_pred *val, const sqk_eval_datas
                            o->seed, o->level, p, ev->boot, &ev->n_units);
     if (!st && o->n_perm > 0)
         st = sqk_permutation_mcc(test->y_true, test->y_pred, test->event, test->n, o->n_perm, o->seed, p, &ev->perm_p);
+    ev->perm_p_strat = NAN;
+    if (!st && o->n_perm > 0 && ds) {
+        int64_t *strata = NULL;
+        st = sqk_eval_strata(ds, test->event, test->n, &strata, &ev->perm_scheme);
+        if (!st && strata)
+            st = sqk_permutation_mcc_strata(test->y_true, test->y_pred, test->event, test->n, strata,
+                                            ds->n_events, o->n_perm, o->seed, p, &ev->perm_p_strat);
+        free(strata);
+        if (!st && ev->perm_scheme == SQK_STRATA_NONE)
+            note(ev, "the dataset has no cadence / event position / pair columns: only the plain permutation "
+                     "test (which assumes earthquake and control events exchangeable)");
+    }
     if (!st) st = event_level(test, val, ds, ev);
     if (!st && planted) {
         ev->has_recovery = 1;
-        st = sqk_recovery_compute(&ev->events, planted, n_planted, ev->threshold[SQK_EVDEF_SEISMIC],
+        /* With window-level truth, only the planted events whose precursor reached a test window. */
+        int64_t *touched = NULL;
+        size_t n_touched = n_planted;
+        if (ds && ds->precursor_weight) {
+            uint8_t *hit = sqk_calloc(ds->n_events ? ds->n_events : 1, 1);
+            touched = sqk_malloc((n_planted ? n_planted : 1) * sizeof *touched);
+            if (!hit || !touched) { free(hit); free(touched); sqk_evaluation_free(ev); return SQK_EMEM; }
+            for (size_t i = 0; i < test->n; i++)
+                if (test->event[i] >= 0 && ds->precursor_weight[test->window[i]] > 0) hit[test->event[i]] = 1;
+            n_touched = 0;
+            for (size_t k = 0; k < n_planted; k++)
+                if (planted[k] >= 0 && (size_t)planted[k] < ds->n_events && hit[planted[k]]) touched[n_touched++] = planted[k];
+            free(hit);
+        }
+        st = sqk_recovery_compute(&ev->events, touched ? touched : planted, n_touched, ev->threshold[SQK_EVDEF_SEISMIC],
                                   o->n_boot, o->seed, o->level, &ev->rec);
+        free(touched);
+        ev->rec.within_seismic_auc = NAN;
+        if (!st && ds && ds->precursor_weight) {
+            ev->rec.has_weights = 1;
+            ev->rec.n_untouched = n_planted - n_touched;
+            ev->rec.within_seismic_auc = sqk_within_seismic_auc(test, ds, &ev->rec.n_perturbed, &ev->rec.n_unperturbed);
+        }
         if (!st && o->truth_not_in_dataset)
             note(ev, "%zu planted precursors of truth.csv are not events of this dataset (other "
                  "satellite or dates)", o->truth_not_in_dataset);

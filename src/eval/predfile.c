@@ -146,6 +146,7 @@ int sqk_pred_read(const char *path, sqk_pred *p)
 void sqk_eval_dataset_free(sqk_eval_dataset *d)
 {
     free(d->y); free(d->split); free(d->event); free(d->event_kind);
+    free(d->cadence); free(d->precursor_weight); free(d->event_lat); free(d->event_lon); free(d->event_pair);
     if (d->event_id) sqk_h5_free_strings(d->event_id, d->n_events);
     memset(d, 0, sizeof *d);
 }
@@ -154,7 +155,8 @@ int sqk_eval_dataset_read(const char *path, sqk_eval_dataset *d)
 {
     memset(d, 0, sizeof *d);
     sqk_dataset ds;
-    int st = sqk_dataset_read(path, "y,split,event,events/kind", &ds);
+    int st = sqk_dataset_read(path, "y,split,event,events/kind,cadence?,precursor_weight?,events/lat?,"
+                                    "events/lon?,events/pair?", &ds);
     if (st) return st;
     d->n_windows = ds.n;
     d->y = ds.y, ds.y = NULL;
@@ -163,7 +165,19 @@ int sqk_eval_dataset_read(const char *path, sqk_eval_dataset *d)
     d->n_events = ds.events.n;
     d->event_id = ds.events.id, ds.events.id = NULL;
     d->event_kind = ds.events.kind, ds.events.kind = NULL;
+    d->cadence = ds.cadence, ds.cadence = NULL;
+    d->precursor_weight = ds.precursor_weight, ds.precursor_weight = NULL;
+    d->event_lat = ds.events.lat, ds.events.lat = NULL;
+    d->event_lon = ds.events.lon, ds.events.lon = NULL;
+    d->event_pair = ds.events.pair, ds.events.pair = NULL;
     sqk_dataset_free(&ds);
+    for (size_t e = 0; d->event_pair && e < d->n_events; e++)
+        if (d->event_pair[e] < -1 || d->event_pair[e] >= (int64_t)d->n_events) {
+            st = sqk_fail(SQK_EFORMAT, "%s: events/pair[%zu] = %lld is not a row of events/", path, e,
+                          (long long)d->event_pair[e]);
+            sqk_eval_dataset_free(d);
+            return st;
+        }
     return SQK_OK;
 }
 

@@ -49,7 +49,7 @@ int sqk_fig_alarm_map(const sqk_alarm_point *w, const uint8_t *alarm, size_t n, 
 }
 
 typedef struct {
-    const sqk_molchan *model, *baseline;
+    const sqk_molchan *model, *baseline, *other;
 } molchan_pair;
 
 static int write_curve(fig_ctx *f, const char *name, const sqk_molchan *m, char *path, size_t size)
@@ -64,7 +64,7 @@ static int write_curve(fig_ctx *f, const char *name, const sqk_molchan *m, char 
 static int draw_molchan(fig_ctx *f, const void *ctx)
 {
     const molchan_pair *p = ctx;
-    char band[700], diag[700], cm[700], cb[700], pts[700], legend[700];
+    char band[700], diag[700], cm[700], cb[700], co[700], pts[700], legend[700];
     size_t N = p->model->n_quakes;
     FILE *fb = fig_datafile(f, "band.txt", band, sizeof band);
     if (!fb) return SQK_EIO;
@@ -86,6 +86,7 @@ static int draw_molchan(fig_ctx *f, const void *ctx)
     if (fclose(fd)) return sqk_fail(SQK_EIO, "cannot write %s", diag);
     int rc = write_curve(f, "model.txt", p->model, cm, sizeof cm);
     if (!rc) rc = write_curve(f, "baseline.txt", p->baseline, cb, sizeof cb);
+    if (!rc && p->other) rc = write_curve(f, "other.txt", p->other, co, sizeof co);
     FILE *fp = rc ? NULL : fig_datafile(f, "points.txt", pts, sizeof pts);
     if (!rc && !fp) rc = SQK_EIO;
     if (!rc) {
@@ -98,6 +99,7 @@ static int draw_molchan(fig_ctx *f, const void *ctx)
     if (!rc) rc = fig_gmt(f, "plot", "%s -G225/225/225 -t20", band);
     if (!rc) rc = fig_gmt(f, "plot", "%s -W0.8p,100,-", diag);
     if (!rc) rc = fig_gmt(f, "plot", "%s -W1.4p,0/120/60", cb);
+    if (!rc && p->other) rc = fig_gmt(f, "plot", "%s -W1.4p,30/90/200", co);
     if (!rc) rc = fig_gmt(f, "plot", "%s -W1.6p,200/30/30", cm);
     if (!rc) rc = fig_gmt(f, "plot", "%s -Sc0.22c -G200/30/30 -W0.5p,black", pts);
     FILE *lg = rc ? NULL : fig_datafile(f, "legend.txt", legend, sizeof legend);
@@ -106,7 +108,9 @@ static int draw_molchan(fig_ctx *f, const void *ctx)
         fprintf(lg, "S 0.3c - 0.5c - 1.6p,200/30/30 0.7c model (area skill %.3f)\n", p->model->area_skill);
         fprintf(lg, "S 0.3c c 0.2c 200/30/30 0.5p,black 0.7c its alarms: gain %.2f, p = %.2g\n", p->model->gain_at,
                 p->model->p_value_at);
-        fprintf(lg, "S 0.3c - 0.5c - 1.4p,0/120/60 0.7c where-and-when baseline (%.3f)\n", p->baseline->area_skill);
+        fprintf(lg, "S 0.3c - 0.5c - 1.4p,0/120/60 0.7c past seismicity, where observed (%.3f)\n", p->baseline->area_skill);
+        if (p->other)
+            fprintf(lg, "S 0.3c - 0.5c - 1.4p,30/90/200 0.7c other scan, e.g. geo model (%.3f)\n", p->other->area_skill);
         fprintf(lg, "S 0.3c - 0.5c - 0.8p,100,- 0.7c random guess\n");
         fprintf(lg, "S 0.3c s 0.3c 225/225/225 - 0.7c its 95%% band\n");
         if (fclose(lg)) rc = sqk_fail(SQK_EIO, "cannot write %s", legend);
@@ -115,9 +119,10 @@ static int draw_molchan(fig_ctx *f, const void *ctx)
     return rc;
 }
 
-int sqk_fig_molchan(const sqk_molchan *model, const sqk_molchan *baseline, const char *out_prefix)
+int sqk_fig_molchan(const sqk_molchan *model, const sqk_molchan *baseline, const sqk_molchan *other,
+                    const char *out_prefix)
 {
-    molchan_pair p = {model, baseline};
+    molchan_pair p = {model, baseline, other};
     int rc = fig_render(out_prefix, draw_molchan, &p);
     return rc ? sqk_fail_context(rc, "Molchan diagram %s", out_prefix) : SQK_OK;
 }

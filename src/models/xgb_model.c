@@ -101,7 +101,7 @@ static int xgb_kind_fit(sqk_model *m, const sqk_model_data *train, const sqk_mod
                         const sqk_fit_options *o)
 {
     sqk_xgb_params p;
-    int is_rf = !strcmp(m->kind->name, "rf"); /* gbm and geo: boosting */
+    int is_rf = !strcmp(m->kind->name, "rf"); /* gbm, geo, rough, oracle: boosting */
     if (is_rf) rf_params(m, &p);
     else gbm_params(m, train->N, &p);
     p.nthread = o ? o->threads : 0;
@@ -218,6 +218,34 @@ const sqk_model_kind sqk_kind_geo = {
     .description = "where-and-when baseline: gradient-boosted trees on the window's latitude, longitude, "
                    "magnetic latitude, local time, day of year and cadence only (never Ne/Te)",
     .inputs = SQK_INPUTS_WHERE_WHEN,
+    .hparams = gbm_hparams,
+    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
+    XGB_KIND_CALLS,
+};
+
+/* The simple roughness model: the gbm kind on three numbers per feature of the window (rms of
+ * the first and of the second differences of its log values, and their standard deviation
+ * about a line; sqk_train_data_roughness). It sees how irregular a window is, not where. */
+const sqk_model_kind sqk_kind_rough = {
+    .name = "rough",
+    .description = "roughness model: gradient-boosted trees on the rms of first and second differences "
+                   "and the detrended spread of each feature's log values",
+    .inputs = SQK_INPUTS_ROUGHNESS,
+    .hparams = gbm_hparams,
+    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
+    XGB_KIND_CALLS,
+};
+
+/* The oracle of the synthetic archive: it knows the planted form (extra irregularities of
+ * log Ne with a 5 s correlation time) and reads only the energy of log Ne in that band
+ * (periods ~3-15 s) and whether Kp > 3 (the storm label's rule), through the gbm kind
+ * (sqk_train_data_band). The upper bound of what a model can reach on the archive; it means
+ * nothing on real data. */
+const sqk_model_kind sqk_kind_oracle = {
+    .name = "oracle",
+    .description = "synthetic-archive oracle: gradient-boosted trees on the energy of log Ne in the "
+                   "planted irregularity band and on Kp > 3 (knows the planted form)",
+    .inputs = SQK_INPUTS_BAND,
     .hparams = gbm_hparams,
     .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
     XGB_KIND_CALLS,

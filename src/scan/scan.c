@@ -8,6 +8,7 @@
 #include "sqk/figures.h"
 #include "sqk/model.h"
 #include "sqk/time.h"
+#include "sqk/wherewhen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@ void sqk_scan_result_free(sqk_scan_result *r)
     free(r->summary);
     sqk_molchan_free(&r->model);
     sqk_molchan_free(&r->baseline);
+    sqk_molchan_free(&r->other);
     memset(r, 0, sizeof *r);
 }
 
@@ -289,7 +291,10 @@ static int add_bad(sqk_scan_result *r, const char *msg)
 static int scan_batch(file_job *jobs, size_t nj, sqk_model *m, const sqk_build_config *c, const sqk_kp *kp,
                       double thr, scan_folder *f, sqk_scan_result *r)
 {
-    size_t total = 0, TF = (size_t)c->T * c->nfeat;
+    /* the model's inputs: the window itself, or (the where-and-when baseline) its place and
+     * time only, as the train stage makes them */
+    int where_when = m->kind->inputs == SQK_INPUTS_WHERE_WHEN;
+    size_t total = 0, TF = where_when ? SQK_WHERE_WHEN_F : (size_t)c->T * c->nfeat;
     for (size_t i = 0; i < nj; i++) {
         window_file(&jobs[i], c, kp);
         total += jobs[i].ws.n;
@@ -298,8 +303,14 @@ static int scan_batch(file_job *jobs, size_t nj, sqk_model *m, const sqk_build_c
     int rc = X && P ? SQK_OK : SQK_EMEM;
     size_t at = 0;
     for (size_t i = 0; !rc && i < nj; i++) {
-        if (jobs[i].ws.n) memcpy(X + at * TF, jobs[i].ws.x, jobs[i].ws.n * TF * sizeof *X);
-        at += jobs[i].ws.n;
+        const sqk_window_set *ws = &jobs[i].ws;
+        if (where_when)
+            for (size_t k = 0; k < ws->n; k++)
+                sqk_where_when_row(ws->w[k].t, ws->w[k].lat, ws->w[k].lon, ws->w[k].lt_h, ws->w[k].cadence,
+                                   X + (at + k) * TF);
+        else if (ws->n)
+            memcpy(X + at * TF, ws->x, ws->n * TF * sizeof *X);
+        at += ws->n;
     }
     /* Each file's windows in a call of their own: a window's score then depends on its file
      * alone (the kernels' blocking follows the batch), not on what else this run scans, so an
@@ -594,6 +605,19 @@ static int score(const sqk_scan_options *o, const sqk_build_config *c, const sca
         sqk_molchan_free(&r->baseline);
         rc = sqk_molchan_compute(base, s->n, q, nq, &g, bthr, &r->baseline);
     }
+    /* another scan of the same files (the where-and-when model): its own alarms */
+    scan_rows o2 = {0};
+    if (!rc && o->baseline_dir) {
+        char path[2300];
+        join(path, sizeof path, o->baseline_dir, "windows.csv");
+        rc = rows_read(path, &o2);
+        double othr = INFINITY;
+        for (size_t i = 0; i < o2.n; i++)
+            if (o2.alarm[i] && o2.w[i].score < othr) othr = o2.w[i].score;
+        if (!rc) rc = sqk_molchan_compute(o2.w, o2.n, q, nq, &g, othr, &r->other);
+        if (rc) rc = sqk_fail_context(rc, "--baseline %s", o->baseline_dir);
+    }
+    rows_free(&o2);
     if (!rc) {
         char path[2300];
         join(path, sizeof path, f->dir, "molchan.csv");
@@ -603,6 +627,7 @@ static int score(const sqk_scan_options *o, const sqk_build_config *c, const sca
             fprintf(a.f, "curve,threshold,tau,nu\n");
             write_curve(a.f, "model", &r->model);
             write_curve(a.f, "baseline", &r->baseline);
+            write_curve(a.f, "other", &r->other);
             rc = sqk_atomic_close(&a, SQK_OK);
         }
     }
@@ -620,16 +645,21 @@ static int score(const sqk_scan_options *o, const sqk_build_config *c, const sca
                  "an alarm covers its cell for %g days\n"
                  "  model    (p1 >= %.4g): alarmed %.4f of space-time, missed %.3f of earthquakes (%zu hit), "
                  "probability gain %.2f, P(random alarms hit as many) = %.3g, area skill %.3f\n"
-                 "  baseline (past seismicity where and when observed, same alarmed share): alarmed %.4f, missed %.3f, gain %.2f, area skill %.3f\n"
+                 "  baseline (past seismicity where and when observed, largest alarmed share not above the model's): alarmed %.4f, missed %.3f, gain %.2f, area skill %.3f\n"
                  "  random guess: nu = 1 - tau; its 95%% band at the model's tau: nu in [%.3f, %.3f]; the band assumes the "
                  "earthquakes fall independently of the alarms (a declustered catalogue)\n",
                  M->n_quakes, c->min_mag, o->cell_deg, o->cell_deg, g.lat_max_deg, a, b, c->days_before, thr, M->tau_at, M->nu_at,
                  M->hits_at, M->gain_at, M->p_value_at, M->area_skill, B->tau_at, B->nu_at, B->gain_at, B->area_skill, lo, hi);
+        const sqk_molchan *O = &r->other;
+        n = strlen(text);
+        if (O->n_points)
+            snprintf(text + n, cap - n, "  %s (its own alarms): alarmed %.4f, missed %.3f, gain %.2f, p = %.3g, area skill %.3f\n",
+                     o->baseline_dir, O->tau_at, O->nu_at, O->gain_at, O->p_value_at, O->area_skill);
     }
     if (!rc && o->figures) {
         char prefix[2300];
         join(prefix, sizeof prefix, f->dir, "molchan");
-        rc = sqk_fig_molchan(&r->model, &r->baseline, prefix);
+        rc = sqk_fig_molchan(&r->model, &r->baseline, r->other.n_points ? &r->other : NULL, prefix);
     }
     free(q);
     free(base);
@@ -644,7 +674,11 @@ static int model_config(const sqk_model *m, const char *path, sqk_build_config *
         return sqk_fail(SQK_EFORMAT, "%s: the model file does not say how its dataset was built (no data_config)", path);
     int rc = sqk_build_config_parse(m->data_config, c);
     if (rc) return sqk_fail_context(rc, "%s: data_config", path);
-    if (c->T != m->T || c->nfeat != m->F)
+    if (m->kind->inputs == SQK_INPUTS_WHERE_WHEN) {
+        if (m->T != 1 || m->F != SQK_WHERE_WHEN_F)
+            return sqk_fail(SQK_EFORMAT, "%s: a where-and-when model must take T=1 F=%d, not T=%d F=%d", path,
+                            SQK_WHERE_WHEN_F, m->T, m->F);
+    } else if (c->T != m->T || c->nfeat != m->F)
         return sqk_fail(SQK_EFORMAT, "%s: data_config says T=%d F=%d, the model takes T=%d F=%d", path, c->T, c->nfeat, m->T, m->F);
     c->threads = 1;
     return SQK_OK;

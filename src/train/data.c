@@ -179,11 +179,116 @@ int sqk_train_data_where_when(sqk_train_data *d, const char *path)
     return rc ? sqk_fail_context(rc, "where-and-when inputs") : SQK_OK;
 }
 
+/* The i-th comma-separated name of list into buf; 0 when there is none. */
+static int feature_name(const char *list, int i, char *buf, size_t n)
+{
+    const char *p = list;
+    for (int k = 0; k < i && p; k++) p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+    if (!p || !*p) return 0;
+    size_t len = strcspn(p, ",");
+    if (len >= n) len = n - 1;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return 1;
+}
+
+/* Feature f of window i as log values into x[0..T-1]. */
+static void window_logs(const sqk_train_data *d, size_t i, int f, int is_log, double *x)
+{
+    for (int j = 0; j < d->T; j++) {
+        double v = d->X[(i * (size_t)d->T + (size_t)j) * (size_t)d->F + (size_t)f];
+        x[j] = is_log ? v : log(v > 1e-30 ? v : 1e-30);
+    }
+}
+
+int sqk_train_data_roughness(sqk_train_data *d)
+{
+    int T = d->T, F = d->F, R = 3 * F;
+    if (T < 3) return sqk_fail(SQK_EARG, "roughness inputs need windows of at least 3 samples, not %d", T);
+    float *X = sqk_malloc((d->N ? d->N : 1) * (size_t)R * sizeof *X);
+    double *x = sqk_malloc((size_t)T * sizeof *x);
+    if (!X || !x) { free(X); free(x); return SQK_EMEM; }
+    char names[256] = "", name[64];
+    int is_log[64];
+    for (int f = 0; f < F && f < 64; f++) {
+        is_log[f] = feature_name(d->features, f, name, sizeof name) && !strncmp(name, "dlog", 4);
+        if (!feature_name(d->features, f, name, sizeof name)) snprintf(name, sizeof name, "f%d", f);
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%sd1_%s,d2_%s,sd_%s", f ? "," : "", name, name, name);
+    }
+    for (size_t i = 0; i < d->N; i++)
+        for (int f = 0; f < F; f++) {
+            window_logs(d, i, f, f < 64 && is_log[f], x);
+            double s1 = 0, s2 = 0, st = 0, sx = 0, sxt = 0, tm = (T - 1) / 2.0, stt = 0;
+            for (int j = 0; j < T; j++) {
+                if (j >= 1) s1 += (x[j] - x[j - 1]) * (x[j] - x[j - 1]);
+                if (j >= 2) { double e = x[j] - 2 * x[j - 1] + x[j - 2]; s2 += e * e; }
+                sx += x[j];
+                sxt += x[j] * (j - tm);
+                stt += (j - tm) * (j - tm);
+            }
+            double mean = sx / T, slope = sxt / stt;
+            for (int j = 0; j < T; j++) { double e = x[j] - mean - slope * (j - tm); st += e * e; }
+            float *o = X + i * (size_t)R + 3 * (size_t)f;
+            o[0] = (float)sqrt(s1 / (T - 1));
+            o[1] = (float)sqrt(s2 / (T - 2));
+            o[2] = (float)sqrt(st / T);
+        }
+    free(x);
+    free(d->X);
+    d->X = X;
+    d->T = 1;
+    d->F = R;
+    snprintf(d->features, sizeof d->features, "%s", names);
+    return SQK_OK;
+}
+
+int sqk_train_data_band(sqk_train_data *d, const char *path)
+{
+    int T = d->T, ne = -1;
+    char name[64];
+    for (int f = 0; f < d->F && ne < 0; f++)
+        if (feature_name(d->features, f, name, sizeof name) && (!strcmp(name, "Ne") || !strcmp(name, "dlogNe")))
+            ne = f;
+    if (ne < 0) return sqk_fail(SQK_EARG, "%s: the oracle needs a feature Ne or dlogNe (features '%s')", path, d->features);
+    if (T < 5) return sqk_fail(SQK_EARG, "the oracle needs windows of at least 5 samples, not %d", T);
+    sqk_dataset w;
+    int rc = sqk_dataset_read(path, "kp", &w);
+    if (rc) return sqk_fail_context(rc, "oracle inputs");
+    double *kp = w.kp, *x = sqk_malloc((size_t)T * sizeof *x);
+    float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X);
+    if (!x || !X) rc = SQK_EMEM;
+    if (!rc && w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    for (size_t i = 0; !rc && i < d->N; i++) {
+        window_logs(d, i, ne, !strncmp(name, "dlog", 4), x);
+        double e = 0;
+        for (int j = 2; j + 2 < T; j++) {
+            double b = x[j] - 0.5 * (x[j - 2] + x[j + 2]);
+            e += b * b;
+        }
+        X[2 * i] = (float)log10(e / (T - 4) + 1e-12);
+        X[2 * i + 1] = (float)(kp[i] > 3.0); /* the storm label's rule, not Kp itself (a where-when clue) */
+    }
+    if (!rc) {
+        free(d->X);
+        d->X = X;
+        X = NULL;
+        d->T = 1;
+        d->F = 2;
+        snprintf(d->features, sizeof d->features, "band_energy_logNe,kp_above_3");
+    }
+    sqk_dataset_free(&w);
+    free(x); free(X);
+    return rc ? sqk_fail_context(rc, "oracle inputs") : SQK_OK;
+}
+
 int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind)
 {
     int rc = sqk_train_data_read(d, path);
-    if (!rc && kind && kind->inputs == SQK_INPUTS_WHERE_WHEN) {
-        rc = sqk_train_data_where_when(d, path);
+    if (!rc && kind && kind->inputs != SQK_INPUTS_WINDOW) {
+        rc = kind->inputs == SQK_INPUTS_WHERE_WHEN ? sqk_train_data_where_when(d, path)
+           : kind->inputs == SQK_INPUTS_ROUGHNESS ? sqk_train_data_roughness(d)
+           : sqk_train_data_band(d, path);
         if (rc) sqk_train_data_free(d);
     }
     return rc;
