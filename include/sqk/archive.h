@@ -127,6 +127,27 @@ int sqk_demeter_write(const char *dir, const sqk_pass *p, int apid, char *path_o
 /* Detects the kind of a satellite file (by content, then name) and reads it as LAP/ISL. */
 int sqk_pass_read(const char *path, sqk_pass *out);
 
+/* ------------------------------------------------------------------ what a file is
+ * The one file-kind sniffer (filekind.c), by content first: the HDF5 signature (also after a
+ * user block at 512, 1024, ...) and, for HDF5, the root "format" attribute of our own files;
+ * whole 289-byte DEMETER blocks that decode; a CSV header naming time, latitude and
+ * longitude (a ComCat catalogue); then by name (DMT_ files are DEMETER's, whose reader says
+ * what is wrong with them). Anything else is taken for a Kp table, the last guess, whose
+ * reader then judges it. An empty or unreadable file is an error. */
+typedef enum {
+    SQK_FILE_CSES,      /* an HDF5 file that is not one of ours: CSES Level-2 */
+    SQK_FILE_DEMETER,
+    SQK_FILE_DATASET,   /* seqnetquake dataset (format attribute) */
+    SQK_FILE_MODEL,     /* seqnetquake model */
+    SQK_FILE_CATALOG,
+    SQK_FILE_KP,
+} sqk_file_kind;
+int sqk_file_kind_of(const char *path, sqk_file_kind *kind);
+/* Start and end of the data from "..._YYYYMMDD_hhmmss_YYYYMMDD_hhmmss..." in a CSES or DEMETER
+ * file name; SQK_EFORMAT when the name has no such span. */
+int sqk_file_name_span(const char *path, double *t0, double *t1);
+const char *sqk_file_kind_name(sqk_file_kind kind);
+
 /* ------------------------------------------------------------------ catalogue */
 
 typedef struct {

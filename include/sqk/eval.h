@@ -338,6 +338,41 @@ void sqk_evaluation_free(sqk_evaluation *ev);
  * predictions.csv (a byte copy of pred_path) into dir (created if needed), each file atomically. */
 int sqk_evaluation_write(const sqk_evaluation *ev, const char *pred_path, const char *dir);
 
+/* ---- Reading an evaluation folder back (evalfolder.c) ----------------------------------- */
+
+/* One bootstrap.csv row: a metric with its 95% confidence interval. */
+typedef struct sqk_eval_metric {
+    char name[48];
+    double value, lo, hi;
+} sqk_eval_metric;
+
+/* An evaluation folder read back (the reader of what sqk_evaluation_write writes, beside it in
+ * evalfolder.c): the label and the small tables; predictions.csv is read separately with
+ * sqk_pred_read (it can be big). Every problem names the file and line. */
+typedef struct sqk_evalfolder {
+    char dir[1024];
+    char label[256];                  /* metrics.json "label" or "name", else the folder name */
+    double precision[SQK_NCLASS], recall[SQK_NCLASS], f1[SQK_NCLASS];
+    double auc[SQK_NCLASS];       /* NaN when absent */
+    long support[SQK_NCLASS];
+    long confusion[SQK_NCLASS][SQK_NCLASS]; /* [true][pred] counts */
+    size_t roc_n[SQK_NCLASS];     /* ROC points per class (one-vs-rest), by rising fpr; 0 when
+                                       * the class is absent (roc.csv holds NaN) */
+    double *roc_fpr[SQK_NCLASS], *roc_tpr[SQK_NCLASS];
+    size_t n_metrics;
+    sqk_eval_metric *metrics;         /* bootstrap.csv rows */
+} sqk_evalfolder;
+
+/* Reads metrics.json, per_class.csv, confusion.csv, roc.csv and bootstrap.csv of dir. */
+int sqk_evalfolder_read(const char *dir, sqk_evalfolder *ev);
+void sqk_evalfolder_free(sqk_evalfolder *ev);
+/* Looks a metric up in bootstrap.csv by its canonical name, accepting common spellings:
+ * "accuracy" (acc), "f1_weighted" (f1w, weighted_f1, f1), "mcc", "auc0".."auc2" (auc_0,
+ * auc_class0, roc_auc_0). Without a bootstrap row, accuracy, f1_weighted and mcc are computed
+ * from the confusion matrix and aucK taken from per_class.csv, with lo = hi = NaN.
+ * Returns SQK_OK, or SQK_EEMPTY when the metric is nowhere to be found. */
+int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_metric *out);
+
 /* ---- alarms (operational scan) -------------------------------------------------------- */
 
 /* A scored point in space-time (a window: its score; an earthquake: score unused). */

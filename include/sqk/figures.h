@@ -15,38 +15,7 @@
 
 #include <stddef.h>
 
-#define SQK_FIG_NCLASS 3 /* 0 control, 1 seismic, 2 storm */
-
-/* One bootstrap.csv row: a metric with its 95% confidence interval. */
-typedef struct sqk_eval_metric {
-    char name[48];
-    double value, lo, hi;
-} sqk_eval_metric;
-
-/* The small tables of an evaluation folder (predictions.csv is read separately: it can be big). */
-typedef struct sqk_evalfolder {
-    char dir[1024];
-    char label[256];                  /* metrics.json "label" or "name", else the folder name */
-    double precision[SQK_FIG_NCLASS], recall[SQK_FIG_NCLASS], f1[SQK_FIG_NCLASS];
-    double auc[SQK_FIG_NCLASS];       /* NaN when absent */
-    long support[SQK_FIG_NCLASS];
-    long confusion[SQK_FIG_NCLASS][SQK_FIG_NCLASS]; /* [true][pred] counts */
-    size_t roc_n[SQK_FIG_NCLASS];     /* ROC points per class (one-vs-rest), by rising fpr; 0 when
-                                       * the class is absent (roc.csv holds NaN) */
-    double *roc_fpr[SQK_FIG_NCLASS], *roc_tpr[SQK_FIG_NCLASS];
-    size_t n_metrics;
-    sqk_eval_metric *metrics;         /* bootstrap.csv rows */
-} sqk_evalfolder;
-
-/* Reads metrics.json, per_class.csv, confusion.csv, roc.csv and bootstrap.csv of dir. */
-int sqk_evalfolder_read(const char *dir, sqk_evalfolder *ev);
-void sqk_evalfolder_free(sqk_evalfolder *ev);
-/* Looks a metric up in bootstrap.csv by its canonical name, accepting common spellings:
- * "accuracy" (acc), "f1_weighted" (f1w, weighted_f1, f1), "mcc", "auc0".."auc2" (auc_0,
- * auc_class0, roc_auc_0). Without a bootstrap row, accuracy, f1_weighted and mcc are computed
- * from the confusion matrix and aucK taken from per_class.csv, with lo = hi = NaN.
- * Returns SQK_OK, or SQK_EEMPTY when the metric is nowhere to be found. */
-int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_metric *out);
+#define SQK_FIG_NCLASS SQK_NCLASS /* 0 control, 1 seismic, 2 storm */
 
 /* Draws every single-evaluation figure into eval_dir/figures/: roc, metrics (bar plot),
  * ternary (one panel per true class), confusion, and, when dataset_h5 is given, map. */

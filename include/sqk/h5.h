@@ -10,6 +10,12 @@
 
 void sqk_h5_init(void);
 
+/* The HDF5 signature: 1 when bytes (n of them) start with it. */
+int sqk_h5_signature(const void *bytes, size_t n);
+/* 1 when path is an HDF5 file: the signature at 0, or after a user block at 512, 1024, 2048...
+ * (where HDF5 itself looks; head: the file's first n bytes when already read, else NULL). */
+int sqk_h5_is_file(const char *path, const void *head, size_t n);
+
 /* Opens read-only; a clear message when the file is missing or not HDF5. */
 int sqk_h5_open_read(const char *path, hid_t *file);
 /* Creates (truncating) a file; used with sqk_tmp_path for atomic writes. */

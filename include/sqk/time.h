@@ -25,6 +25,11 @@ int sqk_time_parse_iso(const char *s, double *t);
 void sqk_time_format_iso(double t, char *buf);
 
 /* CSES UTC_TIME: int64 with 17 digits YYYYMMDDhhmmssmmm. */
+/* "YYYYMMDD_hhmmss", the stamps in CSES and DEMETER file names: the first 15 characters of s
+ * (what follows is not looked at). */
+int sqk_time_parse_stamp(const char *s, double *t);
+/* The stamp of a time (whole seconds, rounded down) into buf (at least 16 bytes). */
+void sqk_time_format_stamp(double t, char *buf);
 int sqk_time_from_cses_utc(int64_t v, double *t);
 int64_t sqk_time_to_cses_utc(double t);
 /* CSES VERSE_TIME: int64 milliseconds since 2009-01-01T00:00:00 UTC, no leap seconds. */

@@ -36,13 +36,9 @@ static int all_digits(const char *s, size_t n)
 /* "YYYYMMDD" + "hhmmss" -> seconds since epoch. */
 static int name_time(const char *ymd, const char *hms, double *t)
 {
-    sqk_civil c;
-    int sec;
-    if (sscanf(ymd, "%4d%2d%2d", &c.year, &c.month, &c.day) != 3 ||
-        sscanf(hms, "%2d%2d%2d", &c.hour, &c.minute, &sec) != 3)
-        return sqk_fail(SQK_EFORMAT, "bad date/time '%s_%s'", ymd, hms);
-    c.second = sec;
-    return sqk_time_from_civil(&c, t);
+    char stamp[32];
+    snprintf(stamp, sizeof stamp, "%.8s_%.6s", ymd, hms);
+    return sqk_time_parse_stamp(stamp, t);
 }
 
 int sqk_cses_parse_name(const char *path, sqk_cses_name *out)
@@ -75,15 +71,6 @@ int sqk_cses_parse_name(const char *path, sqk_cses_name *out)
     return SQK_OK;
 }
 
-/* "YYYYMMDD_hhmmss" of a time (whole seconds, rounded down). */
-static void name_stamp(double t, char buf[32])
-{
-    sqk_civil c;
-    sqk_time_to_civil(floor(t), &c);
-    snprintf(buf, 32, "%04d%02d%02d_%02d%02d%02d", c.year % 10000, c.month, c.day, c.hour, c.minute,
-             (int)c.second);
-}
-
 int sqk_cses_lap_name(const sqk_pass *p, int version, char *buf, size_t bufsize)
 {
     if (p->n == 0 || !isfinite(p->t[0]) || !isfinite(p->t[p->n - 1]))
@@ -93,8 +80,8 @@ int sqk_cses_lap_name(const sqk_pass *p, int version, char *buf, size_t bufsize)
         return sqk_fail(SQK_EARG, "CSES file name: orbit %d / direction %d / version %d out of range",
                         p->orbit, p->direction, version);
     char a[32], b[32];
-    name_stamp(p->t[0], a);
-    name_stamp(p->t[p->n - 1], b);
+    sqk_time_format_stamp(p->t[0], a);
+    sqk_time_format_stamp(p->t[p->n - 1], b);
     int k = snprintf(buf, bufsize, "CSES_01_LAP_1_L02_A3_%05d%d_%s_%s_%03d.h5", p->orbit, p->direction, a, b,
                      version);
     if (k < 0 || (size_t)k >= bufsize) return sqk_fail(SQK_EARG, "CSES file name: buffer too small");

@@ -154,13 +154,6 @@ static int parse_dmt_name(const char *path, dmt_name *nm)
     return 1;
 }
 
-static void name_stamp(double t, char buf[32])
-{
-    sqk_civil c;
-    sqk_time_to_civil(floor(t), &c);
-    snprintf(buf, 32, "%04d%02d%02d_%02d%02d%02d", c.year % 10000, c.month, c.day, c.hour, c.minute, (int)c.second);
-}
-
 /* ------------------------------------------------------------------ reading */
 
 /* Physically possible values only (cm^-3, K); the instrument range is the dataset builder's
@@ -370,8 +363,8 @@ int sqk_demeter_write(const char *dir, const sqk_pass *p, int apid, char *path_o
     int st = check_writable(p, apid);
     if (st) return st;
     char a[32], b[32], path[2048], tmp[2100];
-    name_stamp(p->t[0], a);
-    name_stamp(p->t[p->n - 1], b);
+    sqk_time_format_stamp(p->t[0], a);
+    sqk_time_format_stamp(p->t[p->n - 1], b);
     int k = snprintf(path, sizeof path, "%s/DMT_N1_%d_%05d%d_%s_%s.DAT", dir, apid, p->orbit, p->direction, a, b);
     if (k < 0 || (size_t)k >= sizeof path || (size_t)k >= path_size)
         return sqk_fail(SQK_EARG, "%s: path too long", dir);

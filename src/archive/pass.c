@@ -1,5 +1,5 @@
-/* Satellite passes: the in-memory half-orbit series shared by the CSES and DEMETER readers,
- * and the reader that picks between them by looking at the file. */
+/* Satellite passes: the in-memory half-orbit series shared by the CSES and DEMETER readers
+ * (which file reader to use is filekind.c's business). */
 #include "sqk/archive.h"
 #include "sqk/core.h"
 #include "sqk/h5.h"
@@ -79,39 +79,6 @@ void sqk_pass_free(sqk_pass *p)
     p->mode = NULL;
     p->nvar = 0;
     p->n = 0;
-}
-
-/* HDF5 files start with this signature, or have it at 512, 1024, ... after a user block;
- * HDF5 itself looks for those. */
-static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
-static int hdf5_after_user_block(const char *path, long long size)
-{
-    if (size < 512 + 8) return 0;
-    sqk_h5_init();
-    return H5Fis_hdf5(path) > 0;
-}
-
-int sqk_pass_read(const char *path, sqk_pass *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open the file", path);
-    unsigned char head[SQK_DEMETER_BLOCK];
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    if (got >= 8 && !memcmp(head, hdf5_sig, 8)) return sqk_cses_read_lap(path, out);
-    struct stat st;
-    if (stat(path, &st) != 0) return sqk_fail(SQK_EIO, "%s: cannot stat the file", path);
-    if (hdf5_after_user_block(path, (long long)st.st_size)) return sqk_cses_read_lap(path, out);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    if (!strncmp(base, "DMT_", 4) || (st.st_size > 0 && st.st_size % SQK_DEMETER_BLOCK == 0)) {
-        sqk_isl_record r;
-        if (!strncmp(base, "DMT_", 4) || (got == SQK_DEMETER_BLOCK && sqk_demeter_decode_block(head, &r) == SQK_OK))
-            return sqk_demeter_read(path, out);
-    }
-    return sqk_fail(SQK_EFORMAT, "%s: neither a CSES L2 HDF5 file nor a DEMETER ISL file (%lld bytes)",
-                    path, (long long)st.st_size);
 }
 
 /* ------------------------------------------------------------------ across a process boundary */

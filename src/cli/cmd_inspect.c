@@ -34,78 +34,6 @@ static void usage(FILE *f)
         "exit status: 0 all files read, 1 a file could not be read, 2 bad usage\n");
 }
 
-typedef enum { KIND_PASS, KIND_DATASET, KIND_MODEL, KIND_CATALOG, KIND_KP } file_kind;
-
-static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
-/* The kind of a seqnetquake HDF5 file from its root "format" attribute; KIND_PASS otherwise. */
-static file_kind own_hdf5_kind(const char *path)
-{
-    hid_t f;
-    if (sqk_h5_open_read(path, &f) != SQK_OK) { sqk_clear_error(); return KIND_PASS; }
-    char fmt[64] = "";
-    if (sqk_h5_attr_exists(f, ".", "format")) sqk_h5_get_attr_str(f, ".", "format", fmt, sizeof fmt);
-    sqk_clear_error();
-    H5Fclose(f);
-    return !strcmp(fmt, "seqnetquake-dataset") ? KIND_DATASET
-         : !strcmp(fmt, "seqnetquake-model")   ? KIND_MODEL : KIND_PASS;
-}
-
-/* 1 when the first line of path names the time, latitude and longitude columns: a ComCat
- * export, whose columns the reader finds by name in any order. */
-static int is_catalog_header(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    char line[8192];
-    int found = 0;
-    if (fgets(line, sizeof line, f)) {
-        char *h = line, *save = NULL;
-        if (!strncmp(h, "\xEF\xBB\xBF", 3)) h += 3;
-        h[strcspn(h, "\r\n")] = '\0';
-        for (char *tok = strtok_r(h, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            found |= !strcmp(tok, "time") ? 1 : !strcmp(tok, "latitude") ? 2 : !strcmp(tok, "longitude") ? 4 : 0;
-    }
-    fclose(f);
-    return found == 7;
-}
-
-/* By content first (HDF5 signature, whole 289-byte blocks that decode, a CSV header), then
- * by name (DMT_ files go to the DEMETER reader, which explains what is wrong with them). */
-static int detect(const char *path, file_kind *kind)
-{
-    sqk_h5_init(); /* quiet HDF5 before asking it whether the file is one */
-    FILE *f = fopen(path, "rb");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open the file", path);
-    unsigned char head[SQK_DEMETER_BLOCK];
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    struct stat st;
-    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode)) return sqk_fail(SQK_EIO, "%s: not a regular file", path);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    /* After a user block the signature sits at 512, 1024, ...: HDF5 looks for it there. */
-    int hdf5 = (got >= 8 && !memcmp(head, hdf5_sig, 8)) || (st.st_size >= 512 + 8 && H5Fis_hdf5(path) > 0);
-    if (hdf5) {
-        *kind = own_hdf5_kind(path);
-        return SQK_OK;
-    }
-    sqk_isl_record r;
-    if (!strncmp(base, "DMT_", 4) ||
-        (got == SQK_DEMETER_BLOCK && st.st_size % SQK_DEMETER_BLOCK == 0 && sqk_demeter_decode_block(head, &r) == SQK_OK)) {
-        *kind = KIND_PASS;
-        return SQK_OK;
-    }
-    sqk_clear_error();
-    if (st.st_size == 0) return sqk_fail(SQK_EEMPTY, "%s: empty file", path);
-    /* A ComCat export starts with its header (possibly after a UTF-8 byte order mark). */
-    size_t skip = got >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
-    int csv_header = (got >= skip + 13 && !strncasecmp((const char *)head + skip, "time,latitude", 13)) ||
-                     is_catalog_header(path);
-    *kind = csv_header ? KIND_CATALOG : KIND_KP;
-    return SQK_OK;
-}
-
 static size_t count_value(const uint8_t *v, size_t n, uint8_t x)
 {
     size_t k = 0;
@@ -156,15 +84,17 @@ static int inspect_model(const char *path, FILE *out)
 
 static int inspect_one(const char *path, FILE *out)
 {
-    file_kind kind = KIND_KP;
-    int st = detect(path, &kind);
+    sqk_h5_init(); /* quiet HDF5 before asking it whether the file is one */
+    sqk_file_kind kind;
+    int st = sqk_file_kind_of(path, &kind);
     if (st) return st;
     switch (kind) {
-    case KIND_PASS: return inspect_pass_file(path, out);
-    case KIND_DATASET: return inspect_dataset(path, out);
-    case KIND_MODEL: return inspect_model(path, out);
-    case KIND_CATALOG: return inspect_catalog(path, out);
-    case KIND_KP: break;
+    case SQK_FILE_CSES:
+    case SQK_FILE_DEMETER: return inspect_pass_file(path, out);
+    case SQK_FILE_DATASET: return inspect_dataset(path, out);
+    case SQK_FILE_MODEL: return inspect_model(path, out);
+    case SQK_FILE_CATALOG: return inspect_catalog(path, out);
+    case SQK_FILE_KP: break;
     }
     /* The last guess: say so, so that a stray file's error makes sense. */
     st = inspect_kp(path, out);

@@ -308,14 +308,6 @@ static int inspect_demeter(const char *path, FILE *out)
 
 int inspect_pass_file(const char *path, FILE *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return sqk_fail(SQK_EIO, "%s: cannot open the file", path);
-    unsigned char head[8] = {0};
-    size_t got = fread(head, 1, 8, f);
-    fclose(f);
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    if (got == 8 && !memcmp(head, sig, 8)) return inspect_cses(path, out);
-    sqk_h5_init();
-    if (H5Fis_hdf5(path) > 0) return inspect_cses(path, out); /* signature after a user block */
+    if (sqk_h5_is_file(path, NULL, 0)) return inspect_cses(path, out);
     return inspect_demeter(path, out);
 }

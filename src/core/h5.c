@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void sqk_h5_init(void)
 {
@@ -75,6 +76,27 @@ const char *sqk_h5_filename(hid_t loc, char *buf, size_t bufsize)
     size_t len = strlen(buf), k = strlen(IMAGE_SUFFIX);
     if (len > k && !strcmp(buf + len - k, IMAGE_SUFFIX)) buf[len - k] = '\0'; /* messages name the file */
     return buf;
+}
+
+static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+int sqk_h5_signature(const void *bytes, size_t n) { return bytes && n >= 8 && !memcmp(bytes, hdf5_sig, 8); }
+
+int sqk_h5_is_file(const char *path, const void *head, size_t n)
+{
+    unsigned char buf[8];
+    if (!head) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return 0;
+        n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        head = buf;
+    }
+    if (sqk_h5_signature(head, n)) return 1;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 512 + 8) return 0;
+    sqk_h5_init();
+    return H5Fis_hdf5(path) > 0;
 }
 
 int sqk_h5_open_read(const char *path, hid_t *file)
@@ -521,9 +543,8 @@ int sqk_h5_open_image(const char *path, const void *bytes, size_t size, hid_t *f
 {
     sqk_h5_init();
     *file = -1;
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     /* HDF5 finds a superblock after a user block too; the plain path's check covers those. */
-    if (size < 8 || memcmp(bytes, sig, 8)) return sqk_h5_open_read(path, file);
+    if (!sqk_h5_signature(bytes, size)) return sqk_h5_open_read(path, file);
     image_share *s = sqk_malloc(sizeof *s);
     if (!s) return SQK_EMEM;
     *s = (image_share){bytes, size, 1};

@@ -155,3 +155,28 @@ int64_t sqk_time_to_cses_utc(double t)
 
 double sqk_time_from_verse(int64_t ms) { return SQK_VERSE_EPOCH + (double)ms / 1000.0; }
 int64_t sqk_time_to_verse(double t) { return (int64_t)llround((t - SQK_VERSE_EPOCH) * 1000.0); }
+
+static int n_digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+int sqk_time_parse_stamp(const char *s, double *t)
+{
+    if (strnlen(s, 15) < 15 || !n_digits(s, 8) || s[8] != '_' || !n_digits(s + 9, 6))
+        return sqk_fail(SQK_EFORMAT, "bad date/time '%.15s' (expected YYYYMMDD_hhmmss)", s);
+    int v[6];
+    sscanf(s, "%4d%2d%2d_%2d%2d%2d", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
+    sqk_civil c = {v[0], v[1], v[2], v[3], v[4], v[5]};
+    int st = sqk_time_from_civil(&c, t);
+    return st ? sqk_fail_context(st, "date/time '%.15s'", s) : SQK_OK;
+}
+
+void sqk_time_format_stamp(double t, char *buf)
+{
+    sqk_civil c;
+    sqk_time_to_civil(floor(t), &c);
+    snprintf(buf, 32, "%04d%02d%02d_%02d%02d%02d", c.year % 10000, c.month, c.day, c.hour, c.minute, (int)c.second);
+}

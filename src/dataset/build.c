@@ -5,6 +5,7 @@
  * file names, which carry start and end times for both satellites; a file whose name does not
  * parse is read once more to get its span. */
 #include "sqk/dataset.h"
+#include "sqk/h5.h"
 #include "sqk/isolate.h"
 #include "sqk/synth.h"
 #include "sqk/time.h"
@@ -72,43 +73,14 @@ static int list_files(const sqk_build_config *c, const sqk_build_inputs *in, cha
     return SQK_OK;
 }
 
-static int digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++) if (!isdigit((unsigned char)s[i])) return 0;
-    return 1;
-}
-
-static int parse_stamp(const char *s, double *t)
-{
-    sqk_civil cv = {0};
-    if (sscanf(s, "%4d%2d%2d_%2d%2d", &cv.year, &cv.month, &cv.day, &cv.hour, &cv.minute) != 5) return -1;
-    cv.second = (s[13] - '0') * 10 + (s[14] - '0');
-    return sqk_time_from_civil(&cv, t) == SQK_OK ? 0 : -1;
-}
-
-/* Start and end from "..._YYYYMMDD_HHMMSS_YYYYMMDD_HHMMSS..." in the file name (both
- * satellites' naming schemes). */
-static int span_from_name(const char *path, double *t0, double *t1)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t len = strlen(base);
-    for (size_t i = 0; i + 31 <= len; i++) {
-        const char *s = base + i;
-        if (digits(s, 8) && s[8] == '_' && digits(s + 9, 6) && s[15] == '_' && digits(s + 16, 8) &&
-            s[24] == '_' && digits(s + 25, 6))
-            if (!parse_stamp(s, t0) && !parse_stamp(s + 16, t1) && *t1 >= *t0) return 0;
-    }
-    return -1;
-}
-
 static int archive_span(char **files, size_t n, double *t0, double *t1)
 {
     *t0 = INFINITY;
     *t1 = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         double a, b;
-        if (span_from_name(files[i], &a, &b)) {
+        if (sqk_file_name_span(files[i], &a, &b)) {
+            sqk_clear_error();
             sqk_pass p;
             memset(&p, 0, sizeof p);
             if (sqk_pass_read(files[i], &p) || p.n == 0) { sqk_pass_free(&p); continue; }
@@ -338,8 +310,7 @@ typedef struct {
 
 static int is_hdf5(const staged_file *f)
 {
-    static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    return f->bytes && f->size >= 8 && !memcmp(f->bytes, hdf5_sig, 8);
+    return sqk_h5_signature(f->bytes, f->size);
 }
 
 /* CSES files go to the thread's HDF5 worker process (a corrupt file that crashes or hangs
@@ -521,8 +492,9 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
       c->controls_mode == SQK_CONTROLS_MATCHED ? "matched: at kept epicentres, at times no earthquake labels"
                                                : "paper: random, 10 deg / 15 days off every earthquake");
     if (c->controls_mode == SQK_CONTROLS_MATCHED)
-        P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows)\n",
-          r->unmatched_in_span, w->unmatched);
+        P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows); "
+          "%zu control and %zu seismic windows dropped to give the four events of each swap as many windows\n",
+          r->unmatched_in_span, w->unmatched, r->balanced_out[0], r->balanced_out[1]);
     P("Kp: %zu of the span's %zu 3-hour intervals known%s\n", r->kp_known, r->kp_intervals,
       r->kp_known < r->kp_intervals ? " (windows in the others are dropped)" : "");
     P("samples: %zu read; invalid: %zu fill/NaN, %zu Ne out of range, %zu Te out of range, %zu time not increasing; %zu after resampling to %g s\n",
@@ -689,6 +661,13 @@ static int build_windows(const sqk_build_config *c, build_state *b, const sqk_pr
     }
     b->split = sqk_malloc(b->all.n);
     if (!b->split) return SQK_EMEM;
+    if (c->controls_mode == SQK_CONTROLS_MATCHED) {
+        st = sqk_balance_units(&b->all, b->ev, b->nev, c->seed, r->balanced_out);
+        if (st) return st;
+        for (int y = 0; y < 2; y++) { r->windows.cls[y] -= r->balanced_out[y]; r->windows.used -= r->balanced_out[y]; }
+        r->n_windows = b->all.n;
+        if (b->all.n == 0) return sqk_fail(SQK_EEMPTY, "no windows left once the matched units are balanced");
+    }
     st = sqk_split_assign(b->all.w, b->all.n, b->ev, b->nev, c, b->split);
     if (!st) tally_splits(&b->all, b->split, b->nev, r);
     return st;
