@@ -1,4 +1,5 @@
-/* seqnetquake: the command line. */
+/* seqnetquake: the command line. The command table and its dispatch (cli_main) are also in
+ * the library, where sqk_command runs a command in-process; main is only the program's. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -20,6 +21,7 @@ static const struct {
     {"report", cmd_report, "tables and an HTML page from several evaluations"},
     {"scan", cmd_scan, "a trained model on new orbits: scored windows, alarms, Molchan diagrams"},
     {"plot", cmd_plot, "quick looks of the data: a half-orbit with its labelled windows (plot pass)"},
+    {"experiment", cmd_experiment, "a whole experiment (e.g. the paper's) from a plan, resumable"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -28,10 +30,10 @@ static void usage(FILE *f)
     fprintf(f, "seqnetquake %s - pre-earthquake ionospheric perturbations in CSES/DEMETER data\n\n"
                "usage: seqnetquake COMMAND [options]   (seqnetquake COMMAND --help for details)\n\n"
                "commands, in pipeline order:\n", sqk_version());
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
@@ -47,3 +49,7 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
 }
+
+#ifndef SQK_LIBRARY
+int main(int argc, char **argv) { return cli_main(argc, argv); }
+#endif
