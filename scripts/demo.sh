@@ -53,6 +53,13 @@ truth=(--truth "$out/archive/truth.csv")   # injection-recovery against the plan
 step "3. SeqNetQuake trained directly on DataSet 07 (TR1 -> TS1)"
 train_eval seqnet-07 seqnet "$out/ds07.h5"
 
+# The operational use: the model on 10 days of new orbits after the archive (synthetic
+# catalogue and Kp continue in time), alarms at its validation threshold, Molchan diagram.
+rm -rf "$out/new-orbits" "$out/scan"
+"$bin" synth --out "$out/new-orbits" --seed "$seed" --satellites cses --cses-start 2020-04-01 --cses-days 10 --quiet
+"$bin" scan --model "$out/models/seqnet-07.h5" --files "$out/new-orbits/cses/*.h5" --kp "$out/new-orbits/kp.txt" \
+      --catalog "$out/new-orbits/catalog.csv" --out "$out/scan" $q
+
 step "4. transfer learning: SeqNetQuake on DataSet 11 (TR0 -> TS0), then all weights on 07 (-> TS1)"
 train_eval seqnet-11 seqnet "$out/ds11.h5"
 train_eval seqnet-11to07 seqnet "$out/ds07.h5" --init "$out/models/seqnet-11.h5"

@@ -4,7 +4,8 @@
 #   build  compilers, CMake and the C libraries (HDF5, OpenSSL, OpenBLAS, XGBoost, GMT, cmocka,
 #          Open MPI)
 #   check  build + what the tests need (headless Chromium for the report page, clang and its
-#          OpenMP runtime for the second compiler's sanitizer build)
+#          OpenMP runtime for the second compiler's sanitizer build, Debian's python3-numpy
+#          for the Python binding)
 #   bench  build + the Python reference implementations (torch, sklearn, xgboost, h5py, optuna)
 #   all    everything
 set -euo pipefail
@@ -13,7 +14,7 @@ group=${1:-build}
 build_pkgs="build-essential cmake pkg-config libhdf5-dev hdf5-tools libssl-dev libopenblas-dev
  libxgboost-dev libgmt-dev gmt gmt-gshhg-low gmt-dcw ghostscript libcmocka-dev
  libopenmpi-dev openmpi-bin"
-check_pkgs="chromium clang libomp-dev"
+check_pkgs="chromium clang libomp-dev python3-numpy"
 ref_pkgs="python3-numpy python3-h5py python3-torch python3-sklearn python3-xgboost python3-optuna"
 
 case "$group" in

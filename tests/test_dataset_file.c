@@ -39,7 +39,7 @@ static void write_small(const char *path, int truth)
     for (int j = 0; j < N * T * F; j++) x[j] = (float)j / 7;
     sqk_window_set ws = {N, N, T, F, w, x};
     sqk_event ev[NEV] = {{.id = "us1", .kind = 1, .t = 1e9, .lat = 1, .lon = 2, .mag = 5, .pair = -1},
-                         {.id = "ctl2", .kind = 0, .t = 2e9, .lat = 3, .lon = 4, .mag = NAN, .pair = 0}};
+                         {.id = "ctl2", .kind = 0, .t = 2e9, .lat = 3, .lon = 4, .mag = NAN, .pair = 0, .pair_id = "us1"}};
     const char *files[1] = {"CSES_x.h5"}, *sha[1] = {"00"};
     sqk_build_result r;
     memset(&r, 0, sizeof r);

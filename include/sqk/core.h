@@ -11,22 +11,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum {
-    SQK_OK = 0,
-    SQK_EIO = -1,      /* cannot open / read / write a file */
-    SQK_EFORMAT = -2,  /* the file is not what it should be (truncated, corrupt, missing field) */
-    SQK_EVALUE = -3,   /* a value is out of range or inconsistent */
-    SQK_EMEM = -4,     /* out of memory */
-    SQK_EARG = -5,     /* bad argument from the caller or the user */
-    SQK_EEMPTY = -6    /* nothing to work on (no events, no files, no windows) */
-};
+/* The status codes, sqk_last_error(), sqk_clear_error() and sqk_version() are those of the
+ * public interface. */
+#include "seqnetquake.h"
 
 /* Sets the thread's last error message (printf-style) and returns code. */
 int sqk_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prepends context ("reading X: ") to the current message and returns code. */
 int sqk_fail_context(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *sqk_last_error(void);
-void sqk_clear_error(void);
 
 /* Checked allocation: on failure sets the error message and returns NULL. */
 void *sqk_malloc(size_t n);
@@ -86,6 +78,5 @@ int sqk_mkdir_p(const char *dir);
 /* SHA-256 of a file as 64 hex characters + NUL (for provenance in dataset and model files). */
 int sqk_sha256_file(const char *path, char hex[65]);
 
-const char *sqk_version(void);
 
 #endif

@@ -23,6 +23,13 @@
  * bit-for-bit reproducible for a seed (and with any fixed n on one machine). */
 void sqk_nn_set_threads(int n);
 int sqk_nn_threads(void); /* 1 until set */
+/* The setting is per calling thread; OpenBLAS's own thread count is process-wide, so a library
+ * entry point brackets its work with push (which sets n) and pop (which restores both). */
+typedef struct {
+    int nn, blas;
+} sqk_nn_thread_state;
+sqk_nn_thread_state sqk_nn_threads_push(int n);
+void sqk_nn_threads_pop(sqk_nn_thread_state s);
 
 /* ---- activations ------------------------------------------------------------------------ */
 typedef enum { SQK_ACT_LINEAR = 0, SQK_ACT_RELU, SQK_ACT_TANH, SQK_ACT_SIGMOID } sqk_activation;

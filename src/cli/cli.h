@@ -5,6 +5,9 @@
 
 #include "sqk/core.h"
 
+/* argv[0] is the program, argv[1] the command; returns the exit status. */
+int cli_main(int argc, char **argv);
+
 int cmd_synth(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_build(int argc, char **argv);

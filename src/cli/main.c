@@ -1,4 +1,5 @@
-/* seqnetquake: the command line. */
+/* seqnetquake: the command line. The command table and its dispatch (cli_main) are also in
+ * the library, where sqk_command runs a command in-process; main is only the program's. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -31,7 +32,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
@@ -47,3 +48,7 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
 }
+
+#ifndef SQK_LIBRARY
+int main(int argc, char **argv) { return cli_main(argc, argv); }
+#endif

@@ -1,12 +1,27 @@
 /* The option parser shared by the subcommands (see opts.h). */
 #include "opts.h"
+#include "sqk/core.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A usage error: printed, and kept as the last error for callers of sqk_command. */
+__attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fputs(msg, stderr);
+    msg[strcspn(msg, "\n")] = '\0';
+    sqk_fail(SQK_EARG, "%s", msg);
+}
 
 static const cli_option *find(const cli_option *opts, int n, const char *name, size_t len)
 {
@@ -24,11 +39,11 @@ static int set_int(const char *cmd, const cli_option *o, const char *v)
     long long x = strtoll(v, &end, 10);
     if (end == v || *end || errno || x < lo || x > hi) {
         if (hi == INT_MAX && lo == INT_MIN)
-            fprintf(stderr, "seqnetquake %s: --%s wants an integer, not '%s'\n", cmd, o->name, v);
+            usage_error("seqnetquake %s: --%s wants an integer, not '%s'\n", cmd, o->name, v);
         else if (hi >= INT_MAX)
-            fprintf(stderr, "seqnetquake %s: --%s wants an integer >= %lld, not '%s'\n", cmd, o->name, lo, v);
+            usage_error("seqnetquake %s: --%s wants an integer >= %lld, not '%s'\n", cmd, o->name, lo, v);
         else
-            fprintf(stderr, "seqnetquake %s: --%s wants an integer in %lld..%lld, not '%s'\n", cmd, o->name, lo,
+            usage_error("seqnetquake %s: --%s wants an integer in %lld..%lld, not '%s'\n", cmd, o->name, lo,
                     hi, v);
         return CLI_USAGE;
     }
@@ -42,7 +57,7 @@ static int set_u64(const char *cmd, const cli_option *o, const char *v)
     errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
     if (end == v || *end || errno || v[0] == '-') {
-        fprintf(stderr, "seqnetquake %s: --%s wants a non-negative integer, not '%s'\n", cmd, o->name, v);
+        usage_error("seqnetquake %s: --%s wants a non-negative integer, not '%s'\n", cmd, o->name, v);
         return CLI_USAGE;
     }
     *(uint64_t *)o->dest = (uint64_t)x;
@@ -55,7 +70,7 @@ static int set_double(const char *cmd, const cli_option *o, const char *v)
     errno = 0;
     double x = strtod(v, &end);
     if (end == v || *end || isnan(x) || (errno == ERANGE && fabs(x) > 1)) {
-        fprintf(stderr, "seqnetquake %s: --%s: '%s' is not a number\n", cmd, o->name, v);
+        usage_error("seqnetquake %s: --%s: '%s' is not a number\n", cmd, o->name, v);
         return CLI_USAGE;
     }
     *(double *)o->dest = x;
@@ -85,7 +100,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
         const char *a = argv[i];
         if (only_positional || a[0] != '-' || !a[1]) {
             if (!positional) {
-                fprintf(stderr, "seqnetquake %s: unexpected argument '%s' (see --help)\n", cmd, a);
+                usage_error("seqnetquake %s: unexpected argument '%s' (see --help)\n", cmd, a);
                 return CLI_USAGE;
             }
             positional[(*n_positional)++] = a;
@@ -96,14 +111,14 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
         const char *name = a + 2, *eq = strchr(a, '=');
         const cli_option *o = a[1] == '-' ? find(opts, n, name, eq ? (size_t)(eq - name) : strlen(name)) : NULL;
         if (!o) {
-            fprintf(stderr, "seqnetquake %s: unknown option '%.*s' (see --help)\n", cmd,
+            usage_error("seqnetquake %s: unknown option '%.*s' (see --help)\n", cmd,
                     eq && a[1] == '-' ? (int)(eq - a) : (int)strlen(a), a);
             return CLI_USAGE;
         }
         const char *v = NULL;
         if (o->kind == CLI_FLAG || o->kind == CLI_SET) {
             if (eq) {
-                fprintf(stderr, "seqnetquake %s: --%s takes no value\n", cmd, o->name);
+                usage_error("seqnetquake %s: --%s takes no value\n", cmd, o->name);
                 return CLI_USAGE;
             }
         } else if (eq) {
@@ -111,7 +126,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_option *opts, in
         } else if (i + 1 < argc) {
             v = argv[++i];
         } else {
-            fprintf(stderr, "seqnetquake %s: --%s needs a value (see --help)\n", cmd, o->name);
+            usage_error("seqnetquake %s: --%s needs a value (see --help)\n", cmd, o->name);
             return CLI_USAGE;
         }
         int st = apply(cmd, o, v);

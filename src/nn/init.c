@@ -7,13 +7,27 @@
 #include <omp.h>
 #include <stdlib.h>
 
-static int nn_threads = 0;
+/* Per calling thread: two library users in one process do not change each other's setting. */
+static _Thread_local int nn_threads = 0;
 
 void sqk_nn_set_threads(int n)
 {
     if (n <= 0) n = omp_get_num_procs();
     nn_threads = n;
     openblas_set_num_threads(1);
+}
+
+sqk_nn_thread_state sqk_nn_threads_push(int n)
+{
+    sqk_nn_thread_state s = {.nn = nn_threads, .blas = openblas_get_num_threads()};
+    sqk_nn_set_threads(n);
+    return s;
+}
+
+void sqk_nn_threads_pop(sqk_nn_thread_state s)
+{
+    nn_threads = s.nn;
+    openblas_set_num_threads(s.blas);
 }
 
 /* Until set, one thread, with OpenBLAS single-threaded too, so a library user never gets BLAS
