@@ -2,6 +2,8 @@
 #   make demo    install what is missing, build, and run the whole chain on the synthetic archive
 #   make check   install what is missing, build with GCC and run all tests, then build with clang
 #                under ASan + UBSan and run them all again (warnings are errors in both builds)
+# and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
+#   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 # Warnings are errors in the builds made here (SQK_WERROR; off by default for other CMake users).
@@ -11,10 +13,12 @@ ASAN_CC    ?= clang
 WERROR     ?= ON
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-out
+PAPER_DIR  ?= paper-out
+PAPER_ARGS ?=
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build check test test-unit test-asan demo bench clean
+.PHONY: all deps build check test test-unit test-asan demo paper bench clean
 
 all: build
 
@@ -45,6 +49,11 @@ check:
 
 demo: build
 	@scripts/demo.sh $(BUILD)/seqnetquake $(DEMO_DIR)
+
+# The synthetic archive once (synth.txt is its last file), then the built-in paper plan.
+paper: build
+	@[ -f $(PAPER_DIR)/archive/synth.txt ] || $(BUILD)/seqnetquake synth --out $(PAPER_DIR)/archive --seed 1
+	@$(BUILD)/seqnetquake experiment --plan paper --archive $(PAPER_DIR)/archive --out $(PAPER_DIR)/run $(PAPER_ARGS)
 
 bench:
 	@scripts/install-deps.sh bench

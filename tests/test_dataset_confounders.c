@@ -301,6 +301,52 @@ static void test_matched_controls(void **state)
     assert_true(matched[0] && matched[2] && !matched[3]);
 }
 
+/* A swap unit of four events with 3, 1, 2 and 4 seismic/control windows keeps one of each,
+ * storm windows stay; an event outside any unit keeps all of its windows. */
+static void test_balance_units(void **state)
+{
+    (void)state;
+    sqk_event ev[5];
+    memset(ev, 0, sizeof ev);
+    for (int e = 0; e < 4; e++) {
+        snprintf(ev[e].pair_id, sizeof ev[e].pair_id, "x");
+        ev[e].unit = 0;
+        ev[e].kind = (uint8_t)(e % 2);
+    }
+    ev[4].unit = -1;
+    int counts[5] = {3, 1, 2, 4, 3};
+    sqk_window_set ws = {0};
+    ws.T = 2;
+    ws.F = 1;
+    ws.cap = 32;
+    ws.w = calloc(ws.cap, sizeof *ws.w);
+    ws.x = calloc(ws.cap * 2, sizeof *ws.x);
+    for (int e = 0; e < 5; e++)
+        for (int k = 0; k <= counts[e]; k++) { /* the last one a storm window */
+            sqk_window *w = &ws.w[ws.n];
+            w->event = e;
+            w->y = k == counts[e] ? 2 : e % 2;
+            ws.x[2 * ws.n] = (float)ws.n;
+            ws.x[2 * ws.n + 1] = (float)e;
+            ws.n++;
+        }
+    size_t dropped[2];
+    assert_int_equal(sqk_balance_units(&ws, ev, 5, 1, dropped), SQK_OK);
+    int left[5] = {0}, storms = 0;
+    for (size_t i = 0; i < ws.n; i++) {
+        assert_close(ws.x[2 * i + 1], (double)ws.w[i].event, 0); /* windows move with their X */
+        if (i) assert_true(ws.x[2 * i] > ws.x[2 * i - 2]);       /* order kept */
+        if (ws.w[i].y == 2) storms++;
+        else left[ws.w[i].event]++;
+    }
+    int want[5] = {1, 1, 1, 1, 3};
+    assert_memory_equal(left, want, sizeof want);
+    assert_int_equal(storms, 5);
+    assert_int_equal(dropped[0] + dropped[1], 2 + 0 + 1 + 3);
+    assert_int_equal(dropped[0], 2 + 1);  /* events 0 and 2 are controls */
+    sqk_window_set_free(&ws);
+}
+
 static void test_design(void **state)
 {
     (void)state;
@@ -342,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_window_cadence),
         cmocka_unit_test(test_relative_features),
         cmocka_unit_test(test_matched_controls),
+        cmocka_unit_test(test_balance_units),
         cmocka_unit_test(test_design),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

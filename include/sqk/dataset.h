@@ -226,6 +226,13 @@ int sqk_window_pass(const sqk_pass *p, const sqk_build_config *c, const sqk_even
                     sqk_sample_counts *sc, sqk_window_counts *wc);
 void sqk_window_set_free(sqk_window_set *s);
 
+/* Matched swap units (events with pair_id set and the same unit: two earthquakes and their
+ * two controls) keep the same number of seismic/control windows in each of their four events:
+ * the smallest of the four counts, a seeded random choice of each event's windows (storm
+ * windows stay). Each place and each time of a unit then carries as many windows of either
+ * class, so a model of place and time alone cannot score on it. Windows are removed from ws
+ * in place (order kept); *dropped (per class, may be NULL) counts them. */
+int sqk_balance_units(sqk_window_set *ws, const sqk_event *ev, size_t nev, uint64_t seed, size_t dropped[2]);
 /* Split membership (SQK_SPLIT_*) of n windows. Event mode: events with windows sorted by
  * (time, row); the last test_fraction of them test, the last val_fraction of the rest
  * validation; a matched swap unit (events with pair_id set and the same unit) is ranked as
@@ -269,6 +276,7 @@ typedef struct {
     size_t events_in_span, kept_in_span, aftershocks_in_span;
     size_t controls_wanted, controls_placed;
     size_t unmatched_in_span;  /* matched controls: kept earthquakes left without a control */
+    size_t balanced_out[2];    /* matched controls: class 0 / 1 windows removed to balance units */
     sqk_sample_counts samples;
     sqk_window_counts windows;
     size_t by_split[3][3];     /* [split][class] */

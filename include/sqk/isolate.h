@@ -8,6 +8,8 @@
  * Segmentation fault): the file is corrupt"), and the next call starts a fresh worker.
  *
  * Environment: SQK_READ_TIMEOUT_S (seconds a worker may take for one file, default 60);
+ * SQK_READ_MEMORY_MB (memory a worker may allocate for one file, default 64 times its size
+ * and at least 512: a corrupt size field inside a library must not take the machine's memory);
  * SQK_NO_ISOLATION=1 runs readers in the calling process (for fuzzing and debuggers). */
 #ifndef SQK_ISOLATE_H
 #define SQK_ISOLATE_H

@@ -9,10 +9,13 @@
 #include <omp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +130,43 @@ typedef struct {
 
 #define PATH_MAX_BYTES 65536
 
+/* A corrupt size field inside a library can make it allocate gigabytes (and then spend
+ * minutes touching them): for each file the worker may grow beyond what it inherited by
+ * SQK_READ_MEMORY_MB, by default 64 times the file's size but at least 512 MB, so such a
+ * file fails fast as an error naming it. Not under AddressSanitizer, whose shadow memory is
+ * terabytes of address space. */
+static double inherited_bytes;
+
+static void limit_memory(const char *path)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)path;
+#else
+    if (inherited_bytes == 0) {
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long pages = 0;
+        if (!f) return;
+        int ok = fscanf(f, "%lu", &pages) == 1;
+        fclose(f);
+        if (!ok) return;
+        inherited_bytes = (double)pages * (double)sysconf(_SC_PAGESIZE);
+    }
+    const char *e = getenv("SQK_READ_MEMORY_MB");
+    double budget = e ? strtod(e, NULL) * 1048576.0 : 0;
+    if (!(budget > 0) || !isfinite(budget)) {
+        struct stat sb;
+        budget = stat(path, &sb) == 0 ? 64.0 * (double)sb.st_size : 0;
+        if (budget < 512.0 * 1048576.0) budget = 512.0 * 1048576.0;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) != 0) return;
+    double want = inherited_bytes + budget;
+    if (rl.rlim_max != RLIM_INFINITY && want > (double)rl.rlim_max) want = (double)rl.rlim_max;
+    rl.rlim_cur = (rlim_t)want;
+    setrlimit(RLIMIT_AS, &rl);
+#endif
+}
+
 /* The worker: answers requests (a path) until the parent closes its end. It never returns. */
 static void worker_main(int fd, sqk_isolated_fn fn, const void *arg)
 {
@@ -149,6 +189,7 @@ static void worker_main(int fd, sqk_isolated_fn fn, const void *arg)
         char *path = malloc(len + 1);
         if (!path || read_full(fd, path, len, 0)) _exit(0);
         path[len] = '\0';
+        limit_memory(path);
         sqk_buf reply = {0};
         sqk_clear_error();
         int st = fn(path, arg, &reply);

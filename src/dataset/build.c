@@ -492,8 +492,9 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
       c->controls_mode == SQK_CONTROLS_MATCHED ? "matched: at kept epicentres, at times no earthquake labels"
                                                : "paper: random, 10 deg / 15 days off every earthquake");
     if (c->controls_mode == SQK_CONTROLS_MATCHED)
-        P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows)\n",
-          r->unmatched_in_span, w->unmatched);
+        P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows); "
+          "%zu control and %zu seismic windows dropped to give the four events of each swap as many windows\n",
+          r->unmatched_in_span, w->unmatched, r->balanced_out[0], r->balanced_out[1]);
     P("Kp: %zu of the span's %zu 3-hour intervals known%s\n", r->kp_known, r->kp_intervals,
       r->kp_known < r->kp_intervals ? " (windows in the others are dropped)" : "");
     P("samples: %zu read; invalid: %zu fill/NaN, %zu Ne out of range, %zu Te out of range, %zu time not increasing; %zu after resampling to %g s\n",
@@ -660,6 +661,13 @@ static int build_windows(const sqk_build_config *c, build_state *b, const sqk_pr
     }
     b->split = sqk_malloc(b->all.n);
     if (!b->split) return SQK_EMEM;
+    if (c->controls_mode == SQK_CONTROLS_MATCHED) {
+        st = sqk_balance_units(&b->all, b->ev, b->nev, c->seed, r->balanced_out);
+        if (st) return st;
+        for (int y = 0; y < 2; y++) { r->windows.cls[y] -= r->balanced_out[y]; r->windows.used -= r->balanced_out[y]; }
+        r->n_windows = b->all.n;
+        if (b->all.n == 0) return sqk_fail(SQK_EEMPTY, "no windows left once the matched units are balanced");
+    }
     st = sqk_split_assign(b->all.w, b->all.n, b->ev, b->nev, c, b->split);
     if (!st) tally_splits(&b->all, b->split, b->nev, r);
     return st;

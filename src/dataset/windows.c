@@ -1,6 +1,7 @@
 /* Windows and labels (method.md section 4): cut, check, associate with events, label by Kp. */
 #include "sqk/dataset.h"
 #include "sqk/geo.h"
+#include "sqk/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -210,4 +211,59 @@ int sqk_window_pass(const sqk_pass *p, const sqk_build_config *c, const sqk_even
     st = sqk_window_series(&s, c, ev, nev, kp, file, p->orbit, p->satellite, out, wc);
     sqk_series_free(&s);
     return st;
+}
+
+int sqk_balance_units(sqk_window_set *ws, const sqk_event *ev, size_t nev, uint64_t seed, size_t dropped[2])
+{
+    if (dropped) dropped[0] = dropped[1] = 0;
+    size_t nu = 0, n = ws->n;
+    for (size_t e = 0; e < nev; e++)
+        if (ev[e].pair_id[0] && ev[e].unit >= 0 && (size_t)ev[e].unit + 1 > nu) nu = (size_t)ev[e].unit + 1;
+    if (nu == 0 || n == 0) return SQK_OK;
+    size_t *count = sqk_calloc(nev, sizeof *count), *quota = sqk_malloc(nu * sizeof *quota);
+    size_t *order = sqk_malloc(n * sizeof *order), *start = sqk_calloc(nev + 1, sizeof *start);
+    double *key = sqk_malloc(n * sizeof *key);
+    uint8_t *keep = sqk_malloc(n);
+    if (!count || !quota || !order || !start || !key || !keep) {
+        free(count); free(quota); free(order); free(start); free(key); free(keep);
+        return SQK_EMEM;
+    }
+    for (size_t u = 0; u < nu; u++) quota[u] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) if (ws->w[i].y < 2) count[ws->w[i].event]++;
+    for (size_t e = 0; e < nev; e++)
+        if (ev[e].pair_id[0] && ev[e].unit >= 0 && count[e] < quota[ev[e].unit]) quota[ev[e].unit] = count[e];
+    /* Each event's seismic/control windows in a seeded random order (keys drawn in table order,
+     * which is fixed), the first quota of them kept. */
+    sqk_rng root, r;
+    sqk_rng_seed(&root, seed);
+    r = sqk_rng_fork(&root, 0xBA1A);
+    for (size_t i = 0; i < n; i++) key[i] = sqk_rng_uniform(&r);
+    for (size_t e = 0; e < nev; e++) start[e + 1] = start[e] + count[e];
+    memset(count, 0, nev * sizeof *count);
+    for (size_t i = 0; i < n; i++) {
+        int64_t e = ws->w[i].event;
+        if (ws->w[i].y < 2) order[start[e] + count[e]++] = i;
+    }
+    memset(keep, 1, n);
+    for (size_t e = 0; e < nev; e++) {
+        if (!ev[e].pair_id[0] || ev[e].unit < 0) continue;
+        size_t a = start[e], m = count[e], q = quota[ev[e].unit];
+        for (size_t j = 1; j < m; j++) /* insertion sort by key: a few windows per event */
+            for (size_t k = j; k > 0 && key[order[a + k]] < key[order[a + k - 1]]; k--) {
+                size_t w = order[a + k]; order[a + k] = order[a + k - 1]; order[a + k - 1] = w;
+            }
+        for (size_t j = q; j < m; j++) keep[order[a + j]] = 0;
+    }
+    size_t TF = (size_t)ws->T * ws->F, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i]) { if (dropped) dropped[ws->w[i].y]++; continue; }
+        if (k != i) {
+            ws->w[k] = ws->w[i];
+            memmove(ws->x + k * TF, ws->x + i * TF, TF * sizeof *ws->x);
+        }
+        k++;
+    }
+    ws->n = k;
+    free(count); free(quota); free(order); free(start); free(key); free(keep);
+    return SQK_OK;
 }

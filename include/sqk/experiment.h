@@ -1,0 +1,68 @@
+/* The paper's whole experiment as one resumable run (docs/experiment.md): a plan (a small text
+ * file, or the built-in "paper") names datasets with their build options, hyperparameter
+ * searches, models (trained, transferred), and reports; `seqnetquake experiment` runs the
+ * units in order into one output folder, journalling every finished trial and unit, so that
+ * after kill -9 the same command continues where it stopped. */
+#ifndef SQK_EXPERIMENT_H
+#define SQK_EXPERIMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sqk/core.h"
+
+enum { SQK_PLAN_MAX_KV = 24 };
+
+typedef enum { SQK_UNIT_DATASET, SQK_UNIT_SEARCH, SQK_UNIT_MODEL, SQK_UNIT_REPORT } sqk_unit_type;
+
+typedef struct {
+    sqk_unit_type type;
+    char name[64];
+    int line;                        /* in the plan, for messages */
+    int n_kv;
+    char key[SQK_PLAN_MAX_KV][32];
+    char value[SQK_PLAN_MAX_KV][256];
+    /* resolved references (indices into the plan's units; -1 when absent) */
+    int data, params, init;
+    int T, F;                        /* datasets: window length and feature count */
+} sqk_plan_unit;
+
+typedef struct {
+    char source[512];                /* the plan's file name or "paper" (for messages) */
+    char *text;                      /* the plan as read (normalised copy kept in the output) */
+    uint64_t seed;
+    int n_units;
+    sqk_plan_unit *units;
+} sqk_plan;
+
+/* Parses and checks a plan: the built-in one when name_or_path is "paper", else a file. Every
+ * problem (unknown entry or key, missing option, unknown reference, a transfer between
+ * datasets of different window lengths or features, a duplicate name) is SQK_EFORMAT with a
+ * message "PLAN:LINE: ...". trials_override > 0 replaces every search's trials. */
+int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override);
+void sqk_plan_free(sqk_plan *p);
+/* The value of key in a unit, or NULL. */
+const char *sqk_plan_get(const sqk_plan_unit *u, const char *key);
+/* The built-in paper plan's text. */
+const char *sqk_plan_paper_text(void);
+
+typedef struct {
+    const char *archive;             /* the archive folder (synth's output or real data) */
+    const char *out;                 /* output folder */
+    const char *self_exe;            /* the seqnetquake executable that runs the units */
+    int threads;                     /* per unit (1: bit-for-bit reproducible) */
+    int quiet;
+    const sqk_progress *progress;    /* may be NULL */
+    /* a line per finished unit (with the ETA of the rest); may be NULL */
+    void (*on_unit)(void *ctx, const char *line);
+    void *ctx;
+} sqk_experiment_options;
+
+typedef struct {
+    int units_done, units_run, trials_run, trials_replayed;
+    double seconds;
+} sqk_experiment_summary;
+
+int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_experiment_summary *s);
+
+#endif

@@ -1,0 +1,101 @@
+/* seqnetquake experiment: a plan (or the built-in paper plan) run into one output folder,
+ * resumable after kill -9 (docs/experiment.md). */
+#include "cli.h"
+#include "opts.h"
+#include "sqk/experiment.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: seqnetquake experiment --plan PLAN|paper --archive DIR --out DIR [options]\n\n"
+        "Runs a whole experiment: the plan's datasets (build), hyperparameter searches (TPE on the\n"
+        "validation split), models (train, transfer, predict, evaluate) and reports (tables and\n"
+        "figures), in order, into one folder. A journal there records every finished trial and\n"
+        "unit: after an interruption (even kill -9) the same command continues where it stopped.\n"
+        "--plan paper is the paper's experiment: DataSets 01-11, a 100-trial search for\n"
+        "SeqNetQuake on each and for the five benchmark classifiers on 07, initial training on\n"
+        "DEMETER (11) and transfer to CSES (07), Table 1, Table 2 and Figures 3-8.\n"
+        "docs/experiment.md describes plans and the output folder.\n\n"
+        "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
+        "  --archive DIR         the archive the datasets are built from (seqnetquake synth's\n"
+        "                        output or real data in its layout)\n"
+        "  --out DIR             output folder (created; rerun with the same plan to continue)\n"
+        "  --trials N            every search with N trials instead of the plan's\n"
+        "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
+        "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
+        "  --quiet               no progress lines\n");
+}
+
+static void print_unit(void *ctx, const char *line)
+{
+    (void)ctx;
+    cli_progress_done();
+    fprintf(stderr, "%s\n", line);
+}
+
+int cmd_experiment(int argc, char **argv)
+{
+    const char *plan_name = NULL;
+    sqk_experiment_options o = {.threads = 1};
+    int quiet = 0, trials = 0, print_plan = 0;
+    const cli_option opts[] = {
+        CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
+        CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
+        CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("print-plan", CLI_FLAG, &print_plan),
+        CLI_OPT("quiet", CLI_FLAG, &quiet),
+    };
+    int st = cli_parse("experiment", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
+    if (st == CLI_HELP) {
+        usage(stdout);
+        return 0;
+    }
+    if (st) return st;
+    if (!plan_name) {
+        fprintf(stderr, "seqnetquake experiment: --plan is required\n");
+        return 2;
+    }
+    sqk_plan plan;
+    if (sqk_plan_load(&plan, plan_name, trials)) {
+        fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
+        return 2;
+    }
+    if (print_plan) {
+        fputs(plan.text, stdout);
+        sqk_plan_free(&plan);
+        return 0;
+    }
+    if (!o.archive || !o.out) {
+        fprintf(stderr, "seqnetquake experiment: --archive and --out are required\n");
+        sqk_plan_free(&plan);
+        return 2;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "seqnetquake experiment: cannot find the seqnetquake executable\n");
+        sqk_plan_free(&plan);
+        return 1;
+    }
+    self[n] = 0;
+    o.self_exe = self;
+    o.quiet = quiet;
+    sqk_progress p = cli_progress(quiet);
+    o.progress = &p;
+    if (!quiet) o.on_unit = print_unit;
+    sqk_experiment_summary s;
+    int rc = sqk_experiment_run(&plan, &o, &s);
+    cli_progress_done();
+    sqk_plan_free(&plan);
+    if (rc) return rc == SQK_EARG || rc == SQK_EFORMAT ? (fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error()), 2)
+                                                     : cli_fail("experiment");
+    if (!quiet)
+        printf("experiment: %d units done (%d run now, %d trials run, %d replayed from the journal), %.1f s -> %s\n",
+               s.units_done, s.units_run, s.trials_run, s.trials_replayed, s.seconds, o.out);
+    return 0;
+}

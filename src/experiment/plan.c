@@ -1,0 +1,413 @@
+/* Plans of `seqnetquake experiment` (docs/experiment.md): one entry per line,
+ *
+ *   seed N
+ *   dataset NAME preset=NN [build option=value ...]
+ *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt]
+ *                [startup=N]
+ *   model   NAME data=DATASET kind=KIND [params=SEARCH] [init=MODEL] [freeze=LAYERS]
+ *                [epochs=N] [bootstrap=B] [permutations=P] [figures=0|1]
+ *   report  NAME eval=MODEL,MODEL... [table=1|2|auto] [title="..."]
+ *
+ * '#' starts a comment. Every reference must name an entry above it, so the plan's order is a
+ * valid order to run it in. Everything is checked before anything runs. */
+#include "sqk/experiment.h"
+#include "sqk/dataset.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The paper's experiment (method.md sections 5-7; the paper's Table 1, Table 2, Figures 3-8). */
+static const char paper_plan[] =
+    "# The paper's experiment: DataSets 01-11, a 100-trial TPE search per model, initial\n"
+    "# training on DEMETER (11) and transfer to CSES (07), Table 1, Table 2, Figures 3-8.\n"
+    "seed 1\n"
+    "dataset ds01 preset=01\n"
+    "dataset ds02 preset=02\n"
+    "dataset ds03 preset=03\n"
+    "dataset ds04 preset=04\n"
+    "dataset ds05 preset=05\n"
+    "dataset ds06 preset=06\n"
+    "dataset ds07 preset=07\n"
+    "dataset ds08 preset=08\n"
+    "dataset ds09 preset=09\n"
+    "dataset ds10 preset=10\n"
+    "dataset ds11 preset=11\n"
+    "search seqnet-01 data=ds01 model=seqnet trials=100\n"
+    "search seqnet-02 data=ds02 model=seqnet trials=100\n"
+    "search seqnet-03 data=ds03 model=seqnet trials=100\n"
+    "search seqnet-04 data=ds04 model=seqnet trials=100\n"
+    "search seqnet-05 data=ds05 model=seqnet trials=100\n"
+    "search seqnet-06 data=ds06 model=seqnet trials=100\n"
+    "search seqnet-07 data=ds07 model=seqnet trials=100\n"
+    "search seqnet-08 data=ds08 model=seqnet trials=100\n"
+    "search seqnet-09 data=ds09 model=seqnet trials=100\n"
+    "search seqnet-10 data=ds10 model=seqnet trials=100\n"
+    "search seqnet-11 data=ds11 model=seqnet trials=100\n"
+    "search gbm-07 data=ds07 model=gbm trials=100\n"
+    "search rf-07 data=ds07 model=rf trials=100\n"
+    "search dnn-07 data=ds07 model=dnn trials=100\n"
+    "search cnn-07 data=ds07 model=cnn trials=100\n"
+    "search lstm-07 data=ds07 model=lstm trials=100\n"
+    "model seqnet-01 data=ds01 kind=seqnet params=seqnet-01\n"
+    "model seqnet-02 data=ds02 kind=seqnet params=seqnet-02\n"
+    "model seqnet-03 data=ds03 kind=seqnet params=seqnet-03\n"
+    "model seqnet-04 data=ds04 kind=seqnet params=seqnet-04\n"
+    "model seqnet-05 data=ds05 kind=seqnet params=seqnet-05\n"
+    "model seqnet-06 data=ds06 kind=seqnet params=seqnet-06\n"
+    "model seqnet-07 data=ds07 kind=seqnet params=seqnet-07\n"
+    "model seqnet-08 data=ds08 kind=seqnet params=seqnet-08\n"
+    "model seqnet-09 data=ds09 kind=seqnet params=seqnet-09\n"
+    "model seqnet-10 data=ds10 kind=seqnet params=seqnet-10\n"
+    "# initial training on DEMETER (TS0), then all weights retrained on CSES 07 (TS1)\n"
+    "model seqnet-11 data=ds11 kind=seqnet params=seqnet-11\n"
+    "model seqnet-11to07 data=ds07 kind=seqnet params=seqnet-11 init=seqnet-11\n"
+    "model gbm-07 data=ds07 kind=gbm params=gbm-07\n"
+    "model rf-07 data=ds07 kind=rf params=rf-07\n"
+    "model dnn-07 data=ds07 kind=dnn params=dnn-07\n"
+    "model cnn-07 data=ds07 kind=cnn params=cnn-07\n"
+    "model lstm-07 data=ds07 kind=lstm params=lstm-07\n"
+    "report table1 table=1 title=\"Table 1: SeqNetQuake on DataSets 01-10, initial training (TS0) and transfer (TS1)\" "
+    "eval=seqnet-01,seqnet-02,seqnet-03,seqnet-04,seqnet-05,seqnet-06,seqnet-07,seqnet-08,seqnet-09,seqnet-10,seqnet-11,seqnet-11to07\n"
+    "report table2 table=2 title=\"Table 2: every classifier on TS1 (DataSet 07)\" "
+    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07\n"
+    "report fig3 table=1 title=\"Figure 3: night (01) and day (02)\" eval=seqnet-01,seqnet-02\n"
+    "report fig4 table=1 title=\"Figure 4: window lengths T = 10, 20, 30, 40, 50 (01, 03-06)\" "
+    "eval=seqnet-01,seqnet-03,seqnet-04,seqnet-05,seqnet-06\n"
+    "report fig5 table=1 title=\"Figure 5: radii 3, 5, 7, 12 deg and Dobrovolsky (03, 08-10, 07)\" "
+    "eval=seqnet-03,seqnet-08,seqnet-09,seqnet-10,seqnet-07\n"
+    "report fig6 table=1 title=\"Figure 6: initial (11), transfer (11 to 07) and direct (07) training\" "
+    "eval=seqnet-11,seqnet-11to07,seqnet-07\n"
+    "report fig7 table=2 title=\"Figure 7: ternary plots and confusion matrices of transfer and direct training\" "
+    "eval=seqnet-11to07,seqnet-07\n"
+    "report fig8 table=2 title=\"Figure 8: all models on DataSet 07\" "
+    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07\n";
+
+const char *sqk_plan_paper_text(void) { return paper_plan; }
+
+/* The keys each entry accepts; a trailing '*' marks a required one. */
+static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", "radius", "min-mag",
+    "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", NULL};
+static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
+    "startup", NULL};
+static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
+    "bootstrap", "permutations", "figures", NULL};
+static const char *const report_keys[] = {"eval*", "table", "title", NULL};
+
+static const char *const *keys_of(sqk_unit_type t)
+{
+    return t == SQK_UNIT_DATASET ? dataset_keys : t == SQK_UNIT_SEARCH ? search_keys
+         : t == SQK_UNIT_MODEL ? model_keys : report_keys;
+}
+
+static const char *type_name(sqk_unit_type t)
+{
+    static const char *names[] = {"dataset", "search", "model", "report"};
+    return names[t];
+}
+
+const char *sqk_plan_get(const sqk_plan_unit *u, const char *key)
+{
+    for (int i = 0; i < u->n_kv; i++)
+        if (!strcmp(u->key[i], key)) return u->value[i];
+    return NULL;
+}
+
+void sqk_plan_free(sqk_plan *p)
+{
+    free(p->text);
+    free(p->units);
+    memset(p, 0, sizeof *p);
+}
+
+#define PLAN_FAIL(p, line, ...) plan_fail(p, line, __VA_ARGS__)
+static int plan_fail(const sqk_plan *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int plan_fail(const sqk_plan *p, int line, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sqk_fail(SQK_EFORMAT, "%s:%d: %s", p->source, line, msg);
+}
+
+static int find_unit(const sqk_plan *p, sqk_unit_type type, const char *name, int before)
+{
+    for (int i = 0; i < before; i++)
+        if (p->units[i].type == type && !strcmp(p->units[i].name, name)) return i;
+    return -1;
+}
+
+/* Splits a line into words; a word may hold a double-quoted part (title="a b"). Returns the
+ * number of words or -1 on an unterminated quote. */
+static int split_words(char *s, char **w, int max)
+{
+    int n = 0;
+    while (*s) {
+        while (isspace((unsigned char)*s)) s++;
+        if (!*s) break;
+        if (n == max) return max + 1;
+        char *out = s;
+        w[n++] = s;
+        int quoted = 0;
+        while (*s && (quoted || !isspace((unsigned char)*s))) {
+            if (*s == '"') { quoted = !quoted; s++; continue; }
+            *out++ = *s++;
+        }
+        if (quoted) return -1;
+        if (*s) s++;
+        *out = 0;
+    }
+    return n;
+}
+
+/* Window length T and feature count F of a dataset entry, as build would make it. */
+static int dataset_shape(const sqk_plan *p, sqk_plan_unit *u)
+{
+    sqk_build_config c;
+    sqk_build_config_default(&c);
+    const char *v;
+    if (sqk_build_config_preset(&c, sqk_plan_get(u, "preset")))
+        return PLAN_FAIL(p, u->line, "dataset %s: preset=%s is not one of 01..11", u->name, sqk_plan_get(u, "preset"));
+    if ((v = sqk_plan_get(u, "T"))) {
+        char *end;
+        long T = strtol(v, &end, 10);
+        if (*end || T < 2 || T > 100000) return PLAN_FAIL(p, u->line, "dataset %s: T=%s is not a window length >= 2", u->name, v);
+        c.T = (int)T;
+    }
+    if ((v = sqk_plan_get(u, "features")) && sqk_build_config_set_features(&c, v))
+        return PLAN_FAIL(p, u->line, "dataset %s: features=%s: %s", u->name, v, sqk_last_error());
+    u->T = c.T;
+    u->F = c.nfeat;
+    return SQK_OK;
+}
+
+static int check_model_kind(const sqk_plan *p, const sqk_plan_unit *u, const char *key)
+{
+    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf"};
+    const char *v = sqk_plan_get(u, key);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(v, kinds[i])) return SQK_OK;
+    return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not a model kind (seqnet, cnn, lstm, dnn, gbm, rf)",
+                     type_name(u->type), u->name, key, v);
+}
+
+static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key, long lo)
+{
+    const char *v = sqk_plan_get(u, key);
+    if (!v) return SQK_OK;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*end || end == v || errno || x < lo || x > 1000000000)
+        return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not an integer >= %ld", type_name(u->type), u->name, key, v, lo);
+    return SQK_OK;
+}
+
+/* References and the transfer rule of one entry (all entries above it are parsed). */
+static int resolve(sqk_plan *p, int i)
+{
+    sqk_plan_unit *u = &p->units[i];
+    int rc;
+    u->data = u->params = u->init = -1;
+    switch (u->type) {
+    case SQK_UNIT_DATASET:
+        return dataset_shape(p, u);
+    case SQK_UNIT_SEARCH:
+        if ((u->data = find_unit(p, SQK_UNIT_DATASET, sqk_plan_get(u, "data"), i)) < 0)
+            return PLAN_FAIL(p, u->line, "search %s: data=%s names no dataset above", u->name, sqk_plan_get(u, "data"));
+        if ((rc = check_model_kind(p, u, "model")) || (rc = check_int(p, u, "trials", 1)) ||
+            (rc = check_int(p, u, "max-epochs", 1)) || (rc = check_int(p, u, "startup", 1)))
+            return rc;
+        if (sqk_plan_get(u, "algorithm") && strcmp(sqk_plan_get(u, "algorithm"), "tpe") &&
+            strcmp(sqk_plan_get(u, "algorithm"), "hyperopt"))
+            return PLAN_FAIL(p, u->line, "search %s: algorithm=%s is not tpe or hyperopt", u->name, sqk_plan_get(u, "algorithm"));
+        return SQK_OK;
+    case SQK_UNIT_MODEL: {
+        const char *v;
+        if ((u->data = find_unit(p, SQK_UNIT_DATASET, sqk_plan_get(u, "data"), i)) < 0)
+            return PLAN_FAIL(p, u->line, "model %s: data=%s names no dataset above", u->name, sqk_plan_get(u, "data"));
+        if ((rc = check_model_kind(p, u, "kind")) || (rc = check_int(p, u, "epochs", 1)) ||
+            (rc = check_int(p, u, "bootstrap", 0)) || (rc = check_int(p, u, "permutations", 0)))
+            return rc;
+        if ((v = sqk_plan_get(u, "figures")) && strcmp(v, "0") && strcmp(v, "1"))
+            return PLAN_FAIL(p, u->line, "model %s: figures=%s is not 0 or 1", u->name, v);
+        if ((v = sqk_plan_get(u, "params"))) {
+            if ((u->params = find_unit(p, SQK_UNIT_SEARCH, v, i)) < 0)
+                return PLAN_FAIL(p, u->line, "model %s: params=%s names no search above", u->name, v);
+            const char *sk = sqk_plan_get(&p->units[u->params], "model");
+            if (strcmp(sk, sqk_plan_get(u, "kind")))
+                return PLAN_FAIL(p, u->line, "model %s: params=%s searched %s, not %s", u->name, v, sk, sqk_plan_get(u, "kind"));
+        }
+        if ((v = sqk_plan_get(u, "init"))) {
+            if ((u->init = find_unit(p, SQK_UNIT_MODEL, v, i)) < 0)
+                return PLAN_FAIL(p, u->line, "model %s: init=%s names no model above", u->name, v);
+            const sqk_plan_unit *from = &p->units[u->init];
+            if (strcmp(sqk_plan_get(from, "kind"), sqk_plan_get(u, "kind")))
+                return PLAN_FAIL(p, u->line, "model %s: cannot transfer from %s: it is a %s, not a %s", u->name, v,
+                                 sqk_plan_get(from, "kind"), sqk_plan_get(u, "kind"));
+            const sqk_plan_unit *a = &p->units[from->data], *b = &p->units[u->data];
+            if (a->T != b->T || a->F != b->F)
+                return PLAN_FAIL(p, u->line, "model %s: cannot transfer from %s: its windows (%s) are T=%d x %d features, "
+                                 "those of %s are T=%d x %d", u->name, v, a->name, a->T, a->F, b->name, b->T, b->F);
+        }
+        return SQK_OK;
+    }
+    case SQK_UNIT_REPORT: {
+        const char *v = sqk_plan_get(u, "table");
+        if (v && strcmp(v, "1") && strcmp(v, "2") && strcmp(v, "auto"))
+            return PLAN_FAIL(p, u->line, "report %s: table=%s is not 1, 2 or auto", u->name, v);
+        char list[256];
+        snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
+        for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save))
+            if (find_unit(p, SQK_UNIT_MODEL, m, i) < 0)
+                return PLAN_FAIL(p, u->line, "report %s: eval=%s names no model above", u->name, m);
+        return SQK_OK;
+    }
+    }
+    return SQK_OK;
+}
+
+static int parse_entry(sqk_plan *p, char **w, int nw, int line)
+{
+    static const char *types[] = {"dataset", "search", "model", "report"};
+    int t = -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(w[0], types[k])) t = k;
+    if (t < 0) return PLAN_FAIL(p, line, "unknown entry '%s' (seed, dataset, search, model, report)", w[0]);
+    if (nw < 2 || strchr(w[1], '=')) return PLAN_FAIL(p, line, "%s needs a name", w[0]);
+    sqk_plan_unit *u = &p->units[p->n_units];
+    memset(u, 0, sizeof *u);
+    u->type = (sqk_unit_type)t;
+    u->line = line;
+    if (strlen(w[1]) >= sizeof u->name || strspn(w[1], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(w[1]) || w[1][0] == '.')
+        return PLAN_FAIL(p, line, "%s name '%s': use letters, digits, '-', '_' and '.' (at most 63)", w[0], w[1]);
+    snprintf(u->name, sizeof u->name, "%s", w[1]);
+    if (find_unit(p, u->type, u->name, p->n_units) >= 0)
+        return PLAN_FAIL(p, line, "%s %s is defined twice", w[0], u->name);
+    const char *const *keys = keys_of(u->type);
+    for (int k = 2; k < nw; k++) {
+        char *eq = strchr(w[k], '=');
+        if (!eq || eq == w[k]) return PLAN_FAIL(p, line, "%s %s: '%s' is not key=value", w[0], u->name, w[k]);
+        *eq = 0;
+        int known = 0;
+        for (int j = 0; keys[j]; j++)
+            known |= !strncmp(keys[j], w[k], strlen(w[k])) && (keys[j][strlen(w[k])] == 0 || keys[j][strlen(w[k])] == '*');
+        if (!known) {
+            char list[256] = "";
+            for (int j = 0; keys[j]; j++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.*s", j ? ", " : "",
+                         (int)strcspn(keys[j], "*"), keys[j]);
+            return PLAN_FAIL(p, line, "%s %s: unknown key '%s' (%s)", w[0], u->name, w[k], list);
+        }
+        if (sqk_plan_get(u, w[k])) return PLAN_FAIL(p, line, "%s %s: %s given twice", w[0], u->name, w[k]);
+        if (u->n_kv == SQK_PLAN_MAX_KV || strlen(eq + 1) >= sizeof u->value[0])
+            return PLAN_FAIL(p, line, "%s %s: too many or too long options", w[0], u->name);
+        if (!eq[1]) return PLAN_FAIL(p, line, "%s %s: %s has no value", w[0], u->name, w[k]);
+        snprintf(u->key[u->n_kv], sizeof u->key[0], "%s", w[k]);
+        snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", eq + 1);
+        u->n_kv++;
+    }
+    for (int j = 0; keys[j]; j++) {
+        size_t len = strcspn(keys[j], "*");
+        if (keys[j][len] != '*') continue;
+        char key[32];
+        snprintf(key, sizeof key, "%.*s", (int)len, keys[j]);
+        if (!sqk_plan_get(u, key)) return PLAN_FAIL(p, line, "%s %s: missing %s=", w[0], u->name, key);
+    }
+    p->n_units++;
+    return resolve(p, p->n_units - 1);
+}
+
+static int set_trials(sqk_plan *p, int trials)
+{
+    for (int i = 0; i < p->n_units; i++) {
+        sqk_plan_unit *u = &p->units[i];
+        if (u->type != SQK_UNIT_SEARCH) continue;
+        int k = -1;
+        for (int j = 0; j < u->n_kv; j++)
+            if (!strcmp(u->key[j], "trials")) k = j;
+        if (k < 0) {
+            if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "too many options");
+            k = u->n_kv++;
+            snprintf(u->key[k], sizeof u->key[k], "trials");
+        }
+        snprintf(u->value[k], sizeof u->value[k], "%d", trials);
+    }
+    return SQK_OK;
+}
+
+static int parse_text(sqk_plan *p)
+{
+    size_t lines = 1;
+    for (const char *c = p->text; *c; c++) lines += *c == '\n';
+    if (!(p->units = sqk_calloc(lines, sizeof *p->units))) return SQK_EMEM;
+    p->seed = 1;
+    int line = 0, rc = SQK_OK;
+    for (const char *s = p->text; *s && !rc;) {
+        line++;
+        size_t len = strcspn(s, "\n");
+        char buf[4096], *w[SQK_PLAN_MAX_KV + 4];
+        if (len >= sizeof buf) return plan_fail(p, line, "line too long");
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        s += len + (s[len] == '\n');
+        char *hash = strchr(buf, '#');
+        if (hash) *hash = 0;
+        int nw = split_words(buf, w, SQK_PLAN_MAX_KV + 3);
+        if (nw < 0) return plan_fail(p, line, "unterminated quote");
+        if (nw > SQK_PLAN_MAX_KV + 2) return plan_fail(p, line, "too many options");
+        if (nw == 0) continue;
+        if (!strcmp(w[0], "seed")) {
+            char *end;
+            unsigned long long v = nw == 2 ? strtoull(w[1], &end, 10) : 0;
+            if (nw != 2 || *end || w[1][0] == '-') return plan_fail(p, line, "seed needs one non-negative integer");
+            p->seed = v;
+            continue;
+        }
+        rc = parse_entry(p, w, nw, line);
+    }
+    if (!rc && p->n_units == 0) rc = sqk_fail(SQK_EFORMAT, "%s: the plan has no entries", p->source);
+    return rc;
+}
+
+int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->source, sizeof p->source, "%s", name_or_path);
+    if (!strcmp(name_or_path, "paper")) {
+        p->text = sqk_strdup(paper_plan);
+    } else {
+        FILE *f = fopen(name_or_path, "rb");
+        if (!f) return sqk_fail(SQK_EIO, "%s: cannot open the plan: %s", name_or_path, strerror(errno));
+        size_t cap = 0, n = 0;
+        char chunk[4096];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+            if (n + k > (1u << 20)) {
+                fclose(f);
+                sqk_plan_free(p);
+                return sqk_fail(SQK_EFORMAT, "%s: a plan is a small text file (this is over 1 MiB)", name_or_path);
+            }
+            if (sqk_grow((void **)&p->text, &cap, n + k + 1, 1)) { fclose(f); sqk_plan_free(p); return SQK_EMEM; }
+            memcpy(p->text + n, chunk, k);
+            n += k;
+        }
+        fclose(f);
+        if (!p->text && !(p->text = sqk_strdup(""))) return SQK_EMEM;
+        p->text[n] = 0;
+        if (strlen(p->text) != n) {
+            sqk_plan_free(p);
+            return sqk_fail(SQK_EFORMAT, "%s: not a text file (NUL bytes)", name_or_path);
+        }
+    }
+    if (!p->text) return SQK_EMEM;
+    int rc = parse_text(p);
+    if (!rc && trials_override > 0) rc = set_trials(p, trials_override);
+    if (rc) sqk_plan_free(p);
+    return rc;
+}

@@ -1,0 +1,279 @@
+/* seqnetquake experiment (docs/experiment.md): plans are checked line by line before anything
+ * runs; the built-in paper plan is the paper's experiment; a tiny plan on a small synthetic
+ * archive runs end to end, refuses an output folder of another plan, and, killed with SIGKILL
+ * at random moments and rerun until it finishes, ends with exactly the files of an
+ * uninterrupted run (same seed, one thread). */
+#include "testutil.h"
+#include "sqk/experiment.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir, *archive;
+
+static const char tiny_plan[] =
+    "# a tiny plan: two datasets, two searches, a transfer, a report\n"
+    "seed 2\n"
+    "dataset ds07 preset=07\n"
+    "dataset ds11 preset=11\n"
+    "search gbm-07 data=ds07 model=gbm trials=6\n"
+    "search seqnet-11 data=ds11 model=seqnet trials=3 max-epochs=2\n"
+    "model gbm-07 data=ds07 kind=gbm params=gbm-07 bootstrap=20 permutations=20 figures=0\n"
+    "model seqnet-11 data=ds11 kind=seqnet params=seqnet-11 epochs=2 bootstrap=20 permutations=20 figures=0\n"
+    "model seqnet-11to07 data=ds07 kind=seqnet params=seqnet-11 init=seqnet-11 epochs=2 bootstrap=20 permutations=20 figures=0\n"
+    "report all table=auto title=\"tiny plan\" eval=gbm-07,seqnet-11to07\n";
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = test_tmpdir();
+    if (!dir) return -1;
+    archive = malloc(strlen(dir) + 16);
+    sprintf(archive, "%s/archive", dir);
+    char *out = NULL;
+    int rc = test_cli(&out, "synth --out %s --cses-days 6 --demeter-days 6 --seed 3 --quiet", archive);
+    if (rc) fprintf(stderr, "synth failed: %s\n", out ? out : "");
+    free(out);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tiny.plan", dir);
+    return rc || test_write_file(path, tiny_plan, strlen(tiny_plan)) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    test_rmtree(dir);
+    free(dir);
+    free(archive);
+    return 0;
+}
+
+/* Loads plan text; returns the status and copies the message. */
+static int load_text(const char *text, char *msg, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad.plan", dir);
+    assert_int_equal(test_write_file(path, text, strlen(text)), 0);
+    sqk_plan p;
+    int rc = sqk_plan_load(&p, path, 0);
+    snprintf(msg, n, "%s", rc ? sqk_last_error() : "");
+    if (!rc) sqk_plan_free(&p);
+    return rc;
+}
+
+static void expect_bad(const char *text, const char *where, const char *what)
+{
+    char msg[1024];
+    assert_int_equal(load_text(text, msg, sizeof msg), SQK_EFORMAT);
+    if (!strstr(msg, where) || !strstr(msg, what)) fail_msg("message '%s' lacks '%s' / '%s'", msg, where, what);
+}
+
+static void test_bad_plans(void **state)
+{
+    (void)state;
+    expect_bad("seed 1\ndataset a preset=07\nmodle m data=a kind=gbm\n", "bad.plan:3:", "unknown entry 'modle'");
+    expect_bad("dataset a preset=07 colour=red\n", "bad.plan:1:", "unknown key 'colour'");
+    expect_bad("# no preset\ndataset a T=20\n", "bad.plan:2:", "missing preset=");
+    expect_bad("dataset a preset=13\n", "bad.plan:1:", "preset=13");
+    expect_bad("dataset a preset=07\nsearch s data=b model=gbm\n", "bad.plan:2:", "data=b names no dataset");
+    expect_bad("dataset a preset=07\nsearch s data=a model=svm\n", "bad.plan:2:", "not a model kind");
+    expect_bad("dataset a preset=07\nsearch s data=a model=gbm trials=0\n", "bad.plan:2:", "trials=0");
+    expect_bad("dataset a preset=07\nsearch s data=a model=gbm\nmodel m data=a kind=rf params=s\n", "bad.plan:3:",
+               "searched gbm, not rf");
+    /* DataSet 01 has T = 10, 07 has T = 20: no transfer between them */
+    expect_bad("dataset a preset=01\ndataset b preset=07\nmodel m data=a kind=seqnet\n"
+               "model n data=b kind=seqnet init=m\n", "bad.plan:4:", "cannot transfer from m");
+    expect_bad("dataset a preset=07 T=30\ndataset b preset=07\nmodel m data=a kind=seqnet\n"
+               "model n data=b kind=seqnet init=m\n", "bad.plan:4:", "T=30");
+    expect_bad("dataset a preset=07\ndataset a preset=11\n", "bad.plan:2:", "defined twice");
+    expect_bad("dataset a preset=07\nmodel m data=a kind=gbm\nreport r eval=m,x\n", "bad.plan:3:", "eval=x");
+    expect_bad("dataset a preset=07\nreport r title=\"open\n", "bad.plan:2:", "unterminated quote");
+    expect_bad("\n# nothing\n", "bad.plan", "no entries");
+    char msg[1024];
+    assert_int_equal(load_text("dataset a preset=07 T=10\ndataset b preset=01\nmodel m data=a kind=cnn\n"
+                               "model n data=b kind=cnn init=m\n", msg, sizeof msg), SQK_OK);
+}
+
+static void test_paper_plan(void **state)
+{
+    (void)state;
+    sqk_plan p;
+    assert_int_equal(sqk_plan_load(&p, "paper", 0), SQK_OK);
+    int n[4] = {0, 0, 0, 0};
+    for (int i = 0; i < p.n_units; i++) n[p.units[i].type]++;
+    assert_int_equal(n[SQK_UNIT_DATASET], 11);
+    assert_int_equal(n[SQK_UNIT_SEARCH], 16);  /* seqnet on 01-11, five classifiers on 07 */
+    assert_int_equal(n[SQK_UNIT_MODEL], 17);   /* + the transfer 11 -> 07 */
+    assert_int_equal(n[SQK_UNIT_REPORT], 8);   /* Table 1, Table 2, Figures 3-8 */
+    for (int i = 0; i < p.n_units; i++)
+        if (p.units[i].type == SQK_UNIT_SEARCH) assert_string_equal(sqk_plan_get(&p.units[i], "trials"), "100");
+    sqk_plan_free(&p);
+    assert_int_equal(sqk_plan_load(&p, "paper", 5), SQK_OK); /* --trials 5 */
+    for (int i = 0; i < p.n_units; i++)
+        if (p.units[i].type == SQK_UNIT_SEARCH) assert_string_equal(sqk_plan_get(&p.units[i], "trials"), "5");
+    sqk_plan_free(&p);
+}
+
+/* A bad plan through the command line: exit 2, the line named, nothing written. */
+static void test_bad_plan_runs_nothing(void **state)
+{
+    (void)state;
+    char path[4096], *out = NULL;
+    snprintf(path, sizeof path, "%s/bad2.plan", dir);
+    const char *text = "dataset a preset=07\nsearch s data=a model=gbm trails=5\n";
+    assert_int_equal(test_write_file(path, text, strlen(text)), 0);
+    assert_int_equal(test_cli(&out, "experiment --plan %s --archive %s --out %s/never --quiet", path, archive, dir), 2);
+    assert_non_null(strstr(out, "bad2.plan:2:"));
+    assert_non_null(strstr(out, "unknown key 'trails'"));
+    free(out);
+    char never[4200];
+    snprintf(never, sizeof never, "%s/never", dir);
+    struct stat st;
+    assert_int_not_equal(stat(never, &st), 0);
+}
+
+static char *file_in(const char *out, const char *rel)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", out, rel);
+    char *s = test_read_file(path, NULL);
+    if (!s) fail_msg("missing %s", path);
+    return s;
+}
+
+/* The results that must not depend on interruptions: the journal (every trial's point and
+ * score, every unit, in order), the searches' outputs, predictions, metrics, tables. */
+static const char *const results[] = {
+    "journal.txt", "searches/gbm-07/best.txt", "searches/gbm-07/trials.csv",
+    "searches/seqnet-11/best.txt", "searches/seqnet-11/trials.csv",
+    "models/gbm-07/test.csv", "models/gbm-07/eval/metrics.json",
+    "models/seqnet-11/test.csv", "models/seqnet-11to07/val.csv", "models/seqnet-11to07/test.csv",
+    "models/seqnet-11to07/eval/metrics.json", "reports/all/table2.csv",
+};
+
+static void assert_same_results(const char *a, const char *b)
+{
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
+        char *x = file_in(a, results[i]), *y = file_in(b, results[i]);
+        if (strcmp(x, y)) fail_msg("%s differs between %s and %s", results[i], a, b);
+        free(x);
+        free(y);
+    }
+}
+
+static void run_plan(const char *out)
+{
+    char *log = NULL;
+    int rc = test_cli(&log, "experiment --plan %s/tiny.plan --archive %s --out %s --quiet", dir, archive, out);
+    if (rc) fail_msg("experiment failed: %s", log);
+    free(log);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Starts the experiment in its own process group and kills the group with SIGKILL after
+ * delay_s (as a crash would: no handler runs). Returns 1 when it was killed, 0 when it ended
+ * first (successfully). */
+static int run_and_kill(const char *out, double delay_s)
+{
+    const char *bin = getenv("SQK_BIN");
+    char plan[4096];
+    snprintf(plan, sizeof plan, "%s/tiny.plan", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        execl(bin ? bin : "build/seqnetquake", "seqnetquake", "experiment", "--plan", plan, "--archive", archive,
+              "--out", out, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    double t0 = now_s();
+    int st;
+    while (now_s() - t0 < delay_s) {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+            return 0;
+        }
+        usleep(20000);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return 1;
+}
+
+static void test_tiny_plan_kill_and_resume(void **state)
+{
+    (void)state;
+    char ref[4200], out[4200];
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    snprintf(out, sizeof out, "%s/killed", dir);
+    double t0 = now_s();
+    run_plan(ref);
+    double full_s = now_s() - t0;
+    /* the same command again: nothing left to do, nothing changes */
+    char *log = NULL;
+    assert_int_equal(test_cli(&log, "experiment --plan %s/tiny.plan --archive %s --out %s", dir, archive, ref), 0);
+    assert_non_null(strstr(log, "8 units done (0 run now, 0 trials run"));
+    free(log);
+
+    unsigned seed = getenv("SQK_TEST_SEED") ? (unsigned)atoi(getenv("SQK_TEST_SEED")) : (unsigned)time(NULL);
+    printf("kill points drawn with SQK_TEST_SEED=%u over a %.1f s run\n", seed, full_s);
+    srand(seed);
+    int kills = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        double delay = 0.05 + (rand() / (double)RAND_MAX) * 0.6 * full_s;
+        int killed = run_and_kill(out, delay);
+        printf("  run %d: %s after %.2f s\n", attempt + 1, killed ? "killed" : "finished", delay);
+        kills += killed;
+        if (!killed) break;
+    }
+    run_plan(out); /* finishes whatever is left */
+    assert_true(kills >= 1);
+    assert_same_results(ref, out);
+    char partial[4300];
+    snprintf(partial, sizeof partial, "%s/.partial", out);
+    assert_true(test_count_files(partial, "-") <= 0); /* no unit left half-built (-1: no folder) */
+}
+
+/* An output folder made by another plan is refused, naming the line that differs. */
+static void test_other_plans_folder(void **state)
+{
+    (void)state;
+    char ref[4200], path[4200], *log = NULL;
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    snprintf(path, sizeof path, "%s/other.plan", dir);
+    char *text = strdup(tiny_plan);
+    char *t = strstr(text, "trials=6");
+    t[7] = '7';
+    assert_int_equal(test_write_file(path, text, strlen(text)), 0);
+    free(text);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, ref), 2);
+    assert_non_null(strstr(log, "another plan"));
+    assert_non_null(strstr(log, "plan.txt line 5"));
+    free(log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_plans),
+        cmocka_unit_test(test_paper_plan),
+        cmocka_unit_test(test_bad_plan_runs_nothing),
+        cmocka_unit_test(test_tiny_plan_kill_and_resume),
+        cmocka_unit_test(test_other_plans_folder),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
