@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "sqk/eval.h"
+#include "sqk/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -101,12 +102,56 @@ static void test_strata_from_dataset(void **state)
     assert_null(st);
 }
 
+/* Under the null (predictions depend on the stratum, never on the kind within it), the
+ * stratified p-values are uniform over 40 independent replicates (Kolmogorov-Smirnov at the
+ * 1% level), while the plain test, which shuffles kinds across strata of different earthquake
+ * shares, calls the stratum-following predictions significant. */
+static void test_uniform_under_null(void **state)
+{
+    (void)state;
+    enum { NS = 4, PER_S = 10, E = NS * PER_S, W = 3, REPS = 40 };
+    int y[E * W], yp[E * W];
+    int64_t ev[E * W], stratum[E];
+    double ps[REPS], pp[REPS];
+    sqk_rng root;
+    sqk_rng_seed(&root, 2024);
+    for (int r = 0; r < REPS; r++) {
+        sqk_rng g = sqk_rng_fork(&root, (uint64_t)r);
+        for (int e = 0; e < E; e++) {
+            static const int share[NS] = {1, 3, 7, 9}; /* earthquakes of 10 events per stratum */
+            int k = e / PER_S, quake = (e % PER_S) < share[k];
+            stratum[e] = k;
+            for (int w = 0; w < W; w++) {
+                int i = e * W + w;
+                ev[i] = e;
+                y[i] = quake;
+                yp[i] = sqk_rng_uniform(&g) < share[k] / 10.0; /* follows the stratum only */
+            }
+        }
+        assert_int_equal(sqk_permutation_mcc_strata(y, yp, ev, E * W, stratum, E, 199, 100 + r, NULL, &ps[r]), SQK_OK);
+        assert_int_equal(sqk_permutation_mcc(y, yp, ev, E * W, 199, 100 + r, NULL, &pp[r]), SQK_OK);
+    }
+    qsort(ps, REPS, sizeof *ps, sqk_cmp_f64);
+    qsort(pp, REPS, sizeof *pp, sqk_cmp_f64);
+    double d = 0, mean_s = 0, mean_p = 0;
+    for (int i = 0; i < REPS; i++) {
+        d = fmax(d, fmax(fabs(ps[i] - (double)i / REPS), fabs(ps[i] - (double)(i + 1) / REPS)));
+        mean_s += ps[i] / REPS;
+        mean_p += pp[i] / REPS;
+    }
+    print_message("stratified p: KS D = %.3f (1%% critical 0.258), mean %.3f; plain p: mean %.3f, median %.3f\n",
+                  d, mean_s, mean_p, pp[REPS / 2]);
+    assert_true(d < 0.258);
+    assert_true(pp[REPS / 2] < 0.05); /* the plain test finds "skill" in most replicates */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_kind_strata),
         cmocka_unit_test(test_pair_flips),
         cmocka_unit_test(test_strata_from_dataset),
+        cmocka_unit_test(test_uniform_under_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
