@@ -3,6 +3,7 @@
  * atomically, and on a failure the ones already written are removed again. */
 #include "sqk/report.h"
 
+#include "sqk/csv.h"
 #include "sqk/eval.h"
 #include "sqk/figures.h"
 
@@ -215,18 +216,6 @@ static void html_text(FILE *f, const char *s)
     }
 }
 
-/* CSV fields: quoted when they hold a comma or a quote. */
-static void csv_text(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
     if (isfinite(v)) fprintf(f, ",%.6g", v);
@@ -251,7 +240,7 @@ static int write_csv(FILE *f, const report_ctx *r, const report_table *t)
     fputs(",folder\n", f);
     for (int i = 0; i < t->n; i++) {
         const report_row *row = &r->rows[t->idx[i]];
-        csv_text(f, row->ev.label);
+        sqk_csv_put_text(f, row->ev.label);
         fprintf(f, ",%ld", row->n_windows);
         for (int c = 0; c < NCOL; c++) {
             csv_num(f, row->m[c].value);
@@ -259,7 +248,7 @@ static int write_csv(FILE *f, const report_ctx *r, const report_table *t)
             csv_num(f, row->m[c].hi);
         }
         fputc(',', f);
-        csv_text(f, r->o->eval_dirs[t->idx[i]]);
+        sqk_csv_put_text(f, r->o->eval_dirs[t->idx[i]]);
         fputc('\n', f);
     }
     return SQK_OK;
