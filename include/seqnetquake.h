@@ -67,7 +67,8 @@ const char *sqk_model_kind_name(const sqk_model *m);      /* "seqnet", "gbm", ..
 int sqk_model_window_shape(const sqk_model *m, int *T, int *F);
 const char *sqk_model_feature_names(const sqk_model *m);  /* "Ne,Te" */
 /* Class probabilities (N, 3) of N unscaled windows X (N, T, F), as `seqnetquake predict`
- * writes them; threads <= 0: all cores. */
+ * writes them; threads <= 0: all cores. A NaN or infinite value is refused (SQK_EVALUE naming
+ * the window, time step and feature). */
 int sqk_model_predict_windows(sqk_model *m, const float *X, size_t N, float *probs, int threads);
 
 /* ---- the command line in-process -------------------------------------------------------- */

@@ -57,6 +57,11 @@ static void test_build_and_determinism(void **state)
     char cmp[2048];
     snprintf(cmp, sizeof cmp, "cmp -s %s/d1.h5 %s/d2.h5", dir, dir);
     assert_int_equal(system(cmp), 0);
+    /* --design paper is the default: the same bytes */
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/d2p.h5 --time all --design paper --quiet", dir, dir), 0);
+    free(out);
+    snprintf(cmp, sizeof cmp, "cmp -s %s/d1.h5 %s/d2p.h5", dir, dir);
+    assert_int_equal(system(cmp), 0);
     /* A preset with a free option on top, in either order. */
     assert_int_equal(test_cli(&out, "build --time all --preset 07 --archive %s/a --out %s/d3.h5 --quiet", dir, dir), 0);
     free(out);

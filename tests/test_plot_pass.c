@@ -1,3 +1,4 @@
+/* ctest-labels: slow */
 /* seqnetquake plot pass on a small synthetic archive: a figure for one file and for every pass
  * of one event, and the bad inputs (missing or corrupt file, unknown event, usage); the build
  * configuration read back from its text. */

@@ -9,6 +9,7 @@
 #include "sqk/nn.h"
 #include "sqk/train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,12 @@ int sqk_model_window_shape(const sqk_model *m, int *T, int *F)
 int sqk_model_predict_windows(sqk_model *m, const float *X, size_t N, float *probs, int threads)
 {
     if (!X || !probs) return sqk_fail(SQK_EARG, "predict: no windows or no room for probabilities");
+    /* the fast activations would turn a NaN into a plausible probability */
+    size_t D = (size_t)m->T * m->F;
+    for (size_t i = 0; i < N * D; i++)
+        if (!isfinite(X[i]))
+            return sqk_fail(SQK_EVALUE, "predict: window %zu holds a non-finite value at time step %zu, "
+                            "feature %zu", i / D, i % D / m->F, i % m->F);
     sqk_nn_thread_state s = sqk_nn_threads_push(threads);
     int rc = sqk_model_predict(m, X, N, probs);
     sqk_nn_threads_pop(s);

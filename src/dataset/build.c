@@ -346,7 +346,7 @@ static int finish_one(staged_file *f, const char *path, int32_t index, const sqk
         st = sqk_series_prepare(p, c, &s, &job->sc);
         if (!st) {
             st = sqk_window_series(&s, c, ev, nev, kp, index, p->orbit, p->satellite, &job->ws, &job->wc);
-            if (!st && job->nprec)
+            if (!st && job->nprec && job->ws.n > before) /* no windows: ws.w may be NULL */
                 st = sqk_window_weights(&s, c->T, job->prec, job->nprec, job->ws.w + before, job->ws.n - before);
             sqk_series_free(&s);
         }

@@ -57,13 +57,6 @@ static void gru_cell_backward(float *restrict dx, float *restrict drec, float *r
     }
 }
 
-static void add_column_sums(float *restrict out, const float *restrict in, int N, size_t G)
-{
-    for (int n = 0; n < N; n++)
-#pragma omp simd
-        for (size_t g = 0; g < G; g++) out[g] += in[(size_t)n * G + g];
-}
-
 /* saved: gates [z, r, n] (B, T, 3U), rh (B, T, U), and the step's rec (B, 3U) */
 static size_t gru_saved_floats(int B, int T, int U) { return (size_t)B * T * 4 * U + (size_t)B * 3 * U; }
 
@@ -114,7 +107,7 @@ static void gru_backward(float *dx, float *dW, float *dR, float *dbias, const fl
             gru_cell_backward(dg + bt * G, drec + (size_t)b * G, dh_next + (size_t)b * U,
                               gates + bt * G, rh + bt * U, hp, dh + bt * U, U);
         }
-        add_column_sums(dbias + G, drec, B, G); /* the recurrent bias */
+        sqk_add_column_sums(dbias + G, drec, B, G); /* the recurrent bias */
         if (s > 0) {
             /* dh_{t-1} += drec R^T ; dR += h_{t-1}^T drec */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, U, (int)G, 1.0f, drec, (int)G,
@@ -126,7 +119,7 @@ static void gru_backward(float *dx, float *dW, float *dR, float *dbias, const fl
     int N = B * T;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, In, (int)G, N, 1.0f, x, In, dg, (int)G,
                 1.0f, dW, (int)G);
-    add_column_sums(dbias, dg, N, G);
+    sqk_add_column_sums(dbias, dg, N, G);
     if (dx)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, In, (int)G, 1.0f, dg, (int)G, W,
                     (int)G, 0.0f, dx, In);

@@ -124,6 +124,14 @@ static inline size_t sqk_layer_out_floats(const sqk_layer *l, int B)
     return (size_t)B * l->out_m * l->out_T * l->out_C;
 }
 
+/* out[g] += sum over rows of in (N, G): the bias gradients of the recurrent cells. */
+static inline void sqk_add_column_sums(float *restrict out, const float *restrict in, int N, size_t G)
+{
+    for (int n = 0; n < N; n++)
+#pragma omp simd
+        for (size_t g = 0; g < G; g++) out[g] += in[(size_t)n * G + g];
+}
+
 /* The element-wise kernels are compiled for AVX-512 / AVX2 / baseline (every clone gives the
  * same bits); GCC only. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)

@@ -67,14 +67,6 @@ static void lstm_cell_backward(float *restrict d, float *restrict dcn, const flo
     }
 }
 
-/* out[g] += sum over rows of in (N, G). */
-static void add_column_sums(float *restrict out, const float *restrict in, int N, size_t G)
-{
-    for (int n = 0; n < N; n++)
-#pragma omp simd
-        for (size_t g = 0; g < G; g++) out[g] += in[(size_t)n * G + g];
-}
-
 void sqk_lstm_forward(float *h, float *c, float *gates, const float *x, const float *W,
                       const float *R, const float *bias, int B, int T, int In, int U, int reverse)
 {
@@ -139,7 +131,7 @@ void sqk_lstm_backward(float *dx, float *dW, float *dR, float *dbias, const floa
     int N = B * T;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, In, (int)G, N, 1.0f, x, In, dz, (int)G,
                 1.0f, dW, (int)G);
-    add_column_sums(dbias, dz, N, G);
+    sqk_add_column_sums(dbias, dz, N, G);
     if (dx)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, In, (int)G, 1.0f, dz, (int)G, W,
                     (int)G, 0.0f, dx, In);

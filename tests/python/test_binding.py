@@ -128,6 +128,11 @@ class Binding(unittest.TestCase):
         self.assertIn("kp.txt", str(e.exception))
         with self.assertRaises(ValueError):
             sq.load_model(self.model).predict_proba(np.zeros((2, 19, 2)))
+        x = np.zeros((3, 20, 2), dtype=np.float32)
+        x[2, 5, 1] = np.nan
+        with self.assertRaises(sq.SeqNetQuakeError) as e:
+            sq.load_model(self.model).predict_proba(x)
+        self.assertIn("window 2 holds a non-finite value at time step 5, feature 1", str(e.exception))
 
 
 if __name__ == "__main__":
