@@ -5,8 +5,7 @@
 
 #include "sqk/core.h"
 
-/* The command-line folder is built into the executable only, so its file is compiled here. */
-#include "cli/inspect_tables.c"
+#include "inspect/inspect_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@ static void test_table2_for_models_on_one_test_set(void **state)
     char *tmp = test_tmpdir(), out[1300];
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[3] = {FIX "/eval_a", FIX "/eval_b", FIX "/eval_c"};
-    sqk_report_opts o = {dirs, 3, out, "Models on TS1", SQK_TABLE_AUTO};
+    sqk_report_opts o = {dirs, 3, out, "Models on TS1", SQK_TABLE_AUTO, NULL, 0};
     int table = 0;
     if (sqk_report(&o, NULL, &table)) fail_msg("%s", sqk_last_error());
     assert_int_equal(table, SQK_TABLE2); /* the three share their test windows */
@@ -64,7 +64,7 @@ static void test_table1_for_different_test_sets(void **state)
     assert_int_equal(test_write_file(path, json, strlen(json)), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[2] = {a, b};
-    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO};
+    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0};
     int table = 0;
     if (sqk_report(&o, NULL, &table)) fail_msg("%s", sqk_last_error());
     assert_int_equal(table, SQK_TABLE1);
@@ -94,7 +94,7 @@ static void test_both_tables_for_a_mixed_study(void **state)
     assert_int_equal(test_write_file(path, other, strlen(other)), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[3] = {a, FIX "/eval_b", FIX "/eval_c"};
-    sqk_report_opts o = {dirs, 3, out, NULL, SQK_TABLE_AUTO};
+    sqk_report_opts o = {dirs, 3, out, NULL, SQK_TABLE_AUTO, NULL, 0};
     int tables = 0;
     if (sqk_report(&o, NULL, &tables)) fail_msg("%s", sqk_last_error());
     assert_int_equal(tables, SQK_TABLE1 | SQK_TABLE2);
@@ -126,7 +126,7 @@ static void test_evaluation_figures_are_shown(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[1] = {a};
-    sqk_report_opts o = {dirs, 1, out, NULL, SQK_TABLE_AUTO};
+    sqk_report_opts o = {dirs, 1, out, NULL, SQK_TABLE_AUTO, NULL, 0};
     if (sqk_report(&o, NULL, NULL)) fail_msg("%s", sqk_last_error());
     char *html = test_read_in(out, "report.html");
     assert_non_null(strstr(html, "<img src=\"eval1_confusion.png\""));
@@ -147,7 +147,7 @@ static void test_bad_folder_writes_nothing(void **state)
     snprintf(out, sizeof out, "%s/report", tmp);
     snprintf(missing, sizeof missing, "%s/none", tmp);
     const char *dirs[2] = {FIX "/eval_a", missing};
-    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO};
+    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0};
     assert_int_equal(sqk_report(&o, NULL, NULL), SQK_EIO);
     assert_non_null(strstr(sqk_last_error(), "evaluation 2"));
     assert_non_null(strstr(sqk_last_error(), "none"));

@@ -47,6 +47,26 @@ static void test_report_and_quiet(void **state)
     assert_int_equal(test_cli(&out, "report --quiet --eval " FIX "/eval_b --out '%s/q'", tmp), 0);
     assert_string_equal(out, "");
     free(out);
+    /* more figures (a pass plot, a Molchan diagram): copied and shown; a non-PNG is refused */
+    assert_int_equal(test_cli(&out, "report --quiet --eval " FIX "/eval_b --figure docs/img/pass-seismic-cses.png "
+                                    "--figure docs/img/molchan-scan.png --out '%s/f'", tmp), 0);
+    free(out);
+    snprintf(path, sizeof path, "%s/f/report.html", tmp);
+    char *html = test_read_file(path, NULL);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<img src=\"figure2.png\" alt=\"molchan-scan.png\""));
+    free(html);
+    snprintf(path, sizeof path, "%s/f/figure1.png", tmp);
+    size_t n = 0;
+    char *png = test_read_file(path, &n);
+    assert_non_null(png);
+    assert_memory_equal(png, "\x89PNG", 4);
+    free(png);
+    assert_int_equal(test_cli(&out, "report --eval " FIX "/eval_b --figure README.md --out '%s/g'", tmp), 1);
+    assert_non_null(strstr(out, "expected a .png file"));
+    free(out);
+    snprintf(path, sizeof path, "%s/g/report.html", tmp);
+    assert_null(test_read_file(path, NULL));
     test_rmtree(tmp);
     free(tmp);
 }

@@ -79,6 +79,10 @@ int sqk_csv_text(const sqk_csv *c, int col, char *dst, size_t size);
 int sqk_csv_fail(const sqk_csv *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sqk_csv_close(sqk_csv *c);
 
+/* Writes one text field, quoted when it holds a comma, a quote or a line break (quotes doubled):
+ * what sqk_csv_split reads back. */
+void sqk_csv_put_text(FILE *f, const char *s);
+
 /* A strict decimal number (see sqk_csv_f64): 1 and *v, or 0. */
 int sqk_parse_decimal(const char *s, double *v);
 

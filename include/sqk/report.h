@@ -20,6 +20,10 @@ typedef struct sqk_report_opts {
     const char *out_dir;          /* created if needed */
     const char *title;            /* NULL: a default title */
     int table;                    /* SQK_TABLE_AUTO, SQK_TABLE1 or SQK_TABLE2 */
+    const char *const *figures;   /* n_figures more PNGs shown after the tables (e.g. the data:
+                                     plot pass, the use: scan's Molchan diagram), copied as
+                                     figureN.png and captioned with their file names */
+    int n_figures;
 } sqk_report_opts;
 
 /* Writes into out_dir, for each table: tableK.md + tableK.csv, and its figures roc.png/.pdf

@@ -154,18 +154,6 @@ static void put_number(FILE *fp, double v)
     fputs(buf, fp);
 }
 
-/* Quotes a text field when it holds a comma, a quote or a line break, doubling quotes. */
-static void put_text(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, fp); return; }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static void put_row(FILE *fp, const sqk_quake *q)
 {
     char iso[32];
@@ -175,11 +163,11 @@ static void put_row(FILE *fp, const sqk_quake *q)
     put_number(fp, q->lon); fputc(',', fp);
     put_number(fp, q->depth_km); fputc(',', fp);
     put_number(fp, q->mag); fputc(',', fp);
-    put_text(fp, q->mag_type);
+    sqk_csv_put_text(fp, q->mag_type);
     fputs(",,,,,,", fp);               /* nst, gap, dmin, rms, net: not kept */
-    put_text(fp, q->id);
+    sqk_csv_put_text(fp, q->id);
     fputs(",,,", fp);                  /* updated, place: not kept */
-    put_text(fp, q->type);
+    sqk_csv_put_text(fp, q->type);
     fputs(",,,,,,,\n", fp);            /* errors, magNst, status, sources: not kept */
 }
 

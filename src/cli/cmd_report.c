@@ -22,13 +22,15 @@ static void usage(FILE *f)
           "  --table auto|1|2     the same; auto (default): Table 2 when every evaluation has the\n"
           "                       same test windows, else Table 1 of all and, when some share a\n"
           "                       test set, Table 2 of the largest such group\n"
+          "  --figure PNG         one more figure to show (e.g. a plot pass or a scan's\n"
+          "                       molchan.png); repeatable\n"
           "  --quiet              print nothing but errors\n"
           "  -h, --help           this help\n", f);
 }
 
 typedef struct {
-    const char **evals;
-    int n_evals, table, quiet;
+    const char **evals, **figures;
+    int n_evals, n_figures, table, quiet;
     const char *out, *title;
 } report_args;
 
@@ -52,6 +54,14 @@ static int add_eval(const char *cmd, const char *opt, const char *v, void *dest)
     return CLI_OK;
 }
 
+static int add_figure(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    (void)cmd; (void)opt;
+    report_args *a = dest;
+    a->figures[a->n_figures++] = v;
+    return CLI_OK;
+}
+
 /* Returns 0 to go on, or an exit code + 1 (help: 1, usage error: 3). */
 static int parse_args(int argc, char **argv, report_args *a)
 {
@@ -59,7 +69,7 @@ static int parse_args(int argc, char **argv, report_args *a)
         CLI_OPT_CALL("eval", add_eval, a), CLI_OPT("out", CLI_STRING, &a->out),
         CLI_OPT("title", CLI_STRING, &a->title), CLI_OPT_SET("table1", &a->table, SQK_TABLE1),
         CLI_OPT_SET("table2", &a->table, SQK_TABLE2), CLI_OPT_CALL("table", parse_table, &a->table),
-        CLI_OPT("quiet", CLI_FLAG, &a->quiet),
+        CLI_OPT("quiet", CLI_FLAG, &a->quiet), CLI_OPT_CALL("figure", add_figure, a),
     };
     int st = cli_parse("report", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) { usage(stdout); return 1; }
@@ -76,22 +86,26 @@ static int parse_args(int argc, char **argv, report_args *a)
 int cmd_report(int argc, char **argv)
 {
     /* At most one evaluation per argument pair. */
-    report_args a = {.evals = calloc((size_t)argc + 1, sizeof(char *))};
-    if (!a.evals) {
+    report_args a = {.evals = calloc((size_t)argc + 1, sizeof(char *)), .figures = calloc((size_t)argc + 1, sizeof(char *))};
+    if (!a.evals || !a.figures) {
+        free(a.evals);
+        free(a.figures);
         fprintf(stderr, "seqnetquake report: out of memory\n");
         return 1;
     }
     int st = parse_args(argc, argv, &a);
     if (st) {
         free(a.evals);
+        free(a.figures);
         return st - 1;
     }
     sqk_progress prog = cli_progress(a.quiet);
     sqk_report_opts o = {.eval_dirs = a.evals, .n = a.n_evals, .out_dir = a.out, .title = a.title,
-                         .table = a.table};
+                         .table = a.table, .figures = a.figures, .n_figures = a.n_figures};
     int tables = 0;
     st = sqk_report(&o, &prog, &tables);
     free(a.evals);
+    free(a.figures);
     if (st) return cli_fail("report");
     cli_progress_done();
     if (!a.quiet)

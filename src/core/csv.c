@@ -230,3 +230,14 @@ void sqk_csv_close(sqk_csv *c)
     free(c->header);
     memset(c, 0, sizeof *c);
 }
+
+void sqk_csv_put_text(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

@@ -3,6 +3,7 @@
  * atomically, and on a failure the ones already written are removed again. */
 #include "sqk/report.h"
 
+#include "sqk/csv.h"
 #include "sqk/eval.h"
 #include "sqk/figures.h"
 
@@ -215,18 +216,6 @@ static void html_text(FILE *f, const char *s)
     }
 }
 
-/* CSV fields: quoted when they hold a comma or a quote. */
-static void csv_text(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void csv_num(FILE *f, double v)
 {
     if (isfinite(v)) fprintf(f, ",%.6g", v);
@@ -251,7 +240,7 @@ static int write_csv(FILE *f, const report_ctx *r, const report_table *t)
     fputs(",folder\n", f);
     for (int i = 0; i < t->n; i++) {
         const report_row *row = &r->rows[t->idx[i]];
-        csv_text(f, row->ev.label);
+        sqk_csv_put_text(f, row->ev.label);
         fprintf(f, ",%ld", row->n_windows);
         for (int c = 0; c < NCOL; c++) {
             csv_num(f, row->m[c].value);
@@ -259,7 +248,7 @@ static int write_csv(FILE *f, const report_ctx *r, const report_table *t)
             csv_num(f, row->m[c].hi);
         }
         fputc(',', f);
-        csv_text(f, r->o->eval_dirs[t->idx[i]]);
+        sqk_csv_put_text(f, r->o->eval_dirs[t->idx[i]]);
         fputc('\n', f);
     }
     return SQK_OK;
@@ -406,6 +395,24 @@ static void html_each_evaluation(FILE *f, const report_ctx *r, int fig_no)
     }
 }
 
+/* The PNGs given with --figure: the data and the use of the models beside the tables. */
+static void html_more_figures(FILE *f, const report_ctx *r, int fig_no)
+{
+    if (r->o->n_figures <= 0) return;
+    fprintf(f, "<h2>Figure %d. The data and the use of the models</h2>\n<p class=\"caption\"><b>Figure %d.</b> "
+               "Figures given to the report: half-orbits with their labelled windows (seqnetquake plot pass), "
+               "scans of new orbits and their Molchan diagrams (seqnetquake scan); each is named by its file.</p>\n",
+            fig_no, fig_no);
+    for (int i = 0; i < r->o->n_figures; i++) {
+        const char *b = strrchr(r->o->figures[i], '/');
+        fprintf(f, "<figure><img src=\"figure%d.png\" alt=\"", i + 1);
+        html_text(f, b ? b + 1 : r->o->figures[i]);
+        fputs("\" style=\"max-width:100%\"><figcaption>", f);
+        html_text(f, b ? b + 1 : r->o->figures[i]);
+        fputs("</figcaption></figure>\n", f);
+    }
+}
+
 static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
 {
     (void)unused;
@@ -429,6 +436,7 @@ static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
     int fig_no = 1;
     for (int ti = 0; ti < r->n_tables; ti++) html_figures(f, r, ti, &fig_no);
     html_each_evaluation(f, r, fig_no);
+    html_more_figures(f, r, fig_no + 1);
     fputs("<h2>Evaluation folders</h2>\n<ol>\n", f);
     for (int i = 0; i < r->o->n; i++) {
         fputs("<li>", f);
@@ -513,6 +521,13 @@ static int copy_eval_figures(const report_ctx *r, written *done)
             snprintf(dst, sizeof dst, "%s/eval%d_%s.png", r->o->out_dir, i + 1, eval_fig[k]);
             rc = copy_file(src, dst, done);
         }
+    for (int i = 0; i < r->o->n_figures && !rc; i++) {
+        size_t n = strlen(r->o->figures[i]);
+        if (n < 4 || strcmp(r->o->figures[i] + n - 4, ".png"))
+            return sqk_fail(SQK_EARG, "--figure %s: expected a .png file", r->o->figures[i]);
+        snprintf(dst, sizeof dst, "%s/figure%d.png", r->o->out_dir, i + 1);
+        rc = copy_file(r->o->figures[i], dst, done);
+    }
     return rc;
 }
 

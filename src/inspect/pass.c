@@ -1,7 +1,7 @@
 /* `seqnetquake inspect` for satellite files: CSES L2 HDF5 (LAP, or any instrument through the
  * generic container) and DEMETER ISL. Prints what a user needs to trust a file: time span,
  * sampling periods and gaps, fill/invalid counts per variable, position ranges, orbit. */
-#include "inspect.h"
+#include "inspect_internal.h"
 
 #include "sqk/archive.h"
 #include "sqk/core.h"

@@ -1,7 +1,7 @@
-/* `seqnetquake inspect`: one summary function per kind of file. Each prints a human summary
- * to out and returns SQK_OK or a library status (the message is in sqk_last_error()). */
-#ifndef SQK_CLI_INSPECT_H
-#define SQK_CLI_INSPECT_H
+/* Inspection (sqk/inspect.h): one summary function per kind of file. Each writes a human
+ * summary to out and returns SQK_OK or a library status (the message is in sqk_last_error()). */
+#ifndef SQK_INSPECT_INTERNAL_H
+#define SQK_INSPECT_INTERNAL_H
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /* `seqnetquake inspect` summaries of the two tables: a USGS ComCat catalogue and a Kp index. */
-#include "inspect.h"
+#include "inspect_internal.h"
 
 #include "sqk/archive.h"
 #include "sqk/core.h"
