@@ -60,6 +60,29 @@ static void test_inspect_goes_on(void **state)
     free(out);
 }
 
+/* The real HPM file with byte 2176 set to 70 sends libhdf5 into an endless loop: the watchdog
+ * ends the worker after SQK_READ_TIMEOUT_S and says so, naming the file. */
+static void test_inspect_hang_watchdog(void **state)
+{
+    (void)state;
+    size_t n;
+    char *bytes = test_read_file(test_shared("data/real/CSES_01_HPM_5_L02_A2_096791_20191101_001933_20191101_005555_000.h5"), &n);
+    assert_non_null(bytes);
+    assert_true(n > 2176);
+    bytes[2176] = 70;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/hang.h5", dir);
+    assert_int_equal(test_write_file(path, bytes, n), 0);
+    free(bytes);
+    setenv("SQK_READ_TIMEOUT_S", "3", 1);
+    char *out = NULL;
+    int rc = test_cli(&out, "inspect %s", path);
+    unsetenv("SQK_READ_TIMEOUT_S");
+    assert_plain_failure(rc);
+    assert_non_null(strstr(out, "hang.h5: the HDF5 or XGBoost library did not finish reading this file within 3 s"));
+    free(out);
+}
+
 static void build_with(const char *fixture, const char *prefix, const char *why)
 {
     char cmd[4096];
@@ -132,6 +155,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inspect_goes_on),
+        cmocka_unit_test(test_inspect_hang_watchdog),
         cmocka_unit_test(test_build_skips_crash),
         cmocka_unit_test(test_build_skips_memory_hog),
         cmocka_unit_test(test_build_disk_full),
