@@ -4,7 +4,7 @@
 #   build  compilers, CMake and the C libraries (HDF5, OpenSSL, OpenBLAS, XGBoost, GMT, cmocka,
 #          Open MPI)
 #   check  build + what the tests need (headless Chromium for the report page, clang and its
-#          OpenMP runtime for the second compiler's sanitizer build, Debian's python3-numpy
+#          OpenMP runtime for the second compiler's build, Debian's python3-numpy
 #          for the Python binding)
 #   bench  build + the Python reference implementations (torch, sklearn, xgboost, h5py, optuna)
 #   all    everything

@@ -95,7 +95,9 @@ static void test_bad_plans(void **state)
     expect_bad("dataset a preset=07\nmodel m data=a kind=gbm\nreport r eval=m,x\n", "bad.plan:3:", "eval=x");
     expect_bad("dataset a preset=07\nreport r title=\"open\n", "bad.plan:2:", "unterminated quote");
     expect_bad("\n# nothing\n", "bad.plan", "no entries");
+    expect_bad("dataset a preset=07\nsearch s data=a model=geo\n", "bad.plan:2:", "not a model kind");
     char msg[1024];
+    assert_int_equal(load_text("dataset a preset=07\nmodel g data=a kind=geo\n", msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07 T=10\ndataset b preset=01\nmodel m data=a kind=cnn\n"
                                "model n data=b kind=cnn init=m\n", msg, sizeof msg), SQK_OK);
 }
@@ -109,7 +111,7 @@ static void test_paper_plan(void **state)
     for (int i = 0; i < p.n_units; i++) n[p.units[i].type]++;
     assert_int_equal(n[SQK_UNIT_DATASET], 11);
     assert_int_equal(n[SQK_UNIT_SEARCH], 16);  /* seqnet on 01-11, five classifiers on 07 */
-    assert_int_equal(n[SQK_UNIT_MODEL], 17);   /* + the transfer 11 -> 07 */
+    assert_int_equal(n[SQK_UNIT_MODEL], 18);   /* + the transfer 11 -> 07, the geo baseline */
     assert_int_equal(n[SQK_UNIT_REPORT], 8);   /* Table 1, Table 2, Figures 3-8 */
     for (int i = 0; i < p.n_units; i++)
         if (p.units[i].type == SQK_UNIT_SEARCH) assert_string_equal(sqk_plan_get(&p.units[i], "trials"), "100");

@@ -41,6 +41,9 @@ typedef struct {
  * message "PLAN:LINE: ...". trials_override > 0 replaces every search's trials. */
 int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override);
 void sqk_plan_free(sqk_plan *p);
+/* --design paper|rigorous (docs/confounders.md): sets design= on every dataset that does not
+ * name one, and records it in the plan's text (so a folder of the other design is refused). */
+int sqk_plan_set_design(sqk_plan *p, const char *design);
 /* The value of key in a unit, or NULL. */
 const char *sqk_plan_get(const sqk_plan_unit *u, const char *key);
 /* The built-in paper plan's text. */

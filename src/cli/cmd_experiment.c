@@ -27,6 +27,8 @@ static void usage(FILE *f)
         "                        output or real data in its layout)\n"
         "  --out DIR             output folder (created; rerun with the same plan to continue)\n"
         "  --trials N            every search with N trials instead of the plan's\n"
+        "  --design D            paper or rigorous: the design of every dataset that names none\n"
+        "                        (docs/confounders.md); run twice, into two folders, for both\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
         "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
         "  --quiet               no progress lines\n");
@@ -41,12 +43,13 @@ static void print_unit(void *ctx, const char *line)
 
 int cmd_experiment(int argc, char **argv)
 {
-    const char *plan_name = NULL;
+    const char *plan_name = NULL, *design = NULL;
     sqk_experiment_options o = {.threads = 1};
     int quiet = 0, trials = 0, print_plan = 0;
     const cli_option opts[] = {
         CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
+        CLI_OPT("design", CLI_STRING, &design),
         CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
     };
@@ -63,6 +66,11 @@ int cmd_experiment(int argc, char **argv)
     sqk_plan plan;
     if (sqk_plan_load(&plan, plan_name, trials)) {
         fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
+        return 2;
+    }
+    if (design && sqk_plan_set_design(&plan, design)) {
+        fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
+        sqk_plan_free(&plan);
         return 2;
     }
     if (print_plan) {

@@ -70,27 +70,30 @@ static const char paper_plan[] =
     "model dnn-07 data=ds07 kind=dnn params=dnn-07\n"
     "model cnn-07 data=ds07 kind=cnn params=cnn-07\n"
     "model lstm-07 data=ds07 kind=lstm params=lstm-07\n"
+    "# the where-and-when baseline: what latitude, longitude and time alone give away\n"
+    "model geo-07 data=ds07 kind=geo\n"
     "report table1 table=1 title=\"Table 1: SeqNetQuake on DataSets 01-10, initial training (TS0) and transfer (TS1)\" "
     "eval=seqnet-01,seqnet-02,seqnet-03,seqnet-04,seqnet-05,seqnet-06,seqnet-07,seqnet-08,seqnet-09,seqnet-10,seqnet-11,seqnet-11to07\n"
     "report table2 table=2 title=\"Table 2: every classifier on TS1 (DataSet 07)\" "
-    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07\n"
+    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07,geo-07\n"
     "report fig3 table=1 title=\"Figure 3: night (01) and day (02)\" eval=seqnet-01,seqnet-02\n"
     "report fig4 table=1 title=\"Figure 4: window lengths T = 10, 20, 30, 40, 50 (01, 03-06)\" "
     "eval=seqnet-01,seqnet-03,seqnet-04,seqnet-05,seqnet-06\n"
     "report fig5 table=1 title=\"Figure 5: radii 3, 5, 7, 12 deg and Dobrovolsky (03, 08-10, 07)\" "
     "eval=seqnet-03,seqnet-08,seqnet-09,seqnet-10,seqnet-07\n"
     "report fig6 table=1 title=\"Figure 6: initial (11), transfer (11 to 07) and direct (07) training\" "
-    "eval=seqnet-11,seqnet-11to07,seqnet-07\n"
+    "eval=seqnet-11,seqnet-11to07,seqnet-07,geo-07\n"
     "report fig7 table=2 title=\"Figure 7: ternary plots and confusion matrices of transfer and direct training\" "
     "eval=seqnet-11to07,seqnet-07\n"
     "report fig8 table=2 title=\"Figure 8: all models on DataSet 07\" "
-    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07\n";
+    "eval=seqnet-07,gbm-07,rf-07,dnn-07,cnn-07,lstm-07,geo-07\n";
 
 const char *sqk_plan_paper_text(void) { return paper_plan; }
 
 /* The keys each entry accepts; a trailing '*' marks a required one. */
 static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", "radius", "min-mag",
-    "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", NULL};
+    "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", "design",
+    "cadence", "controls", "survey-cadence", NULL};
 static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
     "startup", NULL};
 static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
@@ -188,12 +191,15 @@ static int dataset_shape(const sqk_plan *p, sqk_plan_unit *u)
 
 static int check_model_kind(const sqk_plan *p, const sqk_plan_unit *u, const char *key)
 {
-    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf"};
+    /* searches need a space (the paper's six); models may also be the baselines of
+     * docs/confounders.md: geo (where-and-when), rough, oracle */
+    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf", "geo", "rough", "oracle"};
+    size_t n_kinds = u->type == SQK_UNIT_SEARCH ? 6 : sizeof kinds / sizeof kinds[0];
     const char *v = sqk_plan_get(u, key);
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    for (size_t i = 0; i < n_kinds; i++)
         if (!strcmp(v, kinds[i])) return SQK_OK;
-    return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not a model kind (seqnet, cnn, lstm, dnn, gbm, rf)",
-                     type_name(u->type), u->name, key, v);
+    return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not a model kind (seqnet, cnn, lstm, dnn, gbm, rf%s)",
+                     type_name(u->type), u->name, key, v, n_kinds > 6 ? ", geo, rough, oracle" : "");
 }
 
 static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key, long lo)
@@ -410,4 +416,24 @@ int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override)
     if (!rc && trials_override > 0) rc = set_trials(p, trials_override);
     if (rc) sqk_plan_free(p);
     return rc;
+}
+
+int sqk_plan_set_design(sqk_plan *p, const char *design)
+{
+    if (strcmp(design, "paper") && strcmp(design, "rigorous"))
+        return sqk_fail(SQK_EARG, "--design %s: paper or rigorous (run twice, into two folders, for both)", design);
+    for (int i = 0; i < p->n_units; i++) {
+        sqk_plan_unit *u = &p->units[i];
+        if (u->type != SQK_UNIT_DATASET || sqk_plan_get(u, "design")) continue;
+        if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "dataset %s: too many options", u->name);
+        snprintf(u->key[u->n_kv], sizeof u->key[0], "design");
+        snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", design);
+        u->n_kv++;
+    }
+    size_t n = strlen(p->text);
+    char *t = sqk_realloc(p->text, n + 64);
+    if (!t) return SQK_EMEM;
+    snprintf(t + n, 64, "%s# experiment --design %s\n", n && t[n - 1] != '\n' ? "\n" : "", design);
+    p->text = t;
+    return SQK_OK;
 }
