@@ -237,6 +237,8 @@ static void test_bad_input(void **state)
     expect_bad("hello world\n", 1, "unknown Kp format");
     expect_bad("# c\n2019-01-01 3.3\n", 2, "unknown Kp format");
     expect_bad(CT_HEAD, 0, "no Kp rows");
+    /* 4294967386 = 2^32 + 90: it wrapped to Kp 9.0 in a 32-bit accumulator */
+    expect_bad(CT_HEAD "2020-03-01,1,1,4294967386,0,0,0,0,0,0,0\n", 2, "line 2");
     /* WDC */
     expect_bad("# h\n" WDC_OK1 "19 1 22529 9 0 0 0 0 3\n", 3, "truncated WDC line");
     expect_bad("# h\n" WDC_OK1 "19 1 22529 9 0 0 0 025 3 0 0  7  0  0  0  0  2  2  0  0  00.00\n", 3,

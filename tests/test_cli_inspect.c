@@ -224,6 +224,8 @@ static void test_dataset_file(void **state)
     assert_int_equal(sqk_h5_create(path, &f), SQK_OK);
     int64_t T = 20, F = 2;
     assert_int_equal(sqk_h5_set_attr_str(f, ".", "format", "seqnetquake-dataset"), SQK_OK);
+    int64_t version = 1;
+    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
     assert_int_equal(sqk_h5_set_attr_i64(f, ".", "T", &T, 1), SQK_OK);
     assert_int_equal(sqk_h5_set_attr_i64(f, ".", "F", &F, 1), SQK_OK);
     assert_int_equal(sqk_h5_set_attr_str(f, ".", "features", "Ne,Te"), SQK_OK);

@@ -137,6 +137,8 @@ void test_write_label_dataset(const char *path, size_t n, const int32_t *y, cons
     hid_t f;
     assert_int_equal(sqk_h5_create(path, &f), SQK_OK);
     assert_int_equal(sqk_h5_set_attr_str(f, ".", "format", "seqnetquake-dataset"), SQK_OK);
+    int64_t version = 1;
+    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
     assert_int_equal(sqk_h5_write_i32(f, "y", 1, &n, y), SQK_OK);
     assert_int_equal(sqk_h5_write_u8(f, "split", 1, &n, split), SQK_OK);
     assert_int_equal(sqk_h5_write_i64(f, "event", 1, &n, event), SQK_OK);

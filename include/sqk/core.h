@@ -77,6 +77,9 @@ int sqk_mkdir_p(const char *dir);
 
 /* SHA-256 of a file as 64 hex characters + NUL (for provenance in dataset and model files). */
 int sqk_sha256_file(const char *path, char hex[65]);
+/* SHA-256 of bytes in memory (hex[0] = 0 if the digest fails). Model files carry these for the
+ * bytes we write and parse back (booster, weights), checked before parsing. */
+void sqk_sha256_bytes(const void *bytes, size_t n, char hex[65]);
 
 
 #endif

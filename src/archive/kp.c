@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ static int parse_uint_field(const char *s, size_t n, int *v)
     int x = 0;
     for (; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return 0;
+        if (x > (INT_MAX - (s[i] - '0')) / 10) return 0; /* 4294967386 is not Kp 9.0 (wrapped) */
         x = x * 10 + (s[i] - '0');
     }
     *v = x;

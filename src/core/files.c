@@ -195,6 +195,14 @@ int sqk_mkdir_p(const char *dir)
     return SQK_OK;
 }
 
+void sqk_sha256_bytes(const void *bytes, size_t n, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(bytes, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32) { hex[0] = '\0'; return; }
+    for (unsigned i = 0; i < len; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
 /* SHA-256 through OpenSSL's EVP interface (it uses the CPU's SHA instructions where present). */
 int sqk_sha256_file(const char *path, char hex[65])
 {

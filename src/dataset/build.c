@@ -276,14 +276,6 @@ typedef struct {
     size_t nprec;
 } file_job;
 
-static void sha256_hex(const unsigned char *bytes, size_t n, char hex[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(bytes, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32) { hex[0] = '\0'; return; }
-    for (unsigned i = 0; i < len; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 /* Gives back the unused capacity of a file's windows: thousands of files are held until the
  * end, and their spare room would otherwise make memory grow with the archive. */
 static void shrink(sqk_window_set *s)
@@ -352,7 +344,7 @@ static int finish_one(staged_file *f, const char *path, int32_t index, const sqk
         }
     }
     if (!st && !c->file_checksums) snprintf(job->sha, sizeof job->sha, "-");
-    else if (!st && f->bytes) sha256_hex(f->bytes, f->size, job->sha);
+    else if (!st && f->bytes) sqk_sha256_bytes(f->bytes, f->size, job->sha);
     else if (!st) st = sqk_sha256_file(path, job->sha);
     return st;
 }

@@ -325,6 +325,13 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
     char fmt[64] = "";
     if (sqk_h5_get_attr_str(f, ".", "format", fmt, sizeof fmt) || strcmp(fmt, "seqnetquake-dataset"))
         return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake dataset (format attribute '%s')", path, fmt);
+    double ver[1] = {0};
+    size_t nver = 0;
+    if (sqk_h5_get_attr_f64(f, ".", "format_version", ver, 1, &nver) || nver != 1 || ver[0] != 1)
+        return nver ? sqk_fail(SQK_EFORMAT, "%s: dataset format_version %g is unknown: this program reads "
+                               "version 1", path, ver[0])
+                    : sqk_fail(SQK_EFORMAT, "%s: dataset without a format_version: this program reads version 1",
+                               path);
     int st;
     /* T and F describe X: a file of labels alone (what evaluate needs) may lack them. */
     if (sel->X || (sqk_h5_attr_exists(f, ".", "T") && sqk_h5_attr_exists(f, ".", "F")))

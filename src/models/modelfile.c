@@ -38,7 +38,9 @@ int sqk_netmodel_save(const sqk_model *m, hid_t group)
         if (!rc) rc = sqk_h5_write_f32(group, t->name, t->rank, t->dims, p + t->offset);
         if (rc) return rc;
     }
-    return SQK_OK;
+    char sha[65];
+    sqk_sha256_bytes(p, sqk_net_num_params(net) * sizeof *p, sha);
+    return sqk_h5_set_attr_str(group, ".", "sha256", sha);
 }
 
 int sqk_netmodel_load(sqk_model *m, hid_t group)
@@ -60,7 +62,18 @@ int sqk_netmodel_load(sqk_model *m, hid_t group)
                             t->name);
         rc = sqk_h5_read_f32(group, t->name, p + t->offset, t->size);
         if (rc) return rc;
+        for (size_t i = 0; i < t->size; i++)
+            if (!isfinite(p[t->offset + i]))
+                return sqk_fail(SQK_EFORMAT, "weights %s: value %zu is not finite (%g): refused", t->name, i,
+                                (double)p[t->offset + i]);
     }
+    /* All weights (the arena, in its order) against the checksum written with them. */
+    char want[80] = "", got[65];
+    if (sqk_h5_get_attr_str(group, ".", "sha256", want, sizeof want))
+        return sqk_fail(SQK_EFORMAT, "weights: no sha256 attribute: refused unchecked");
+    sqk_sha256_bytes(p, sqk_net_num_params(net) * sizeof *p, got);
+    if (strcmp(want, got))
+        return sqk_fail(SQK_EFORMAT, "weights: they do not match their SHA-256 (the file is corrupt)");
     return SQK_OK;
 }
 
@@ -191,6 +204,12 @@ static int read_scaler(sqk_model *m, hid_t f, const char *path)
     if (!s->mean || !s->std) return SQK_EMEM;
     int rc = sqk_h5_read_f32(f, "scaler/mean", s->mean, s->D);
     if (!rc) rc = sqk_h5_read_f32(f, "scaler/std", s->std, s->D);
+    /* A zero or non-finite scale would turn every prediction into NaN or a constant. */
+    for (size_t i = 0; !rc && i < s->D; i++)
+        if (!isfinite(s->mean[i]) || !isfinite(s->std[i]) || !(s->std[i] > 0))
+            rc = sqk_fail(SQK_EFORMAT, "%s: scaler value %zu (sample %zu, feature %zu) has mean %g and std %g: "
+                          "refused (std must be finite and > 0)", path, i, i / (size_t)m->F, i % (size_t)m->F,
+                          (double)s->mean[i], (double)s->std[i]);
     return rc;
 }
 

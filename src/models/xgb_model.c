@@ -142,8 +142,11 @@ static int xgb_kind_save(const sqk_model *m, hid_t group)
     XGBoostVersion(&major, &minor, &patch);
     char version[32];
     snprintf(version, sizeof version, "%d.%d.%d", major, minor, patch);
+    char sha[65];
+    sqk_sha256_bytes(bytes, len, sha);
     if (!(rc = sqk_h5_write_u8(group, "booster", 1, &len, bytes)) &&
-        !(rc = sqk_h5_set_attr_str(group, "booster", "format", "xgboost-ubj")))
+        !(rc = sqk_h5_set_attr_str(group, "booster", "format", "xgboost-ubj")) &&
+        !(rc = sqk_h5_set_attr_str(group, "booster", "sha256", sha)))
         rc = sqk_h5_set_attr_str(group, "booster", "xgboost_version", version);
     free(bytes);
     return rc;
@@ -165,8 +168,19 @@ static int xgb_kind_load(sqk_model *m, hid_t group)
     uint8_t *bytes = sqk_malloc(dims[0]);
     if (!bytes) return SQK_EMEM;
     sqk_xgb *b = NULL;
-    if (!(rc = sqk_h5_read_u8(group, "booster", bytes, dims[0])))
-        rc = sqk_xgb_load_bytes(bytes, dims[0], 0, &b);
+    /* The bytes must be the ones we wrote before libxgboost parses them: a corrupt booster
+     * can crash it. */
+    char want[80] = "", got[65];
+    if (!(rc = sqk_h5_read_u8(group, "booster", bytes, dims[0]))) {
+        sqk_sha256_bytes(bytes, dims[0], got);
+        if (sqk_h5_get_attr_str(group, "booster", "sha256", want, sizeof want))
+            rc = sqk_fail(SQK_EFORMAT, "%s: the booster has no sha256 attribute: refused unchecked",
+                          sqk_h5_filename(group, file, sizeof file));
+        else if (strcmp(want, got))
+            rc = sqk_fail(SQK_EFORMAT, "%s: the booster's bytes do not match their SHA-256 (the file is corrupt)",
+                          sqk_h5_filename(group, file, sizeof file));
+    }
+    if (!rc) rc = sqk_xgb_load_bytes(bytes, dims[0], 0, &b);
     free(bytes);
     if (rc) return sqk_fail_context(rc, "%s", sqk_h5_filename(group, file, sizeof file));
     if (sqk_xgb_n_features(b) != n_inputs(m) || sqk_xgb_n_class(b) != 3) {

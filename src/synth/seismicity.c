@@ -204,8 +204,11 @@ static int make_sequence(sqk_rng *r, const sqk_synth_config *c, double t, double
         if (alat > 89) alat = 89;
         if (alat < -89) alat = -89;
         double am = gr_magnitude(r, c->b_value, c->min_mag, fmax(mag, c->min_mag));
-        fill_quake(&a.q, t + omori_delay_days(r) * SQK_DAY_S, alat, sqk_lon_wrap(alon),
-                   round(fmin(e.q.depth_km + 5.0 * fabs(sqk_rng_normal(r)), 700.0) * 10) / 10, am);
+        /* Draws in separate statements: the order of a call's arguments is unspecified in C
+         * (GCC and clang differ), and the archive must not depend on the compiler. */
+        double adepth_km = round(fmin(e.q.depth_km + 5.0 * fabs(sqk_rng_normal(r)), 700.0) * 10) / 10;
+        double at = t + omori_delay_days(r) * SQK_DAY_S;
+        fill_quake(&a.q, at, alat, sqk_lon_wrap(alon), adepth_km, am);
         if (push(ev, n, cap, &a, day, rank)) return SQK_EMEM;
     }
     return SQK_OK;
@@ -218,8 +221,9 @@ static int make_blasts(sqk_rng *r, int64_t day, int *rank, gen_event **ev, size_
     for (uint64_t k = 0; k < nb; k++) {
         gen_event e = {0};
         double lat = sqk_rng_uniform_range(r, 20, 60), lon = sqk_rng_uniform_range(r, -120, 140);
-        fill_quake(&e.q, ((double)day + sqk_rng_uniform(r)) * SQK_DAY_S, lat, lon, 0.0,
-                   round(sqk_rng_uniform_range(r, 4.8, 5.2) * 10) / 10);
+        double mag = round(sqk_rng_uniform_range(r, 4.8, 5.2) * 10) / 10; /* drawn first: the order GCC used, so archives keep their bytes */
+        double t = ((double)day + sqk_rng_uniform(r)) * SQK_DAY_S;
+        fill_quake(&e.q, t, lat, lon, 0.0, mag);
         snprintf(e.q.type, sizeof e.q.type, "%s", sqk_rng_uniform(r) < 0.5 ? "quarry blast" : "explosion");
         snprintf(e.q.mag_type, sizeof e.q.mag_type, "ml");
         e.main = 0;
