@@ -43,71 +43,28 @@ static int text_at(fig_ctx *f, const char *opts, double x, double y, const char 
 
 /* ------------------------------------------------------------------ the dataset's side */
 
+/* The dataset through its one reader, and its build configuration read back. */
 typedef struct {
-    int T;
+    sqk_dataset ds;
     sqk_build_config config;
-    char kp_path[1024];
-    size_t nfiles;
-    char **files;
-    size_t n;                 /* windows */
-    int32_t *file, *y;
-    uint8_t *split;
-    int64_t *event;
-    double *time, *lat, *lon, *mag, *dist_km, *days, *kp;
-    size_t nev;               /* events/ */
-    char **ev_id;
-    double *ev_t, *ev_lat, *ev_lon, *ev_mag, *ev_radius;
-    uint8_t *ev_kind, *ev_status;
 } pass_dataset;
 
 static void dataset_free(pass_dataset *d)
 {
-    sqk_h5_free_strings(d->files, d->nfiles);
-    sqk_h5_free_strings(d->ev_id, d->nev);
-    void *p[] = {d->file, d->y, d->split, d->event, d->time, d->lat, d->lon, d->mag, d->dist_km,
-                 d->days, d->kp, d->ev_t, d->ev_lat, d->ev_lon, d->ev_mag, d->ev_radius,
-                 d->ev_kind, d->ev_status};
-    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
+    sqk_dataset_free(&d->ds);
     memset(d, 0, sizeof *d);
 }
 
-/* The dataset module reads the file; the figure keeps its columns under its own names. */
 static int read_dataset(const char *path, pass_dataset *d)
 {
     memset(d, 0, sizeof *d);
-    sqk_dataset ds;
-    int rc = sqk_dataset_read(path, "files,file,split,event,time,lat,lon,magnitude,distance_km,days_before,kp,"
-                                    "events/time,events/lat,events/lon,events/mag,events/radius_deg,"
-                                    "events/kind,events/status", &ds);
-    if (rc) return rc;
-    rc = sqk_build_config_parse(ds.config, &d->config);
-    if (!rc && ds.T != d->config.T) rc = sqk_fail(SQK_EFORMAT, "attribute T disagrees with the build configuration");
-    for (size_t i = 0; !rc && i < ds.n; i++)
-        if (ds.event[i] < 0) rc = sqk_fail(SQK_EFORMAT, "window %zu: event out of range", i);
-    d->T = ds.T;
-    snprintf(d->kp_path, sizeof d->kp_path, "%s", ds.kp_path);
-    d->nfiles = ds.n_files, d->files = ds.files, ds.files = NULL, ds.n_files = 0;
-    d->n = ds.n;
-    d->file = ds.file, ds.file = NULL;
-    d->y = ds.y, ds.y = NULL;
-    d->split = ds.split, ds.split = NULL;
-    d->event = ds.event, ds.event = NULL;
-    d->time = ds.time, ds.time = NULL;
-    d->lat = ds.lat, ds.lat = NULL;
-    d->lon = ds.lon, ds.lon = NULL;
-    d->mag = ds.magnitude, ds.magnitude = NULL;
-    d->dist_km = ds.distance_km, ds.distance_km = NULL;
-    d->days = ds.days_before, ds.days_before = NULL;
-    d->kp = ds.kp, ds.kp = NULL;
-    d->nev = ds.events.n, d->ev_id = ds.events.id, ds.events.id = NULL, ds.events.n = 0;
-    d->ev_t = ds.events.time, ds.events.time = NULL;
-    d->ev_lat = ds.events.lat, ds.events.lat = NULL;
-    d->ev_lon = ds.events.lon, ds.events.lon = NULL;
-    d->ev_mag = ds.events.mag, ds.events.mag = NULL;
-    d->ev_radius = ds.events.radius_deg, ds.events.radius_deg = NULL;
-    d->ev_kind = ds.events.kind, ds.events.kind = NULL;
-    d->ev_status = ds.events.status, ds.events.status = NULL;
-    sqk_dataset_free(&ds);
+    int rc = sqk_dataset_read(path, "time,lat,lon,magnitude,distance_km,days_before,kp,y,file,event,split,files,"
+                                    "events/id,events/kind,events/status,events/time,events/lat,events/lon,"
+                                    "events/mag,events/radius_deg", &d->ds);
+    if (!rc) rc = sqk_build_config_parse(d->ds.config, &d->config);
+    for (size_t i = 0; !rc && i < d->ds.n; i++)
+        if (d->ds.file[i] < 0 || (size_t)d->ds.file[i] >= d->ds.n_files || d->ds.event[i] < 0)
+            rc = sqk_fail(SQK_EFORMAT, "window %zu: file or event out of range", i);
     if (rc) {
         dataset_free(d);
         return sqk_fail_context(rc, "%s", path);
@@ -160,14 +117,14 @@ static int group_windows(pass_view *v, size_t file_row)
 {
     const pass_dataset *d = v->d;
     double half = (v->T_s - v->dt_s) / 2.0;
-    for (size_t i = 0; i < d->n; i++) {
-        if ((size_t)d->file[i] != file_row) continue;
+    for (size_t i = 0; i < d->ds.n; i++) {
+        if ((size_t)d->ds.file[i] != file_row) continue;
         /* the middle sample is index T/2: the window starts T/2 steps before it */
-        double a = d->time[i] - (d->T / 2) * v->dt_s, b = a + (d->T - 1) * v->dt_s;
+        double a = d->ds.time[i] - (d->config.T / 2) * v->dt_s, b = a + (d->config.T - 1) * v->dt_s;
         (void)half;
         v->nwin++;
         win_group *last = v->ng ? &v->g[v->ng - 1] : NULL;
-        if (last && last->event == d->event[i] && last->y == d->y[i] && last->split == d->split[i] &&
+        if (last && last->event == d->ds.event[i] && last->y == d->ds.y[i] && last->split == d->ds.split[i] &&
             minutes(v, a) - last->x1 < 3 * v->dt_s / 60.0) {
             last->x1 = minutes(v, b);
             last->count++;
@@ -179,14 +136,14 @@ static int group_windows(pass_view *v, size_t file_row)
         win_group *w = &v->g[v->ng++];
         w->x0 = minutes(v, a);
         w->x1 = minutes(v, b);
-        w->y = d->y[i];
-        w->split = d->split[i];
+        w->y = d->ds.y[i];
+        w->split = d->ds.split[i];
         w->count = 1;
-        w->event = d->event[i];
-        w->mag = d->mag[i];
-        w->dist_km = d->dist_km[i];
-        w->days = d->days[i];
-        w->kp = d->kp[i];
+        w->event = d->ds.event[i];
+        w->mag = d->ds.magnitude[i];
+        w->dist_km = d->ds.distance_km[i];
+        w->days = d->ds.days_before[i];
+        w->kp = d->ds.kp[i];
     }
     return SQK_OK;
 }
@@ -393,7 +350,7 @@ static int events_in_reach(const pass_view *v, double days_before, near_event **
 {
     *out = NULL;
     *n_out = 0;
-    size_t n = v->d ? v->d->nev : v->cat ? v->cat->n : 0;
+    size_t n = v->d ? v->d->ds.events.n : v->cat ? v->cat->n : 0;
     sqk_build_config def;
     sqk_build_config_default(&def);
     def.radius_deg = 0; /* a catalogue alone: Dobrovolsky radius */
@@ -402,9 +359,9 @@ static int events_in_reach(const pass_view *v, double days_before, near_event **
         memset(&ev, 0, sizeof ev);
         if (v->d) {
             const pass_dataset *d = v->d;
-            ev.t = d->ev_t[e]; ev.lat = d->ev_lat[e]; ev.lon = d->ev_lon[e]; ev.mag = d->ev_mag[e];
-            ev.radius_deg = d->ev_radius[e]; ev.kind = d->ev_kind[e]; ev.status = d->ev_status[e];
-            snprintf(ev.id, sizeof ev.id, "%s", d->ev_id[e]);
+            ev.t = d->ds.events.time[e]; ev.lat = d->ds.events.lat[e]; ev.lon = d->ds.events.lon[e]; ev.mag = d->ds.events.mag[e];
+            ev.radius_deg = d->ds.events.radius_deg[e]; ev.kind = d->ds.events.kind[e]; ev.status = d->ds.events.status[e];
+            snprintf(ev.id, sizeof ev.id, "%s", d->ds.events.id[e]);
         } else {
             const sqk_quake *q = &v->cat->ev[e];
             ev.t = q->t; ev.lat = q->lat; ev.lon = q->lon; ev.mag = q->mag;
@@ -529,17 +486,17 @@ static int draw_list(fig_ctx *f, const pass_view *v)
     if (!fp) return SQK_EIO;
     double y = (double)lines - 0.5;
     if (!v->d) fprintf(fp, "0 %.1f No dataset given: windows and labels are not shown.\n", y);
-    else if (!v->ng) fprintf(fp, "0 %.1f None of the %zu dataset windows came from this file.\n", y, v->d->n);
+    else if (!v->ng) fprintf(fp, "0 %.1f None of the %zu dataset windows came from this file.\n", y, v->d->ds.n);
     else fprintf(fp, "0 %.1f %zu dataset windows from this file in %zu groups (windows of %d samples, %.1f s):\n",
-                 y, v->nwin, v->ng, v->d->T, v->T_s);
+                 y, v->nwin, v->ng, v->d->config.T, v->T_s);
     for (size_t k = 0; v->d && k < v->ng && k < MAX_LISTED; k++) {
         const win_group *g = &v->g[k];
         char id[80];
-        fig_escape_label(v->d->ev_id[g->event], id, sizeof id);
+        fig_escape_label(v->d->ds.events.id[g->event], id, sizeof id);
         y -= 1;
         fprintf(fp, "0 %.1f @;%s;%zu  %s@;;  %s %s M%.1f, %.0f km, %.1f d before; Kp %.2f; %s split; %d window%s\n",
                 y, fig_class_color[g->y], k + 1, fig_class_name[g->y],
-                v->d->ev_kind[g->event] == SQK_EVENT_CONTROL ? "control" : "earthquake", id, g->mag, g->dist_km,
+                v->d->ds.events.kind[g->event] == SQK_EVENT_CONTROL ? "control" : "earthquake", id, g->mag, g->dist_km,
                 g->days, g->kp, split_name(g->split), g->count, g->count == 1 ? "" : "s");
     }
     if (v->ng > MAX_LISTED) fprintf(fp, "0 %.1f ... and %zu more groups\n", y - 1, v->ng - MAX_LISTED);
@@ -648,10 +605,10 @@ static int prepare_view(pass_view *v, const sqk_pass *p, const pass_dataset *d, 
     for (size_t i = 0; i < p->n; i++)
         if (isfinite(p->t[i]) && !sample_valid(v, i, c)) v->n_invalid++;
     if (d) {
-        size_t row = d->nfiles;
-        for (size_t i = 0; i < d->nfiles && row == d->nfiles; i++)
-            if (!strcmp(base_name(d->files[i]), base_name(file))) row = i;
-        if (row < d->nfiles) return group_windows(v, row);
+        size_t row = d->ds.n_files;
+        for (size_t i = 0; i < d->ds.n_files && row == d->ds.n_files; i++)
+            if (!strcmp(base_name(d->ds.files[i]), base_name(file))) row = i;
+        if (row < d->ds.n_files) return group_windows(v, row);
     }
     return SQK_OK;
 }
@@ -679,11 +636,11 @@ static int load_kp(const sqk_fig_pass_options *o, const pass_dataset *d, sqk_kp 
 {
     *have = 0;
     const char *path = o->kp_path;
-    if (!path && d && d->kp_path[0]) {
-        FILE *t = fopen(d->kp_path, "r");
+    if (!path && d && d->ds.kp_path[0]) {
+        FILE *t = fopen(d->ds.kp_path, "r");
         if (!t) return SQK_OK; /* moved since the build: the windows' Kp is shown instead */
         fclose(t);
-        path = d->kp_path;
+        path = d->ds.kp_path;
     }
     if (!path) return SQK_OK;
     int rc = sqk_kp_read(path, kp);
@@ -713,40 +670,40 @@ int sqk_fig_pass(const sqk_fig_pass_options *o, sqk_fig_pass_result *res)
     const sqk_catalog *cp = o->catalog_path && !o->dataset ? &cat : NULL;
     const char *file = o->file;
     if (!rc && pick && !o->event_id) {
-        size_t *count = sqk_calloc(d.nfiles ? d.nfiles : 1, sizeof *count), best = d.nfiles;
+        size_t *count = sqk_calloc(d.ds.n_files ? d.ds.n_files : 1, sizeof *count), best = d.ds.n_files;
         if (!count) rc = SQK_EMEM;
-        for (size_t i = 0; !rc && i < d.n; i++)
-            if (d.y[i] == o->pick_class) count[d.file[i]]++;
-        for (size_t i = 0; !rc && i < d.nfiles; i++)
-            if (count[i] && (best == d.nfiles || count[i] > count[best])) best = i;
+        for (size_t i = 0; !rc && i < d.ds.n; i++)
+            if (d.ds.y[i] == o->pick_class) count[d.ds.file[i]]++;
+        for (size_t i = 0; !rc && i < d.ds.n_files; i++)
+            if (count[i] && (best == d.ds.n_files || count[i] > count[best])) best = i;
         free(count);
-        if (!rc && best == d.nfiles)
+        if (!rc && best == d.ds.n_files)
             rc = sqk_fail(SQK_EEMPTY, "%s: no windows of class %d (%s)", o->dataset, o->pick_class, fig_class_name[o->pick_class]);
-        if (!rc) file = d.files[best];
+        if (!rc) file = d.ds.files[best];
     }
     if (!rc && !o->event_id) {
         rc = plot_one(file, dp, kpp, cp, o->out_prefix);
         if (!rc && res) res->n_figures = 1;
     } else if (!rc) {
-        size_t row = d.nev;
-        for (size_t e = 0; e < d.nev && row == d.nev; e++)
-            if (!strcmp(d.ev_id[e], o->event_id)) row = e;
-        if (row == d.nev) rc = sqk_fail(SQK_EARG, "%s: no event '%s' in events/", o->dataset, o->event_id);
+        size_t row = d.ds.events.n;
+        for (size_t e = 0; e < d.ds.events.n && row == d.ds.events.n; e++)
+            if (!strcmp(d.ds.events.id[e], o->event_id)) row = e;
+        if (row == d.ds.events.n) rc = sqk_fail(SQK_EARG, "%s: no event '%s' in events/", o->dataset, o->event_id);
         /* the files of its windows, in file order */
-        uint8_t *used = rc ? NULL : sqk_calloc(d.nfiles ? d.nfiles : 1, 1);
+        uint8_t *used = rc ? NULL : sqk_calloc(d.ds.n_files ? d.ds.n_files : 1, 1);
         if (!rc && !used) rc = SQK_EMEM;
         size_t nused = 0;
-        for (size_t i = 0; !rc && i < d.n; i++)
-            if ((size_t)d.event[i] == row && !used[d.file[i]]) { used[d.file[i]] = 1; nused++; }
+        for (size_t i = 0; !rc && i < d.ds.n; i++)
+            if ((size_t)d.ds.event[i] == row && !used[d.ds.file[i]]) { used[d.ds.file[i]] = 1; nused++; }
         if (!rc && !nused) rc = sqk_fail(SQK_EEMPTY, "%s: event '%s' has no windows", o->dataset, o->event_id);
-        for (size_t i = 0; !rc && i < d.nfiles; i++) {
+        for (size_t i = 0; !rc && i < d.ds.n_files; i++) {
             if (!used[i]) continue;
             char prefix[1200], stem[256];
-            snprintf(stem, sizeof stem, "%s", base_name(d.files[i]));
+            snprintf(stem, sizeof stem, "%s", base_name(d.ds.files[i]));
             char *dot = strrchr(stem, '.');
             if (dot) *dot = '\0';
             snprintf(prefix, sizeof prefix, "%s_%s", o->out_prefix, stem);
-            rc = plot_one(d.files[i], dp, kpp, cp, prefix);
+            rc = plot_one(d.ds.files[i], dp, kpp, cp, prefix);
             if (!rc && res) res->n_figures++;
             if (!rc && o->on_figure) o->on_figure(o->ctx, prefix);
         }
