@@ -141,6 +141,7 @@ static void limit_memory(const char *path)
 {
 #if defined(__SANITIZE_ADDRESS__)
     (void)path;
+    (void)inherited_bytes;
 #else
     if (inherited_bytes == 0) {
         FILE *f = fopen("/proc/self/statm", "r");
