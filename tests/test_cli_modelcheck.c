@@ -19,9 +19,9 @@ static int setup(void **state)
     dir = test_tmpdir();
     char *out = NULL;
     int rc = test_cli(&out, "synth --out %s/a --satellites cses --cses-days 6 --seed 3 --quiet", dir);
-    if (!rc) rc = test_cli(&out, "build --archive %s/a --out %s/d.h5 --time all --quiet", dir, dir);
-    if (!rc) rc = test_cli(&out, "train --data %s/d.h5 --model dnn --set epochs=1 --out %s/dnn.h5 --quiet", dir, dir);
-    if (!rc) rc = test_cli(&out, "train --data %s/d.h5 --model gbm --set n_estimators=3 --out %s/gbm.h5 --quiet", dir, dir);
+    if (!rc) { free(out); rc = test_cli(&out, "build --archive %s/a --out %s/d.h5 --time all --quiet", dir, dir); }
+    if (!rc) { free(out); rc = test_cli(&out, "train --data %s/d.h5 --model dnn --set epochs=1 --out %s/dnn.h5 --quiet", dir, dir); }
+    if (!rc) { free(out); rc = test_cli(&out, "train --data %s/d.h5 --model gbm --set n_estimators=3 --out %s/gbm.h5 --quiet", dir, dir); }
     if (rc) fprintf(stderr, "setup: %s\n", out ? out : "");
     free(out);
     return rc;
