@@ -244,6 +244,7 @@ static void test_bad_input(void **state)
     expect_bad("", 0, "empty file");
     expect_bad("\n\n", 0, "empty file");
     expect_bad(HEADER, 0, "no data rows");
+    expect_bad(HEADER ROW_OK ROW_OK, 0, "event id 'us1' appears more than once");
     expect_bad("time,latitude,longitude,depth,magType,id,type\n", 1, "'mag'");
     expect_bad("time,latitude,longitude,depth,mag,magType,type\n", 1, "'id'");
     expect_bad(HEADER ROW_OK "2020-01-01T00:00:00.000Z,1,2,3,4.5,mb,,,,,,us2,,\"unterminated,earthquake,,,,,,,\n",

@@ -117,6 +117,29 @@ static int read_rows(sqk_csv *cx, const int *col, double min_mag, int all_types,
     return st;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp((*(const sqk_quake *const *)a)->id, (*(const sqk_quake *const *)b)->id);
+}
+
+/* An id twice is a corrupt or concatenated catalogue: the copies would count as aftershocks
+ * of each other and remove the event. */
+static int check_unique_ids(const char *path, const sqk_catalog *c)
+{
+    if (c->n < 2) return SQK_OK;
+    const sqk_quake **p = sqk_malloc(c->n * sizeof *p);
+    if (!p) return SQK_EMEM;
+    for (size_t i = 0; i < c->n; i++) p[i] = &c->ev[i];
+    qsort(p, c->n, sizeof *p, cmp_id);
+    int st = SQK_OK;
+    for (size_t i = 1; i < c->n && !st; i++)
+        if (!strcmp(p[i - 1]->id, p[i]->id))
+            st = sqk_fail(SQK_EFORMAT, "%s: event id '%s' appears more than once (a corrupt or concatenated "
+                          "catalogue; copies would be counted as aftershocks)", path, p[i]->id);
+    free(p);
+    return st;
+}
+
 int sqk_catalog_read(const char *path, double min_mag, int all_types, sqk_catalog *out)
 {
     memset(out, 0, sizeof *out);
@@ -129,6 +152,7 @@ int sqk_catalog_read(const char *path, double min_mag, int all_types, sqk_catalo
     if (!st) st = read_rows(&cx, col, min_mag, all_types, out);
     sqk_csv_close(&cx);
     if (!st) st = sort_by_time(out);
+    if (!st) st = check_unique_ids(path, out);
     if (st) sqk_catalog_free(out);
     return st;
 }
