@@ -300,6 +300,57 @@ static void test_bad_files(void **state)
     assert_int_equal(test_count_files(fx->dir, ".tmp"), 0);
 }
 
+/* A dataset with no validation windows has nothing to stop early or choose the alarm on: the
+ * library refuses it naming the file and the split counts (it used to report "val F1 nan" and
+ * succeed). */
+static void test_no_validation_windows(void **state)
+{
+    fixture *fx = *state;
+    char noval[600];
+    snprintf(noval, sizeof noval, "%s/noval.h5", fx->dir);
+    write_dataset(noval, 30, 20, 2, "Ne,Te", 8);
+    uint8_t split[30];
+    size_t n = 30;
+    for (size_t i = 0; i < n; i++) split[i] = i < 24 ? SQK_SPLIT_TRAIN : SQK_SPLIT_TEST;
+    hid_t h = H5Fopen(noval, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(h >= 0);
+    H5Ldelete(h, "split", H5P_DEFAULT);
+    assert_int_equal(sqk_h5_write_u8(h, "split", 1, &n, split), SQK_OK);
+    H5Fclose(h);
+    sqk_train_options o = options(fx, fx->model2);
+    o.data_path = noval;
+    o.log_path = NULL;
+    sqk_train_summary s;
+    int rc = sqk_train_run(&o, &s);
+    const char *e = sqk_last_error();
+    if (rc != SQK_EEMPTY) fail_msg("status %d: %s", rc, e);
+    assert_non_null(strstr(e, noval));
+    assert_non_null(strstr(e, "no validation windows (split 1)"));
+    assert_non_null(strstr(e, "24 training, 0 validation and 6 test windows"));
+    char *out = NULL;
+    assert_int_not_equal(test_cli(&out, "train --data %s --out %s --quiet", noval, fx->model2), 0);
+    assert_non_null(strstr(out, "no validation windows"));
+    free(out);
+}
+
+/* --params must name a readable regular file: a folder reads as empty on Linux and used to
+ * train silently with the defaults. */
+static void test_params_not_a_file(void **state)
+{
+    fixture *fx = *state;
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, "train --data %s --out %s --params %s --quiet", fx->data, fx->model2, fx->dir), 1);
+    assert_non_null(strstr(out, fx->dir));
+    assert_non_null(strstr(out, "is a folder"));
+    free(out);
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/none.params", fx->dir);
+    assert_int_equal(test_cli(&out, "train --data %s --out %s --params %s --quiet", fx->data, fx->model2, missing), 1);
+    assert_non_null(strstr(out, missing));
+    assert_non_null(strstr(out, "No such file"));
+    free(out);
+}
+
 /* The command line: help, a bad --set, and train + predict end to end. */
 static void test_cli_train_predict(void **state)
 {
@@ -448,6 +499,8 @@ int main(void)
         cmocka_unit_test(test_predict_refuses_other_shape),
         cmocka_unit_test(test_hparam_errors),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_no_validation_windows),
+        cmocka_unit_test(test_params_not_a_file),
         cmocka_unit_test(test_cli_train_predict),
         cmocka_unit_test(test_geo_where_and_when),
     };

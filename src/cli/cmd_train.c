@@ -3,10 +3,12 @@
 #include "opts.h"
 #include "sqk/train.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -38,9 +40,13 @@ static void usage(FILE *f)
 static int read_params(const char *path, const char *kind_name, char **text, const char **sets,
                        int *n_sets, int cap)
 {
+    /* a folder opens and reads as empty: refuse it rather than train with the defaults */
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "seqnetquake train: --params: cannot open %s\n", path);
+    struct stat st = {0};
+    if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        const char *why = !f ? strerror(errno) : S_ISDIR(st.st_mode) ? "is a folder" : "is not a regular file";
+        fprintf(stderr, "seqnetquake train: error: --params %s: %s; give a file of KEY=VALUE lines\n", path, why);
+        if (f) fclose(f);
         return 1;
     }
     size_t len = 0, size = 4096;
@@ -53,8 +59,14 @@ static int read_params(const char *path, const char *kind_name, char **text, con
             else buf = b;
         }
     }
+    int read_error = ferror(f);
     fclose(f);
     if (!buf) { fprintf(stderr, "seqnetquake train: out of memory\n"); return 1; }
+    if (read_error) {
+        fprintf(stderr, "seqnetquake train: error: --params %s: cannot read it\n", path);
+        free(buf);
+        return 1;
+    }
     buf[len] = 0;
     *text = buf;
     const sqk_model_kind *kind = sqk_model_kind_find(kind_name);

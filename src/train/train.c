@@ -153,7 +153,17 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
     if (!rc) rc = apply_freeze(m, o->freeze);
     if (!rc) rc = sqk_train_data_select(&d, SQK_SPLIT_TRAIN, &xt, &yt, NULL, &tr.N);
     if (!rc) rc = sqk_train_data_select(&d, SQK_SPLIT_VALIDATION, &xv, &yv, NULL, &va.N);
-    if (!rc && tr.N == 0) rc = sqk_fail(SQK_EEMPTY, "%s: no training windows (split 0)", o->data_path);
+    if (!rc && (tr.N == 0 || va.N == 0)) {
+        /* early stopping and the alarm threshold are chosen on split 1: without it there is
+         * nothing to choose them on, and the reported F1 would be NaN */
+        size_t n_test = 0;
+        for (size_t i = 0; i < d.N; i++) n_test += d.split[i] == SQK_SPLIT_TEST;
+        rc = sqk_fail(SQK_EEMPTY,
+                      "%s: no %s windows (split %d); the dataset has %zu training, %zu validation "
+                      "and %zu test windows",
+                      o->data_path, tr.N == 0 ? "training" : "validation", tr.N == 0 ? 0 : 1, tr.N,
+                      va.N, n_test);
+    }
     if (!rc) {
         tr.X = xt; tr.y = yt; va.X = xv; va.y = yv;
         m->data_config = d.config;
