@@ -62,20 +62,30 @@ static void test_bad_files(void **s)
     expect_bad("", SQK_EEMPTY, "empty file", NULL);
     expect_bad(HEADER, SQK_EEMPTY, "no prediction rows", NULL);
     expect_bad("window,split,event,y_true,p0,p1,y_pred\n1,2,0,1,0.5,0.5,1\n", SQK_EFORMAT, "line 1", "'p2'");
-    expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5,1\n2,2,0,1,0.2,abc,0.5,1\n", SQK_EFORMAT, "line 3", "p1 'abc' is not a number");
+    expect_bad(HEADER "1,2,0,1,0.2,0.5,0.3,1\n2,2,0,1,0.2,abc,0.5,1\n", SQK_EFORMAT, "line 3", "p1 'abc' is not a number");
     expect_bad(HEADER "1,2,0,1,0.2,nan,0.5,1\n", SQK_EFORMAT, "line 2", "p1 'nan' is not a number");
-    expect_bad(HEADER "1,2,0,1.5,0.2,0.3,0.5,1\n", SQK_EFORMAT, "line 2", "y_true");
-    expect_bad(HEADER "1,2,0,3,0.2,0.3,0.5,1\n", SQK_EVALUE, "line 2", "y_true = 3");
+    expect_bad(HEADER "1,2,0,1.5,0.2,0.5,0.3,1\n", SQK_EFORMAT, "line 2", "y_true");
+    expect_bad(HEADER "1,2,0,3,0.2,0.5,0.3,1\n", SQK_EVALUE, "line 2", "y_true = 3");
     expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5,-1\n", SQK_EVALUE, "line 2", "y_pred = -1");
     expect_bad(HEADER "1,2,0,1,0.2,0.3,0.6,1\n", SQK_EVALUE, "line 2", "not 1");
     expect_bad(HEADER "1,2,0,1,-0.2,0.7,0.5,1\n", SQK_EVALUE, "line 2", "probability");
     expect_bad(HEADER "1,2,0,1,0.2,0.3,0.5\n", SQK_EFORMAT, "line 2", "7 fields");
-    expect_bad(HEADER "-4,2,0,1,0.2,0.3,0.5,1\n", SQK_EVALUE, "line 2", "negative");
-    expect_bad(HEADER "1,7,0,1,0.2,0.3,0.5,1\n", SQK_EVALUE, "line 2", "split 7");
-    expect_bad(HEADER "1,2,-3,1,0.2,0.3,0.5,1\n", SQK_EVALUE, "line 2", "event -3");
-    expect_bad(HEADER "5,2,0,1,0.2,0.3,0.5,1\n1,2,0,1,0.2,0.3,0.5,1\n5,2,0,1,0.2,0.3,0.5,1\n", SQK_EVALUE,
+    expect_bad(HEADER "-4,2,0,1,0.2,0.5,0.3,1\n", SQK_EVALUE, "line 2", "negative");
+    expect_bad(HEADER "1,7,0,1,0.2,0.5,0.3,1\n", SQK_EVALUE, "line 2", "split 7");
+    expect_bad(HEADER "1,2,-3,1,0.2,0.5,0.3,1\n", SQK_EVALUE, "line 2", "event -3");
+    expect_bad(HEADER "5,2,0,1,0.2,0.5,0.3,1\n1,2,0,1,0.2,0.5,0.3,1\n5,2,0,1,0.2,0.5,0.3,1\n", SQK_EVALUE,
                "line 4: window 5", "already on line 2");
+    /* y_pred must be the most probable class: a column that disagrees is refused, not trusted */
+    expect_bad(HEADER "1,2,0,1,0.2,0.5,0.3,1\n2,2,0,0,0.1,0.3,0.6,0\n", SQK_EVALUE, "line 3",
+               "y_pred = 0 but the most probable class is 2");
+    expect_bad(HEADER "1,2,0,1,0.5,0.5,0,2\n", SQK_EVALUE, "line 2", "y_pred = 2 but the most probable class is 0");
     sqk_pred p;
+    /* a printed tie: predict chose between probabilities that may differ beyond the file's
+     * digits, so any of the tied classes is accepted */
+    const char *tie = write_tmp("tie.csv", HEADER "1,2,0,1,0.4,0.4,0.2,0\n2,2,0,1,0.4,0.4,0.2,1\n");
+    assert_int_equal(sqk_pred_read(tie, &p), SQK_OK);
+    assert_int_equal(p.y_pred[1], 1);
+    sqk_pred_free(&p);
     assert_int_equal(sqk_pred_read("no/such/file.csv", &p), SQK_EIO);
     assert_non_null(strstr(sqk_last_error(), "no/such/file.csv"));
 }

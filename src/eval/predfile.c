@@ -71,6 +71,18 @@ static int pred_row(const sqk_csv *c, const int col[C_COUNT], sqk_pred *p)
     /* The file holds 6 significant digits, so a sum off by more than 1e-3 is not rounding. */
     if (fabs(sum - 1.0) > 1e-3)
         return sqk_fail(SQK_EVALUE, "%s line %zu: p0 + p1 + p2 = %.6g, not 1", path, ln, sum);
+    /* y_pred is the most probable class, as predict writes it (the lowest class when the
+     * probabilities are exactly equal). Rounding to the file's digits is monotone, so the class
+     * predict chose always has the largest printed probability; distinct probabilities can
+     * print equal, so on a printed tie any of the tied classes is the writer's. */
+    int most = 0;
+    for (int k = 1; k < SQK_NCLASS; k++)
+        if (pr[k] > pr[most]) most = k;
+    if (pr[iv[C_YPRED]] < pr[most])
+        return sqk_fail(SQK_EVALUE,
+                        "%s line %zu: y_pred = %lld but the most probable class is %d (p0 %.6g, p1 %.6g, "
+                        "p2 %.6g); y_pred must be the argmax of p0, p1, p2",
+                        path, ln, (long long)iv[C_YPRED], most, pr[0], pr[1], pr[2]);
     size_t i = p->n;
     p->window[i] = iv[C_WINDOW];
     p->split[i] = (uint8_t)iv[C_SPLIT];
