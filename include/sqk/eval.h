@@ -338,6 +338,38 @@ void sqk_evaluation_free(sqk_evaluation *ev);
  * predictions.csv (a byte copy of pred_path) into dir (created if needed), each file atomically. */
 int sqk_evaluation_write(const sqk_evaluation *ev, const char *pred_path, const char *dir);
 
+/* ---- The evaluate stage's entry point (run.c) ------------------------------------------- */
+
+#define SQK_EVALUATE_MAX_PAIRS 64
+
+typedef struct sqk_evaluate_options {
+    const char *pred, *out;        /* required: predictions (PRED.csv), evaluation folder */
+    const char *val_pred;          /* validation predictions (event thresholds); may be NULL */
+    const char *data;              /* DATASET.h5; may be NULL */
+    const char *truth;             /* truth.csv (needs data): injection-recovery; may be NULL */
+    const char *name;              /* label; NULL: PRED's name (its folder's for PRED/predictions.csv) */
+    const char *null_pred, *null_val_pred; /* the paired null archive's predictions; may be NULL */
+    int n_pairs;                   /* more (planted, null, planted val, null val) pairs; val may be NULL */
+    const char *(*pairs)[4];
+    int n_boot, n_perm;            /* 1000, 1000 */
+    uint64_t seed;
+} sqk_evaluate_options;
+
+typedef struct sqk_evaluate_result {
+    char name[256];
+    sqk_evaluation ev;             /* ev.ds is NULL: the dataset is not kept */
+    int has_null;                  /* null_pred given: nc and within_seismic_auc are set */
+    sqk_null_corrected nc;
+    double within_seismic_auc[2];  /* planted, null (NaN without data) */
+} sqk_evaluate_result;
+
+/* Reads and cross-checks the inputs, evaluates, computes the null-corrected skill and writes the
+ * evaluation folder (null_corrected.csv first, metrics.json last). Figures are not drawn: the
+ * caller draws them from the folder (sqk_fig_evaluation), since figures come after eval.
+ * On success free r with sqk_evaluate_result_free. */
+int sqk_evaluate_run(const sqk_evaluate_options *o, const sqk_progress *p, sqk_evaluate_result *r);
+void sqk_evaluate_result_free(sqk_evaluate_result *r);
+
 /* ---- Reading an evaluation folder back (evalfolder.c) ----------------------------------- */
 
 /* One bootstrap.csv row: a metric with its 95% confidence interval. */
