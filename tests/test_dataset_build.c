@@ -278,6 +278,22 @@ static void test_bad_no_events_in_span(void **state)
     drop_archive(&a);
 }
 
+/* Paper controls that cannot be placed anywhere (every draw lies within the rejection box of
+ * an earthquake) leave a dataset without class 0: refused, naming the catalogue and why (it
+ * used to print "controls: 0 placed of N wanted" and succeed). */
+static void test_bad_no_controls_placed(void **state)
+{
+    (void)state;
+    archive a = make_archive();
+    sqk_build_config c;
+    config_for_tests(&c);
+    c.control_box_deg = 180; /* the whole sphere */
+    c.control_days = 400;    /* the whole span */
+    assert_int_equal(build_fails(&a, &c, "paper controls: none of the 1 wanted could be placed"), SQK_EEMPTY);
+    assert_non_null(strstr(sqk_last_error(), a.cat));
+    drop_archive(&a);
+}
+
 static void test_bad_catalogue_span(void **state)
 {
     (void)state;
@@ -366,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_build_deterministic),
         cmocka_unit_test(test_bad_empty_archive),
         cmocka_unit_test(test_bad_no_events_in_span),
+        cmocka_unit_test(test_bad_no_controls_placed),
         cmocka_unit_test(test_bad_catalogue_span),
         cmocka_unit_test(test_bad_kp_span),
         cmocka_unit_test(test_kp_partly_missing),

@@ -202,15 +202,26 @@ static int prepare_events(const sqk_build_config *c, const char *cat_path, sqk_b
         free(unit);
         free(src);
         if (!st && r->controls_placed == 0)
-            st = sqk_fail(SQK_EEMPTY, "matched controls: none of the %zu kept earthquakes could swap times with "
+            st = sqk_fail(SQK_EEMPTY, "%s: matched controls: none of the %zu kept earthquakes could swap times with "
                           "another whose place is free then (an archive shorter than about 2 x %g days "
-                          "before leaves no such pair)", kept, c->days_before);
+                          "before leaves no such pair)", cat_path, kept, c->days_before);
         free(row);
         free(matched);
     } else {
         st = sqk_place_controls(cat.ev, cat.n, mags, kept, kept, lo, hi, c->control_lat_deg,
                                 c->control_box_deg, c->control_days * DAY_S, c->control_tries, c->seed,
                                 ev + m, &r->controls_placed);
+        /* no controls means no class 0: the dataset would be seismic and storm windows only */
+        if (!st && r->controls_placed == 0) {
+            fmt_time(lo, x); fmt_time(hi, y);
+            st = sqk_fail(SQK_EEMPTY,
+                          "%s: paper controls: none of the %zu wanted could be placed: all %zu draws "
+                          "(|lat| <= %g deg, %s .. %s) fell within %g deg and %g days of an "
+                          "earthquake of the catalogue (raise control_tries or control_lat_deg, or "
+                          "lower control_box_deg or control_days)",
+                          cat_path, kept, kept * (size_t)(c->control_tries > 0 ? c->control_tries : 1),
+                          c->control_lat_deg, x, y, c->control_box_deg, c->control_days);
+        }
     }
     if (st) goto fail;
     m += r->controls_placed;
