@@ -2,6 +2,8 @@
 #   make demo    install what is missing, build, and run the whole chain on the synthetic archive
 #   make check   install what is missing, build with GCC and run all tests, again under ASan +
 #                UBSan, then build with clang and run the unit tests (warnings are errors)
+#   make fuzz    build the libFuzzer harnesses with clang and run each FUZZ_SECONDS (default 60;
+#                FUZZ="cses kp" picks harnesses; docs/reliability.md)
 # and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
 #   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
 BUILD      ?= build
@@ -10,6 +12,9 @@ ASAN_BUILD ?= build-asan
 # The second compiler builds everything (its warnings are errors too) and runs the unit tests:
 # a few minutes more, where its sanitizer build would run every test again.
 CLANG_BUILD ?= build-clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ       ?=
 WERROR     ?= ON
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-out
@@ -18,7 +23,7 @@ PAPER_ARGS ?=
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build check test test-unit test-asan test-clang demo paper bench clean
+.PHONY: all deps build check test test-unit test-asan test-clang demo paper bench fuzz clean
 
 all: build
 
@@ -62,10 +67,18 @@ paper: build
 	@[ -f $(PAPER_DIR)/archive/synth.txt ] || $(BUILD)/seqnetquake synth --out $(PAPER_DIR)/archive --seed 1
 	@$(BUILD)/seqnetquake experiment --plan paper --archive $(PAPER_DIR)/archive --out $(PAPER_DIR)/run $(PAPER_ARGS)
 
+# libFuzzer harnesses for every reader (tests/fuzz): built with clang, coverage and the
+# sanitizers, then each run for FUZZ_SECONDS, one at a time under nice (scripts/fuzz.sh).
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSQK_FUZZ=ON -DSQK_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ)
+
 bench:
 	@scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

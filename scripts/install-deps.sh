@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs; skips what is already present.
-# Usage: scripts/install-deps.sh [build|check|bench|all]   (default: build)
+# Usage: scripts/install-deps.sh [build|check|bench|fuzz|all]   (default: build)
 #   build  compilers, CMake and the C libraries (HDF5, OpenSSL, OpenBLAS, XGBoost, GMT, cmocka,
 #          Open MPI)
 #   check  build + what the tests need (headless Chromium for the report page, clang and its
 #          OpenMP runtime for the second compiler's build, Debian's python3-numpy
 #          for the Python binding)
 #   bench  build + the Python reference implementations (torch, sklearn, xgboost, h5py, optuna)
+#   fuzz   build + clang with its sanitizer and libFuzzer runtimes (`make fuzz`)
 #   all    everything
 set -euo pipefail
 group=${1:-build}
@@ -15,14 +16,16 @@ build_pkgs="build-essential cmake pkg-config libhdf5-dev hdf5-tools libssl-dev l
  libxgboost-dev libgmt-dev gmt gmt-gshhg-low gmt-dcw ghostscript libcmocka-dev
  libopenmpi-dev openmpi-bin"
 check_pkgs="chromium clang libomp-dev python3-numpy"
+fuzz_pkgs="clang libclang-rt-dev libomp-dev"
 ref_pkgs="python3-numpy python3-h5py python3-torch python3-sklearn python3-xgboost python3-optuna"
 
 case "$group" in
   build) want="$build_pkgs" ;;
   check) want="$build_pkgs $check_pkgs" ;;
   bench) want="$build_pkgs $ref_pkgs" ;;
-  all)   want="$build_pkgs $check_pkgs $ref_pkgs" ;;
-  *) echo "install-deps.sh: unknown group '$group' (build, check, bench, all)" >&2; exit 2 ;;
+  fuzz)  want="$build_pkgs $fuzz_pkgs" ;;
+  all)   want="$build_pkgs $check_pkgs $fuzz_pkgs $ref_pkgs" ;;
+  *) echo "install-deps.sh: unknown group '$group' (build, check, bench, fuzz, all)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -136,10 +136,17 @@ typedef struct {
  * file fails fast as an error naming it. Not under AddressSanitizer, whose shadow memory is
  * terabytes of address space. */
 static double inherited_bytes;
+#if defined(__SANITIZE_ADDRESS__) /* GCC's word for AddressSanitizer, */
+#define SQK_ASAN 1
+#elif defined(__has_feature)      /* and clang's */
+#if __has_feature(address_sanitizer)
+#define SQK_ASAN 1
+#endif
+#endif
 
 static void limit_memory(const char *path)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SQK_ASAN)
     (void)path;
     (void)inherited_bytes;
 #else
