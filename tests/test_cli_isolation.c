@@ -1,7 +1,7 @@
 /* Corrupt files that crash libhdf5 1.10.8 or make it take gigabytes (one-byte mutants of CSES files with the
  * real files' variable-length string attributes, tests/fixtures/isolation/README.md): each
  * becomes an ordinary error naming the file; no signal reaches the user; `build --skip-bad`
- * skips and counts it; `inspect` goes on to the next file. */
+ * skips and counts it; `inspect` goes on to the next file; `scan` records it as bad and goes on. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -123,6 +123,33 @@ static void test_build_skips_memory_hog(void **state)
     build_with("lap_memory.h5", LAP_NAME ": ", LAP_NAME);
 }
 
+/* scan reads through the same workers: a file that crashes libhdf5 among the scanned ones is
+ * reported naming it, recorded as bad in the ledger and skipped; the others are scanned. */
+static void test_scan_skips_crash(void **state)
+{
+    (void)state;
+    char cmd[4096], *out = NULL;
+    snprintf(cmd, sizeof cmd, "cp " FIX "lap_crash_segv.h5 %s/a/cses/" LAP_NAME, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_cli(&out, "build --archive %s/a --out %s/scan.h5 --time all --quiet --skip-bad", dir, dir), 0);
+    free(out);
+    assert_int_equal(test_cli(&out, "train --data %s/scan.h5 --model gbm --set n_estimators=3 --out %s/scan_model.h5 --quiet",
+                              dir, dir), 0);
+    free(out);
+    int rc = test_cli(&out, "scan --model %s/scan_model.h5 --files '%s/a/cses/*.h5' --kp %s/a/kp.txt --out %s/scan "
+                      "--no-figures", dir, dir, dir, dir);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "1 unreadable"));
+    assert_non_null(strstr(out, LAP_NAME));
+    free(out);
+    char *ledger = test_read_in(dir, "scan/scanned.tsv");
+    const char *row = strstr(ledger, LAP_NAME "\t");
+    assert_non_null(row);
+    assert_non_null(strstr(row, "\tbad\t"));
+    assert_true(strstr(ledger, "\tok\t") != NULL);
+    free(ledger);
+}
+
 /* A disk that fills while the dataset is written (here a file size limit: EFBIG, as ENOSPC
  * on a full disk): an error with errno's words naming the file, no signal (HDF5 used to crash
  * at exit trying to flush the file again), and the previous dataset and summary untouched. */
@@ -166,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_build_skips_crash),
         cmocka_unit_test(test_build_skips_memory_hog),
         cmocka_unit_test(test_build_disk_full),
+        cmocka_unit_test(test_scan_skips_crash),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

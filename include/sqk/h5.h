@@ -10,7 +10,8 @@
 
 void sqk_h5_init(void);
 
-/* The HDF5 signature: 1 when bytes (n of them) start with it. */
+/* The HDF5 signature: 1 when bytes (n of them) hold it at 0 or after a user block at 512,
+ * 1024, 2048... (where HDF5 itself looks). */
 int sqk_h5_signature(const void *bytes, size_t n);
 /* 1 when path is an HDF5 file: the signature at 0, or after a user block at 512, 1024, 2048...
  * (where HDF5 itself looks; head: the file's first n bytes when already read, else NULL). */

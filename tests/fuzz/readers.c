@@ -119,22 +119,26 @@ static int read_evalfolder(const char *path)
 {
     static const char *const tables[] = SQK_FUZZ_EVAL_TABLES;
     size_t n = 0;
-    unsigned char *bytes = sqk_slurp(path, &n);
-    if (!bytes) return sqk_fail(SQK_EIO, "%s: cannot read the file", path);
-    char dir[] = "/tmp/sqk-fuzz-eval-XXXXXX";
+    unsigned char *bytes = sqk_slurp(path, &n); /* NULL: empty, every table empty */
+    if (!bytes) n = 0;
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/sqk-fuzz-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         free(bytes);
         return sqk_fail(SQK_EIO, "cannot make a temporary folder");
     }
     char file[sizeof dir + 32];
+    static const unsigned char none[1] = {0};
+    const unsigned char *in = bytes ? bytes : none;
     size_t at = 0;
     int st = SQK_OK;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0] && at <= n && !st; t++) {
-        const unsigned char *end = memchr(bytes + at, 0, n - at);
-        size_t len = end ? (size_t)(end - (bytes + at)) : n - at;
+        const unsigned char *end = memchr(in + at, 0, n - at);
+        size_t len = end ? (size_t)(end - (in + at)) : n - at;
         snprintf(file, sizeof file, "%s/%s", dir, tables[t]);
         FILE *f = fopen(file, "wb");
-        if (!f || fwrite(bytes + at, 1, len, f) != len) st = sqk_fail(SQK_EIO, "%s: cannot write", file);
+        if (!f || fwrite(in + at, 1, len, f) != len) st = sqk_fail(SQK_EIO, "%s: cannot write", file);
         if (f && fclose(f) != 0 && !st) st = sqk_fail(SQK_EIO, "%s: cannot write", file);
         at += len + 1;
         if (!end) break;
