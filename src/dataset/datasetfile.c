@@ -1,6 +1,7 @@
 /* The dataset file (docs/dataset-format.md). Written atomically, and byte-identical for the
  * same inputs: HDF5's object modification times are switched off everywhere. */
 #include "sqk/dataset.h"
+#include "sqk/isolate.h"
 #include "sqk/h5.h"
 
 #include <math.h>
@@ -391,7 +392,7 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
     return SQK_OK;
 }
 
-int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d)
+static int read_direct(const char *path, const char *fields, sqk_dataset *d)
 {
     memset(d, 0, sizeof *d);
     ds_selection sel;
@@ -404,6 +405,30 @@ int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d)
     if (!st && sel.sha256) st = sqk_sha256_file(path, d->sha256);
     if (st) sqk_dataset_free(d);
     return st;
+}
+
+/* The same read in a worker process first (sqk/isolate.h), its result dropped: a corrupt
+ * file that crashes or hangs libhdf5 is then an error naming the file. Readers of the windows
+ * themselves (train, predict) read in a worker already and get no second read. */
+static int probe_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)reply;
+    sqk_dataset d;
+    int st = read_direct(path, arg, &d);
+    if (!st) sqk_dataset_free(&d);
+    return st;
+}
+
+int sqk_dataset_read(const char *path, const char *fields, sqk_dataset *d)
+{
+    memset(d, 0, sizeof *d);
+    if (sqk_isolation_on()) {
+        sqk_buf b;
+        int st = sqk_isolated("HDF5", path, probe_worker, fields, &b);
+        sqk_buf_free(&b);
+        if (st) return st;
+    }
+    return read_direct(path, fields, d);
 }
 
 void sqk_dataset_free(sqk_dataset *d)
