@@ -154,6 +154,21 @@ int sqk_model_save(const sqk_model *m, const char *path)
     return sqk_h5_write_file(path, write_model, m);
 }
 
+/* An integer attribute of obj ("." the root) within [lo, hi]: a corrupt value (1e300, NaN,
+ * 2.5) is an error naming the file and the attribute, not a cast out of int's range. */
+static int attr_int(hid_t f, const char *obj, const char *name, const char *path, double lo, double hi, int *out)
+{
+    double v[1];
+    size_t got;
+    if (sqk_h5_get_attr_f64(f, obj, name, v, 1, &got) || got != 1)
+        return sqk_fail(SQK_EFORMAT, "%s: no %s%s%s", path, strcmp(obj, ".") ? obj : "", strcmp(obj, ".") ? "/" : "", name);
+    if (!(v[0] >= lo && v[0] <= hi) || v[0] != floor(v[0]))
+        return sqk_fail(SQK_EFORMAT, "%s: %s%s%s = %g is not an integer in [%g, %g]", path, strcmp(obj, ".") ? obj : "",
+                        strcmp(obj, ".") ? "/" : "", name, v[0], lo, hi);
+    *out = (int)v[0];
+    return SQK_OK;
+}
+
 /* Header of a model file: kind, T, F, features, hyperparameters. */
 static int read_header(hid_t f, const char *path, const sqk_model_kind **kind, int *T, int *F,
                        char *features, size_t fsize, sqk_hparams *hp)
@@ -169,10 +184,8 @@ static int read_header(hid_t f, const char *path, const sqk_model_kind **kind, i
         return sqk_fail(SQK_EFORMAT, "%s: no model kind", path);
     *kind = sqk_model_kind_find(buf);
     if (!*kind) return sqk_fail_context(SQK_EFORMAT, "%s", path);
-    if (sqk_h5_get_attr_f64(f, ".", "T", v, 1, &got) || got != 1) return sqk_fail(SQK_EFORMAT, "%s: no T", path);
-    *T = (int)v[0];
-    if (sqk_h5_get_attr_f64(f, ".", "F", v, 1, &got) || got != 1) return sqk_fail(SQK_EFORMAT, "%s: no F", path);
-    *F = (int)v[0];
+    int st;
+    if ((st = attr_int(f, ".", "T", path, 1, 1e7, T)) || (st = attr_int(f, ".", "F", path, 1, 1e6, F))) return st;
     if (sqk_h5_get_attr_str(f, ".", "features", features, fsize)) features[0] = 0;
     sqk_hparams_default(hp, *kind);
     size_t cap = 64 * (size_t)((*kind)->n_hparams + 8);
@@ -187,17 +200,13 @@ static int read_header(hid_t f, const char *path, const sqk_model_kind **kind, i
 
 static int read_scaler(sqk_model *m, hid_t f, const char *path)
 {
-    double v[1];
-    size_t got;
     sqk_scaler *s = &m->scaler;
     memset(s, 0, sizeof *s);
     s->D = (size_t)m->T * m->F;
-    if (sqk_h5_get_attr_f64(f, "scaler", "scale", v, 1, &got) || got != 1)
-        return sqk_fail(SQK_EFORMAT, "%s: no scaler", path);
-    s->scale = (int)v[0];
-    if (sqk_h5_get_attr_f64(f, "scaler", "normalize", v, 1, &got) || got != 1)
-        return sqk_fail(SQK_EFORMAT, "%s: no scaler normalize", path);
-    s->normalize = (int)v[0];
+    int st;
+    if ((st = attr_int(f, "scaler", "scale", path, 0, 1, &s->scale)) ||
+        (st = attr_int(f, "scaler", "normalize", path, 0, 1, &s->normalize)))
+        return st;
     if (!s->scale) return SQK_OK;
     s->mean = sqk_malloc(s->D * sizeof *s->mean);
     s->std = sqk_malloc(s->D * sizeof *s->std);
@@ -256,7 +265,7 @@ static int load_direct(sqk_model **out, const char *path)
         double v[1];
         size_t got;
         if (!sqk_h5_get_attr_str(f, ".", "data_sha256", sha, sizeof sha)) memcpy(m->data_sha256, sha, 65);
-        if (!sqk_h5_get_attr_f64(f, ".", "best_epoch", v, 1, &got) && got == 1) m->best_epoch = (int)v[0];
+        if (sqk_h5_attr_exists(f, ".", "best_epoch")) rc = attr_int(f, ".", "best_epoch", path, -1, 1e9, &m->best_epoch);
         if (sqk_h5_attr_exists(f, ".", "alarm_threshold")) {
             if (!sqk_h5_get_attr_f64(f, ".", "alarm_threshold", v, 1, &got) && got == 1) m->alarm_threshold = v[0];
             if (!sqk_h5_get_attr_f64(f, ".", "alarm_val_mcc", v, 1, &got) && got == 1) m->alarm_val_mcc = v[0];
@@ -266,7 +275,7 @@ static int load_direct(sqk_model **out, const char *path)
         m->data_config = sqk_malloc(cap);
         if (m->data_config && sqk_h5_get_attr_str(f, ".", "data_config", m->data_config, cap))
             m->data_config[0] = 0;
-        rc = load_weights(m, f, path);
+        if (!rc) rc = load_weights(m, f, path);
     }
     H5Fclose(f);
     if (rc) {
