@@ -47,6 +47,9 @@ typedef struct {
     double prior_weight;   /* weight of the prior component in every density (1.0) */
     int lf;                /* at most lf good trials; older observations beyond the lf newest
                               get linearly smaller weights (25) */
+    int width_weighted_scoring; /* MULTIVARIATE: when scoring candidates, weigh each kernel also
+                                   by the product of its continuous widths, as optuna 3 does
+                                   (1, the default; 0: the plain mixture densities) */
 } sqk_tpe_config;
 
 /* The default (MULTIVARIATE) and hyperopt's settings; sqk_tpe_algorithm_parse accepts "tpe"
