@@ -144,8 +144,8 @@ static int read_evalfolder(const char *path)
         if (!end) break;
     }
     free(bytes);
-    sqk_evalfolder ev;
-    if (!st && !(st = sqk_evalfolder_read(dir, &ev))) sqk_evalfolder_free(&ev);
+    sqk_evaluation ev;
+    if (!st && !(st = sqk_evaluation_read(dir, &ev))) sqk_evaluation_free(&ev);
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         snprintf(file, sizeof file, "%s/%s", dir, tables[t]);
         unlink(file);

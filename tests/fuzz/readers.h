@@ -25,8 +25,8 @@ extern const sqk_fuzz_reader sqk_fuzz_readers[];
 extern const size_t sqk_fuzz_n_readers;
 const sqk_fuzz_reader *sqk_fuzz_reader_find(const char *name);
 
-/* The evaluation folder harness: its input is the five tables, separated by NUL bytes, in the
+/* The evaluation folder harness: its input is the six tables, separated by NUL bytes, in the
  * order below; missing ones are left out of the folder. */
-#define SQK_FUZZ_EVAL_TABLES {"metrics.json", "per_class.csv", "confusion.csv", "roc.csv", "bootstrap.csv"}
+#define SQK_FUZZ_EVAL_TABLES {"metrics.json", "per_class.csv", "confusion.csv", "roc.csv", "bootstrap.csv", "events.csv"}
 
 #endif
