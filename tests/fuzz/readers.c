@@ -10,7 +10,9 @@
 #include "sqk/isolate.h"
 #include "sqk/model.h"
 #include "sqk/train.h"
+#include "sqk/xgb.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,32 @@ static int read_model(const char *path)
     return st;
 }
 
+/* An XGBoost booster's bytes as libxgboost parses them once a model file's checksum of them
+ * matched, in a worker as the model reader runs it: a fuzzer's mutations of a model file
+ * would stop at the checksum. */
+static int booster_worker(const char *path, const void *arg, sqk_buf *reply)
+{
+    (void)arg;
+    (void)reply;
+    size_t n = 0;
+    uint8_t *bytes = sqk_slurp(path, &n);
+    if (!bytes) return sqk_fail(SQK_EFORMAT, "%s: empty or unreadable", path);
+    sqk_xgb *b = NULL;
+    int st = sqk_xgb_load_bytes(bytes, n, 1, &b);
+    free(bytes);
+    if (st) return sqk_fail_context(st, "%s", path);
+    sqk_xgb_free(b);
+    return SQK_OK;
+}
+
+static int read_booster(const char *path)
+{
+    sqk_buf b;
+    int st = sqk_isolated("XGBoost", path, booster_worker, NULL, &b);
+    sqk_buf_free(&b);
+    return st;
+}
+
 static int read_predictions(const char *path)
 {
     sqk_pred p;
@@ -164,6 +192,7 @@ const sqk_fuzz_reader sqk_fuzz_readers[] = {
     {"kp", "Kp table (GFZ, WDC, CelesTrak)", read_kp, "kp.txt", 0},
     {"dataset", "dataset HDF5", read_dataset, "dataset.h5", 0},
     {"model", "model HDF5 (networks and XGBoost boosters)", read_model, "model.h5", 0},
+    {"booster", "XGBoost booster bytes of a model file", read_booster, "booster.ubj", 0},
     {"predictions", "predictions CSV", read_predictions, "predictions.csv", 0},
     {"truth", "truth.csv of a synthetic archive", read_truth, "truth.csv", 0},
     {"plan", "experiment plan", read_plan, "plan.txt", 0},
