@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef SQK_HAVE_MPI
 static char *dir, *archive;
 static const char *bin;
 
@@ -249,6 +250,8 @@ static void test_rank_dies_then_resume(void **state)
     snprintf(ref, sizeof ref, "%s/local", dir);
     assert_same_results(ref, out);
 }
+
+#endif
 
 int main(void)
 {
