@@ -32,6 +32,9 @@ fi
 # One thread per rank: with --threads 1 (the default) every unit is reproducible bit for bit.
 export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
 export OPENBLAS_NUM_THREADS=1
+# When a rank dies, mpirun sends the others SIGTERM, then SIGKILL after this many seconds: time
+# for rank 0 to say what is kept and how to continue.
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-10}
 
 # Rank 0 schedules, journals and works; every other rank works. srun --mpi=pmix works as well
 # where Slurm's PMIx plugin is set up.

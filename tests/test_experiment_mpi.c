@@ -74,8 +74,11 @@ static int sh(char **out, const char *fmt, ...)
 }
 
 /* mpirun as the tests run it: root allowed (containers), more ranks than cores allowed; the
- * leak checker off in the ranks (MPI's own allocations live until exit). */
-#define MPIRUN "ASAN_OPTIONS=detect_leaks=0 mpirun -n 3 --oversubscribe --allow-run-as-root"
+ * leak checker off in the ranks (MPI's own allocations live until exit); when a rank dies,
+ * the others have 30 s between SIGTERM and SIGKILL (Open MPI's default, 1 s, can pass before a
+ * loaded machine runs rank 0's handler at all). */
+#define MPIRUN "ASAN_OPTIONS=detect_leaks=0 mpirun -n 3 --oversubscribe --allow-run-as-root " \
+               "--mca odls_base_sigkill_timeout 30"
 
 static int setup(void **state)
 {

@@ -790,10 +790,11 @@ static int next_trial(runner *R, int ui, farm_task *t)
 {
     unit_state *st = &R->u[ui];
     int n = st->S.space->n;
-    double pending[FARM_MAX_X * 64];
+    double *pending = sqk_malloc(((size_t)R->F->slots * n + 1) * sizeof *pending);
     size_t n_pending = 0;
+    if (!pending) return SQK_EMEM;
     for (int s = 0; s < R->F->slots; s++)
-        if (R->slot_busy[s] && R->slot_task[s].kind == FARM_TRIAL && R->slot_task[s].unit == ui && n_pending < 64)
+        if (R->slot_busy[s] && R->slot_task[s].kind == FARM_TRIAL && R->slot_task[s].unit == ui)
             memcpy(pending + n * n_pending++, R->slot_task[s].x, (size_t)n * sizeof *pending);
     memset(t, 0, sizeof *t);
     t->kind = FARM_TRIAL;
@@ -805,8 +806,12 @@ static int next_trial(runner *R, int ui, farm_task *t)
     } else {
         t->number = st->next_number++;
         int rc = sqk_tpe_suggest_pending(st->tpe, t->x, pending, n_pending);
-        if (rc) return rc;
+        if (rc) {
+            free(pending);
+            return rc;
+        }
     }
+    free(pending);
     st->started++;
     char what[160];
     snprintf(what, sizeof what, "search %s: trial %d/%d", R->p->units[ui].name, st->started, st->trials);
