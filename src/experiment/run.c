@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -75,21 +74,6 @@ static const char *type_word(sqk_unit_type t)
 }
 
 /* ---- files ---- */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static int rm_tree(const char *dir)
-{
-    struct stat st;
-    if (lstat(dir, &st) != 0) return errno == ENOENT ? SQK_OK : sqk_fail(SQK_EIO, "%s: %s", dir, strerror(errno));
-    if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return sqk_fail(SQK_EIO, "%s: cannot remove: %s", dir, strerror(errno));
-    return SQK_OK;
-}
-
 static char *read_all(const char *path, size_t *n_out)
 {
     FILE *f = fopen(path, "rb");
@@ -603,7 +587,7 @@ static int run_unit(runner *R, int i)
     snprintf(stage, sizeof stage, "%s/.partial/%s-%s", out, type_word(u->type), u->name);
     snprintf(final, sizeof final, "%s/%s/%s", out, type_dir(u->type), u->name);
     snprintf(log, sizeof log, "%s/logs/%s-%s.log", out, type_word(u->type), u->name);
-    int rc = rm_tree(stage);
+    int rc = sqk_rm_tree(stage);
     if (!rc) rc = sqk_mkdir_p(stage);
     if (!rc) {
         FILE *f = fopen(log, "w"); /* a fresh log for each attempt */
@@ -619,7 +603,7 @@ static int run_unit(runner *R, int i)
         }
     }
     /* commit: the whole folder into place, then its journal line */
-    if (!rc) rc = rm_tree(final);
+    if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     if (!rc) {
         snprintf(line, sizeof line, "done %s %s\n", type_word(u->type), u->name);
@@ -669,7 +653,7 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     if (!(R.done = sqk_calloc((size_t)p->n_units, 1))) { rc = SQK_EMEM; goto done; }
     if ((rc = journal_open(&R))) goto done;
     snprintf(path, sizeof path, "%s/.partial", o->out);
-    if ((rc = rm_tree(path))) goto done;
+    if ((rc = sqk_rm_tree(path))) goto done;
     for (int t = 0; t < 4 && !rc; t++) {
         static const char *dirs[] = {"datasets", "searches", "models", "reports"};
         snprintf(path, sizeof path, "%s/%s", o->out, dirs[t]);
