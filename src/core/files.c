@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
@@ -200,14 +201,31 @@ static int dir_is_empty(const char *dir)
     return empty;
 }
 
-int sqk_tmp_dir(const char *dir, const char *mark, char *tmp, size_t size)
+/* The name of an output folder to rename: without trailing slashes ("out/" is "out"), and
+ * absolute when it ends in "." or ".." (which cannot be renamed as such). */
+static int folder_name(const char *dir, char *clean, size_t size)
 {
     size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--; /* "out/" names the folder "out" */
-    char clean[4096];
-    if (n >= sizeof clean) return sqk_fail(SQK_EARG, "%s: path too long", dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    if (n >= size) return sqk_fail(SQK_EARG, "%s: path too long", dir);
     memcpy(clean, dir, n);
     clean[n] = '\0';
+    const char *base = strrchr(clean, '/');
+    base = base ? base + 1 : clean;
+    if (!strcmp(base, ".") || !strcmp(base, "..")) {
+        char abs[PATH_MAX];
+        if (!realpath(clean, abs)) return sqk_fail(SQK_EIO, "%s: %s", dir, strerror(errno));
+        if (strlen(abs) >= size || !strcmp(abs, "/")) return sqk_fail(SQK_EARG, "%s: cannot be replaced whole", dir);
+        snprintf(clean, size, "%s", abs);
+    }
+    return SQK_OK;
+}
+
+int sqk_tmp_dir(const char *dir, const char *mark, char *tmp, size_t size)
+{
+    char clean[4096];
+    int rc = folder_name(dir, clean, sizeof clean);
+    if (rc) return rc;
     struct stat st;
     if (stat(clean, &st) == 0 && !S_ISDIR(st.st_mode))
         return sqk_fail(SQK_EARG, "%s exists and is not a folder", clean);
@@ -218,7 +236,7 @@ int sqk_tmp_dir(const char *dir, const char *mark, char *tmp, size_t size)
                         "as the folder is replaced whole, choose another one (or empty it)", clean, mark);
     char parent[4096];
     parent_of(clean, parent, sizeof parent);
-    int rc = sqk_mkdir_p(parent);
+    rc = sqk_mkdir_p(parent);
     if (!rc) rc = sqk_tmp_path(clean, tmp, size);
     if (!rc) rc = sqk_rm_tree(tmp); /* a folder of an earlier process with our id */
     if (!rc && mkdir(tmp, 0777) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot create directory: %s", tmp, strerror(errno));
@@ -227,10 +245,11 @@ int sqk_tmp_dir(const char *dir, const char *mark, char *tmp, size_t size)
 
 int sqk_commit_dir(const char *tmp, const char *dir)
 {
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--;
     char clean[4096], aside[4200];
-    snprintf(clean, sizeof clean, "%.*s", (int)n, dir);
+    if (folder_name(dir, clean, sizeof clean)) {
+        remove_tree(tmp);
+        return SQK_EARG;
+    }
     snprintf(aside, sizeof aside, "%s.old.%ld", clean, (long)getpid());
     int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* its entries reach the disk first */
     if (fd >= 0) { fsync(fd); close(fd); }
