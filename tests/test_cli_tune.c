@@ -103,7 +103,7 @@ static void test_tune_gbm_and_train_params(void **state)
     assert_non_null(strstr(best, "seed=3\n"));
     char *log = test_read_in(fx->dir, "trials.csv");
     const char *header = "trial,learning_rate,subsample,max_depth,max_features,min_samples_leaf,"
-                         "n_estimators,scale,normalize,val_f1,ok,seconds\n";
+                         "n_estimators,scale,normalize,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds\n";
     assert_true(!strncmp(log, header, strlen(header)));
     int lines = 0;
     double best_f1 = -1;
@@ -112,7 +112,7 @@ static void test_tune_gbm_and_train_params(void **state)
         char *c = l + 1, *last = strchr(c, '\n');
         int commas = 0;
         for (char *q = last; q > c; q--)
-            if (*q == ',' && ++commas == 3) {
+            if (*q == ',' && ++commas == 6) {
                 double f1 = atof(q + 1);
                 if (f1 > best_f1) best_f1 = f1;
                 break;
@@ -166,9 +166,69 @@ static void test_tune_dnn_epoch_cap(void **state)
     assert_true(strstr(best, "epochs=2\n") || strstr(best, "epochs=1\n"));
     assert_non_null(strstr(best, "optimizer="));
     char *log = test_read_in(fx->dir, "dnn.csv");
-    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,seconds\n"));
+    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds\n"));
     free(best);
     free(log);
+}
+
+/* The value in a log line of the column named ",name" in the header. */
+static double log_field(const char *header, const char *line, const char *name)
+{
+    int col = 0;
+    const char *h = header;
+    for (const char *c = strstr(header, name); h <= c; h++) col += *h == ',';
+    const char *v = line;
+    for (int i = 0; i < col; i++) v = strchr(v, ',') + 1;
+    return atof(v);
+}
+
+static void test_tune_pruning_deterministic(void **state)
+{
+    fixture *fx = *state;
+    char *out = NULL;
+    const char *cmd = "tune --data %s --model dnn --trials 8 --startup 4 --max-epochs 6 --seed 5 "
+                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
+    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1");
+    if (rc) fail_msg("tune --pruner asha failed: %s", out);
+    free(out);
+    /* the same search in two goes (3 trials, then continued from the log to 8): the pruner hears
+     * the logged curves again and the search ends as the uninterrupted one */
+    const char *cmd3 = "tune --data %s --model dnn --trials 3 --startup 4 --max-epochs 6 --seed 5 "
+                       "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
+    assert_int_equal(test_cli(NULL, cmd3, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
+    char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
+    assert_string_equal(strip_seconds(log1), strip_seconds(log2));
+    assert_string_equal(best1, best2);
+    /* pruned rows: stopped at a rung (1, 2 or 4 epochs) with their F1 there; the best trial
+     * (BEST.txt's) ran to its end */
+    char *header = log1, *nl = strchr(log1, '\n');
+    *nl = 0;
+    int pruned = 0, finished = 0;
+    double best_f1 = -1, best_pruned_f1 = -1;
+    for (char *l = nl + 1; *l; l = strchr(l, '\n') + 1) {
+        int epochs = (int)log_field(header, l, ",epochs_run"), p = (int)log_field(header, l, ",pruned");
+        double f1 = log_field(header, l, ",val_f1");
+        assert_true(epochs >= 1 && epochs <= 6);
+        if (p) {
+            pruned++;
+            if (epochs != 1 && epochs != 2 && epochs != 4) fail_msg("pruned off a rung: %s", l);
+            if (f1 > best_pruned_f1) best_pruned_f1 = f1;
+        } else {
+            finished++;
+            if (f1 > best_f1) best_f1 = f1;
+        }
+    }
+    assert_int_equal(pruned + finished, 8);
+    if (pruned < 1 || finished < 1) fail_msg("expected pruned and finished trials: %d pruned", pruned);
+    assert_true(best_f1 > 0);
+    free(log1); free(log2); free(best1); free(best2);
+    /* an unknown pruner is refused before anything runs */
+    assert_int_equal(test_cli(&out, "tune --data %s --model dnn --pruner hyperband --out %s/hb.txt", fx->data, fx->dir), 2);
+    assert_non_null(strstr(out, "hyperband"));
+    free(out);
+    assert_int_equal(test_count_files(fx->dir, "hb.txt"), 0);
 }
 
 static void test_params_errors(void **state)
@@ -211,6 +271,7 @@ static void test_tune_errors(void **state)
     assert_int_equal(test_count_files(fx->dir, "b.txt"), 0);
     assert_int_equal(test_cli(&out, "tune --help"), 0);
     assert_non_null(strstr(out, "--max-epochs"));
+    assert_non_null(strstr(out, "--pruner"));
     free(out);
 }
 
@@ -227,13 +288,17 @@ static void test_tune_kill_and_resume(void **state)
     assert_int_equal(test_cli(NULL, KILL_TUNE " --quiet", fx->data, fx->dir, "kref", fx->dir, "kref"), 0);
     double full_s = test_now() - t0;
     int kills = 0;
-    for (int k = 0; k < 4; k++) {
-        double delay = test_kill_delay(0.02, 0.8 * full_s);
+    char path[600];
+    for (int k = 0; k < 8 && kills < 3; k++) {
+        double delay = test_kill_delay(0.02, 0.7 * full_s);
         int r = test_cli_killed(delay, KILL_TUNE, fx->data, fx->dir, "kill", fx->dir, "kill");
         printf("  tune run %d: %s after %.2f s of a %.2f s search\n", k + 1, r ? "killed" : "finished", delay, full_s);
         assert_true(r >= 0);
         kills += r;
-        if (!r) break;
+        for (int i = 0; !r && i < 2; i++) { /* it finished first: start again, to be killed */
+            snprintf(path, sizeof path, "%s/kill.%s", fx->dir, i ? "csv" : "txt");
+            remove(path);
+        }
     }
     assert_true(kills >= 1);
     int rc = test_cli(&out, KILL_TUNE, fx->data, fx->dir, "kill", fx->dir, "kill");
@@ -261,7 +326,6 @@ static void test_tune_kill_and_resume(void **state)
     free(log2);
 
     /* another search (no log) never overwrites a better recorded result */
-    char path[600];
     snprintf(path, sizeof path, "%s/better.txt", fx->dir);
     const char *better = "# seqnetquake tune: trial 3, val_f1 0.99999\nn_estimators=7\n";
     assert_int_equal(test_write_file(path, better, strlen(better)), 0);
@@ -288,6 +352,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tune_gbm_and_train_params),
         cmocka_unit_test(test_tune_dnn_epoch_cap),
+        cmocka_unit_test(test_tune_pruning_deterministic),
         cmocka_unit_test(test_params_errors),
         cmocka_unit_test(test_tune_errors),
         cmocka_unit_test(test_tune_kill_and_resume),

@@ -106,6 +106,9 @@ typedef struct {
      * sqk_nn_fit_options); ignored by the other kinds. May be NULL. */
     int (*checkpoint)(void *ctx, const sqk_nn_fit_state *s);
     const sqk_nn_fit_state *resume;
+    /* neural kinds: asked after each epoch, non-zero stops there (sqk_nn_fit_options) */
+    int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);
+    void *stop_ctx;
 } sqk_fit_options;
 
 typedef struct sqk_model {

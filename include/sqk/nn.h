@@ -256,6 +256,10 @@ typedef struct {
      * moments, generators, order and early stopping are taken and the fit goes on at the next
      * epoch. NULL: a fresh fit. */
     const sqk_nn_fit_state *resume;
+    /* Asked after each epoch's validation (val given): non-zero stops training there, as
+     * early stopping does (a pruned trial of a search); may be NULL. */
+    int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);
+    void *stop_ctx;
 } sqk_nn_fit_options;
 
 /* Trains with shuffled mini-batches; when val is given (N > 0), evaluates after each epoch and

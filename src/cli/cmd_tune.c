@@ -27,11 +27,21 @@ static void usage(FILE *f)
         "  --out BEST.txt        the best trial's hyperparameters, key=value lines, for\n"
         "                        seqnetquake train --params BEST.txt; its first line records\n"
         "                        the val_f1, and a BEST.txt recording a better one is kept\n"
-        "  --log trials.csv      one row per trial: its hyperparameters, val_f1, ok, seconds;\n"
+        "  --log trials.csv      one row per trial: its hyperparameters, val_f1, ok, epochs_run,\n"
+        "                        pruned, seconds (a pruned trial: its last epoch and its F1 there);\n"
         "                        written after every trial. Rerun with the same log, a search\n"
         "                        killed midway continues where it stopped (same options: the\n"
         "                        logged trials must be the ones it suggests) and ends as an\n"
         "                        uninterrupted one\n"
+        "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
+        "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
+        "                        far below the finished trials' median at that epoch) or asha\n"
+        "                        (asynchronous successive halving)\n"
+        "  --prune-startup N     median: finished trials before any pruning (5)\n"
+        "  --prune-warmup N      median: epochs never pruned at the start of a trial (0)\n"
+        "  --min-resource N      asha: epochs of the first rung (1)\n"
+        "  --reduction-factor N  asha: rungs at min-resource * N^k epochs; the top 1/N of the F1\n"
+        "                        at a rung go on (3)\n"
         "  --quiet               no progress and no per-trial lines\n");
 }
 
@@ -39,14 +49,18 @@ static void print_trial(void *ctx, const sqk_tune_trial *t)
 {
     (void)ctx;
     cli_progress_done();
-    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs   best %.4f (trial %d)\n", t->trial, t->n_trials,
-            t->val_f1, t->seconds, t->best_val_f1, t->best_trial);
+    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs  %3d epochs%s   best %.4f (trial %d)\n", t->trial,
+            t->n_trials, t->val_f1, t->seconds, t->epochs, t->pruned ? " (pruned)" : "         ",
+            t->best_val_f1, t->best_trial);
 }
 
 int cmd_tune(int argc, char **argv)
 {
     sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 0, .seed = 1, .threads = 1};
     int quiet = 0, seed = 1;
+    const char *pruner = "none";
+    sqk_pruner_config pc;
+    sqk_pruner_config_default(&pc, SQK_PRUNER_NONE);
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
         CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
@@ -54,6 +68,11 @@ int cmd_tune(int argc, char **argv)
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
         CLI_OPT_INT("threads", &o.threads, 1, 1000000000), CLI_OPT("quiet", CLI_FLAG, &quiet),
+        CLI_OPT("pruner", CLI_STRING, &pruner),
+        CLI_OPT_INT("prune-startup", &pc.n_startup_trials, 0, 1000000000),
+        CLI_OPT_INT("prune-warmup", &pc.n_warmup_epochs, 0, 1000000000),
+        CLI_OPT_INT("min-resource", &pc.min_resource, 1, 1000000000),
+        CLI_OPT_INT("reduction-factor", &pc.reduction_factor, 2, 1000),
     };
     int st = cli_parse("tune", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) {
@@ -66,6 +85,11 @@ int cmd_tune(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (sqk_pruner_parse(&pc.kind, pruner)) {
+        fprintf(stderr, "seqnetquake tune: --pruner: %s\n", sqk_last_error());
+        return 2;
+    }
+    o.pruner = &pc;
     o.seed = (uint64_t)seed;
     sqk_progress p = cli_progress(quiet);
     o.progress = &p;
@@ -77,8 +101,8 @@ int cmd_tune(int argc, char **argv)
     if (!quiet && s.n_resumed)
         printf("continued the search of %s: %d trial%s read back\n", o.log_path, s.n_resumed, s.n_resumed == 1 ? "" : "s");
     if (!quiet)
-        printf("tuned %s: best val F1 %.4f at trial %d of %d, %.1f s -> %s\n", o.kind, s.best_val_f1,
-               s.best_trial, s.n_trials, s.seconds, o.out_path);
+        printf("tuned %s: best val F1 %.4f at trial %d of %d (%d pruned), %ld epochs, %.1f s -> %s\n",
+               o.kind, s.best_val_f1, s.best_trial, s.n_trials, s.n_pruned, s.epochs, s.seconds, o.out_path);
     if (s.kept_better)
         fprintf(stderr, "seqnetquake tune: note: %s records a better val F1 from an earlier search and was "
                         "kept; remove it to write this search's best\n", o.out_path);

@@ -169,6 +169,7 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
         } else if (o->patience > 0 && ++st.since_best >= o->patience) {
             st.stopped = 1;
         }
+        if (has_val && o->should_stop && o->should_stop(o->stop_ctx, &es)) st.stopped = 1;
         st.opt_t = o->opt->t;
         if (o->checkpoint && (rc = o->checkpoint(o->ctx, &st))) goto done;
     }
