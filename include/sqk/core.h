@@ -41,8 +41,8 @@ void sqk_progress_report(const sqk_progress *p, const char *what, double done, d
  * sqk_tmp_path fills buf with "<path>.tmp.<pid>"; sqk_commit_file flushes it to the disk
  * (fsync) and renames it into place;
  * sqk_abandon_file removes it. sqk_tmp_path also removes what runs killed before they could
- * commit left beside path: "NAME.tmp.PID" and "NAME.old.PID" files and folders whose process
- * no longer runs (each folder is swept once per process). */
+ * commit left for the same path: "<path>.tmp.PID" and "<path>.old.PID" files and folders whose
+ * process no longer runs (each folder is read once per process). */
 int sqk_tmp_path(const char *path, char *buf, size_t bufsize);
 int sqk_commit_file(const char *tmp, const char *path);
 void sqk_abandon_file(const char *tmp);

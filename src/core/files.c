@@ -37,6 +37,15 @@ int sqk_rm_tree(const char *path)
     return e ? sqk_fail(SQK_EIO, "%s: cannot remove: %s", path, strerror(e)) : SQK_OK;
 }
 
+/* The folder part of path ("." for a bare name). */
+static void parent_of(const char *path, char *dir, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, n, ".");
+    else if (slash == path) snprintf(dir, n, "/");
+    else snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
 /* The process id of a temporary "NAME.tmp.PID" or set-aside "NAME.old.PID"; 0 for any other
  * name. */
 static long temporary_pid(const char *name)
@@ -49,52 +58,87 @@ static long temporary_pid(const char *name)
     return *end || pid <= 0 ? 0 : pid;
 }
 
-/* Removes the temporaries that runs killed before they could commit left in dir: entries
- * "NAME.tmp.PID" and "NAME.old.PID" (files or folders) whose process no longer runs. Each
- * folder is swept once per process (a folder of thousands of outputs is read once, not once
- * per file). Nothing here can fail the write that asked for it. */
-static void sweep_dead_temporaries(const char *dir)
+/* The temporaries that runs killed before they could commit left beside an output: entries
+ * "NAME.tmp.PID" and "NAME.old.PID" (files or folders) whose process no longer runs, removed
+ * when NAME is written again. A folder is read once per process, when the first output goes
+ * there (a folder of thousands of outputs is not read once per file); what it held is kept in
+ * a short list per folder. Nothing here can fail the write that asked for it. */
+typedef struct {
+    uint64_t hash;  /* FNV-1a of the folder's name */
+    char **names;   /* its dead runs' temporaries (NULL once removed) */
+    size_t n;
+} dead_temporaries;
+
+static void forget_folder(dead_temporaries *d)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static uint64_t swept[64];
-    static int n_swept;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a of the folder's name */
-    for (const char *c = dir; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    pthread_mutex_lock(&lock);
-    int seen = 0;
-    for (int i = 0; i < n_swept && i < 64; i++) seen |= swept[i] == h;
-    if (!seen) swept[n_swept++ % 64] = h;
-    pthread_mutex_unlock(&lock);
-    if (seen) return;
-    DIR *d = opendir(dir);
-    if (!d) return;
-    long self = (long)getpid();
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        long pid = temporary_pid(e->d_name);
-        if (!pid || pid == self || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
-        char path[4400];
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path) remove_tree(path);
-    }
-    closedir(d);
+    for (size_t i = 0; i < d->n; i++) free(d->names[i]);
+    free(d->names);
+    memset(d, 0, sizeof *d);
 }
 
-/* The folder part of path ("." for a bare name). */
-static void parent_of(const char *path, char *dir, size_t n)
+static void read_folder(const char *dir, dead_temporaries *d)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash) snprintf(dir, n, ".");
-    else if (slash == path) snprintf(dir, n, "/");
-    else snprintf(dir, n, "%.*s", (int)(slash - path), path);
+    DIR *f = opendir(dir);
+    if (!f) return;
+    long self = (long)getpid();
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(f))) {
+        long pid = temporary_pid(e->d_name);
+        if (!pid || pid == self || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (d->n == cap) {
+            char **grown = realloc(d->names, (cap = cap ? 2 * cap : 8) * sizeof *grown);
+            if (!grown) break;
+            d->names = grown;
+        }
+        if (!(d->names[d->n] = strdup(e->d_name))) break;
+        d->n++;
+    }
+    closedir(f);
+}
+
+static void remove_dead_temporaries(const char *path)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static dead_temporaries folders[64];
+    static unsigned n_folders;
+    int saved = errno;
+    char dir[4096];
+    parent_of(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t nb = strlen(base);
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = dir; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    pthread_mutex_lock(&lock);
+    dead_temporaries *d = NULL;
+    for (unsigned i = 0; i < n_folders && i < 64 && !d; i++)
+        if (folders[i].hash == h) d = &folders[i];
+    if (!d) {
+        d = &folders[n_folders++ % 64];
+        forget_folder(d);
+        d->hash = h;
+        read_folder(dir, d);
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        const char *name = d->names[i];
+        if (!name || strlen(name) <= nb + 5 || strncmp(name, base, nb) ||
+            (strncmp(name + nb, ".tmp.", 5) && strncmp(name + nb, ".old.", 5)) ||
+            name[nb + 5 + strspn(name + nb + 5, "0123456789")])
+            continue;
+        char victim[8300];
+        if (snprintf(victim, sizeof victim, "%s/%s", dir, name) < (int)sizeof victim) remove_tree(victim);
+        free(d->names[i]);
+        d->names[i] = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    errno = saved;
 }
 
 int sqk_tmp_path(const char *path, char *buf, size_t bufsize)
 {
     int n = snprintf(buf, bufsize, "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= bufsize) return sqk_fail(SQK_EARG, "%s: path too long", path);
-    char dir[4096];
-    parent_of(path, dir, sizeof dir);
-    sweep_dead_temporaries(dir);
+    remove_dead_temporaries(path);
     return SQK_OK;
 }
 
