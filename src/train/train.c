@@ -234,10 +234,10 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
                       va.N, n_test);
     }
     if (!rc) rc = read_resume(o, m, tr.N, &log, &ck, &s->resumed_epoch);
-    /* from here the previous model is gone; the log (checked writable now) grows per epoch */
+    /* the log (so checked writable) grows per epoch; from here the previous model is gone */
+    if (!rc && o->log_path) rc = write_log(&log, o->log_path);
     if (!rc && unlink(o->out_path) != 0 && errno != ENOENT)
         rc = sqk_fail(SQK_EIO, "%s: cannot replace: %s", o->out_path, strerror(errno));
-    if (!rc && o->log_path) rc = write_log(&log, o->log_path);
     if (!rc) {
         tr.X = xt; tr.y = yt; va.X = xv; va.y = yv;
         m->data_config = d.config;
