@@ -95,6 +95,11 @@ static void test_bad_options(void **s)
     free(out);
     assert_int_equal(test_cli(&out, "sensitivity --null-check 3 --designs paper,rigorous --out %s/x", dir), 2);
     free(out);
+    assert_int_equal(test_cli(&out, "sensitivity --permutations 10 --out %s/x", dir), 2);
+    assert_non_null(strstr(out, "--permutations goes with --null-check"));
+    free(out);
+    assert_int_equal(test_cli(&out, "sensitivity --null-check 3 --train-seeds 2 --out %s/x", dir), 2);
+    free(out);
     assert_int_equal(test_cli(&out, "sensitivity --help"), 0);
     assert_non_null(strstr(out, "--null-check N"));
     free(out);

@@ -108,9 +108,9 @@ static void print_file(const char *dir, const char *name)
 
 int cmd_sensitivity(int argc, char **argv)
 {
-    const char *strengths = "0,0.5,1,2,4", *designs = NULL, *models = NULL;
+    const char *strengths = NULL, *designs = NULL, *models = NULL;
     int quiet = 0, null_check = 0, no_figure = 0, days = 0;
-    sqk_sensitivity_options o = {.seed = 1, .n_train_seeds = 3, .n_boot = 1000, .n_perm = 1000, .threads = 1};
+    sqk_sensitivity_options o = {.seed = 1, .n_boot = 1000, .threads = 1};
     const cli_option opts[] = {
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT("seed", CLI_U64, &o.seed),
         CLI_OPT_INT("days", &days, 1, 100000), CLI_OPT("strengths", CLI_STRING, &strengths),
@@ -131,13 +131,20 @@ int cmd_sensitivity(int argc, char **argv)
         fprintf(stderr, "seqnetquake sensitivity: --out is required\n");
         return 2;
     }
+    if (null_check ? strengths || o.n_train_seeds : o.n_perm) {
+        fprintf(stderr, "seqnetquake sensitivity: %s\n", null_check ? "--strengths and --train-seeds are options of the curve, not of --null-check"
+                                                                    : "--permutations goes with --null-check");
+        return 2;
+    }
+    if (!o.n_train_seeds) o.n_train_seeds = 3;
+    if (!o.n_perm) o.n_perm = 1000;
     o.days = days ? days : null_check ? 40 : 60;
     o.n_archive_seeds = null_check;
     if ((st = split_words("designs", designs ? designs : null_check ? "rigorous" : "paper,rigorous", &o.designs[0][0],
                           sizeof o.designs[0], SQK_SENS_MAX_DESIGNS, &o.n_designs)) ||
         (st = split_words("models", models ? models : null_check ? "rough" : "seqnet,geo,rough,oracle", &o.models[0][0],
                           sizeof o.models[0], SQK_SENS_MAX_MODELS, &o.n_models)) ||
-        (st = parse_strengths(strengths, &o)))
+        (st = parse_strengths(strengths ? strengths : "0,0.5,1,2,4", &o)))
         return st;
     if (null_check && o.n_designs != 1) {
         fprintf(stderr, "seqnetquake sensitivity: --null-check runs one design (--designs %s)\n", designs);

@@ -1,4 +1,4 @@
-/* Child commands and the file helpers of resumable output folders (exp_internal.h). */
+/* Child commands and the file functions of resumable output folders (exp_internal.h). */
 #define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include "exp_internal.h"
 

@@ -1,6 +1,6 @@
 /* What the experiment runner (run.c) and the sensitivity experiments (sensitivity.c) share:
  * running a seqnetquake command as a child process with its output in a log, and the small
- * file helpers of a resumable output folder (common.c). */
+ * file functions of a resumable output folder (common.c). */
 #ifndef SQK_EXP_INTERNAL_H
 #define SQK_EXP_INTERNAL_H
 

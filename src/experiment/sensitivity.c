@@ -341,7 +341,7 @@ int sqk_sensitivity_run(const sqk_sensitivity_options *o)
     if (rc) return rc;
     sens_run R = {.o = o, .t0 = exp_now_s()};
     int nd = o->n_designs, nm = o->n_models, ns = o->n_strengths, nt = o->n_train_seeds;
-    R.total = ns + (double)nd * nm * ns * nt + (double)nd * nm * ns;
+    R.total = ns + (double)nd * nm * ns * nt + (double)nd * nm; /* archives, trainings, evaluations */
     char (*ds)[4200] = sqk_malloc((size_t)ns * nd * sizeof *ds);
     sens_cell *cells = sqk_calloc((size_t)nd * nm * ns, sizeof *cells);
     if (!ds || !cells) { free(ds); free(cells); return SQK_EMEM; }
