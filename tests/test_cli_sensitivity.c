@@ -125,7 +125,9 @@ static void test_null_check(void **s)
     int k, contain;
     char *row = strstr(sum, "\nrough,");
     assert_non_null(row);
-    assert_int_equal(sscanf(row, "\nrough,%d,%lf,%lf,%*f,%*f,%d", &k, &d, &p, &contain), 4);
+    double p_small;
+    assert_int_equal(sscanf(row, "\nrough,%d,%lf,%lf,%*f,%lf,%*f,%*f,%d", &k, &d, &p, &p_small, &contain), 5);
+    assert_true(p_small >= p / 2 - 1e-12 && p_small <= 1); /* the one-sided p-value is at least half the two-sided */
     assert_int_equal(k, 3);
     assert_true(d > 0 && d <= 1 && p >= 0 && p <= 1);
     assert_true(contain >= 0 && contain <= 3);

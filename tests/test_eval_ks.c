@@ -1,5 +1,6 @@
 /* The Kolmogorov-Smirnov test of p-values against U(0, 1): one value by hand (n = 1: D =
- * max(x, 1 - x) and P(D >= d) = 2 (1 - d)), samples against SciPy's exact two-sided p-value
+ * max(x, 1 - x) and P(D >= d) = 2 (1 - d); D+ = 1 - x and P(D+ >= d) = 1 - d), samples against
+ * SciPy's exact two-sided and one-sided ("greater") p-values
  * (tests/fixtures/eval/make_nullcorr_fixtures.py), and bad input refused. */
 #include "testutil.h"
 
@@ -26,6 +27,15 @@ static void test_by_hand(void **state)
     double y[2] = {0.25, 0.75};
     assert_int_equal(sqk_ks_uniform(y, 2, &d, &p), SQK_OK);
     assert_close(d, 0.25, 1e-15);
+    /* one-sided, n = 1: D+ = 1 - x, P(D+ >= d) = P(x <= 1 - d) = 1 - d */
+    x = 0.1;
+    assert_int_equal(sqk_ks_uniform_small(&x, 1, &d, &p), SQK_OK);
+    assert_close(d, 0.9, 1e-15);
+    assert_close(p, 0.1, 1e-12);
+    /* only large values: no excess of small ones */
+    double big[3] = {0.9, 0.95, 1.0};
+    assert_int_equal(sqk_ks_uniform_small(big, 3, &d, &p), SQK_OK);
+    assert_close(p, 1.0, 1e-12);
 }
 
 static void test_scipy(void **state)
@@ -34,9 +44,9 @@ static void test_scipy(void **state)
     FILE *e = fopen("tests/fixtures/eval/ks.expected.txt", "r");
     assert_non_null(e);
     char name[32];
-    double d_ref, p_ref;
+    double d_ref, p_ref, d1_ref, p1_ref;
     int cases = 0;
-    while (fscanf(e, "%31s %lf %lf", name, &d_ref, &p_ref) == 3) {
+    while (fscanf(e, "%31s %lf %lf %lf %lf", name, &d_ref, &p_ref, &d1_ref, &p1_ref) == 5) {
         double x[64];
         size_t n = 0;
         FILE *f = fopen("tests/fixtures/eval/ks.csv", "r");
@@ -53,6 +63,9 @@ static void test_scipy(void **state)
         assert_int_equal(sqk_ks_uniform(x, n, &d, &p), SQK_OK);
         assert_close(d, d_ref, 1e-12);
         assert_close(p, p_ref, 1e-9);
+        assert_int_equal(sqk_ks_uniform_small(x, n, &d, &p), SQK_OK);
+        assert_close(d, d1_ref, 1e-12);
+        assert_close(p, p1_ref, 1e-9);
         cases++;
     }
     fclose(e);

@@ -147,6 +147,11 @@ int sqk_permutation_mcc_strata(const int *y_true, const int *y_pred, const int64
  * *d = sup |F_n - F|, *p_value the exact two-sided p-value (scipy.stats.kstest(x, "uniform",
  * method="exact")). SQK_EARG for no value, more than 10000, or a value outside [0, 1]. */
 int sqk_ks_uniform(const double *x, size_t n, double *d, double *p_value);
+/* The one-sided test against an excess of small values (what a leak does to p-values):
+ * *d_plus = sup (F_n - F), *p_value = P(D+ >= d_plus) exactly (scipy.stats.kstest(x,
+ * "uniform", alternative="greater", method="exact")). Too many large p-values (a conservative
+ * test: ties, degenerate predictions) do not count here; the two-sided test sees them. */
+int sqk_ks_uniform_small(const double *x, size_t n, double *d_plus, double *p_value);
 /* The strata of the honest test, from the dataset: matched pairs (events/pair) when the test
  * windows hold both members of at least one pair (the rigorous design), else cadence (the
  * majority native cadence of the event's windows) x 10-degree |magnetic latitude| band x

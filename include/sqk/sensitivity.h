@@ -52,13 +52,14 @@ int sqk_sensitivity_run(const sqk_sensitivity_options *o);
 typedef struct {
     int n;                    /* archive seeds evaluated */
     double ks_d, ks_p;        /* KS of the stratified / matched-pair permutation p-values */
+    double ks_small_d, ks_small_p; /* one-sided: an excess of small p-values (a leak) */
     double ks_d_plain, ks_p_plain; /* the same of the plain permutation p-values */
     int n_contain_0;          /* MCC seismic/control intervals that contain 0 */
 } sqk_nullcheck_model;
 
 /* The null check: OUT/nullcheck.csv (a row per model and archive seed: p-values, MCC
  * seismic/control and its interval), OUT/nullcheck_summary.csv (a row per model: KS D and
- * p-value, intervals containing 0) and OUT/nullcheck.md. res gets the summary. */
+ * p-value, two-sided and against an excess of small p-values, intervals containing 0) and OUT/nullcheck.md. res gets the summary. */
 int sqk_nullcheck_run(const sqk_sensitivity_options *o, sqk_nullcheck_model res[SQK_SENS_MAX_MODELS]);
 
 #endif

@@ -1,7 +1,9 @@
 /* One-sample Kolmogorov-Smirnov test against the uniform distribution on (0, 1), with the
  * exact two-sided p-value (Marsaglia, Tsang and Wang 2003, "Evaluating Kolmogorov's
  * distribution", J. Stat. Softw. 8(18): P(D_n < d) as the k-th diagonal element of H^n,
- * exponents carried apart so that no power overflows). */
+ * exponents carried apart so that no power overflows), and the one-sided test of an excess
+ * of small values (Birnbaum and Tingey 1951, "One-sided confidence contours for probability
+ * distribution functions", Ann. Math. Stat. 22: P(D+_n >= d) in closed form). */
 #include "sqk/eval.h"
 
 #include <math.h>
@@ -73,10 +75,12 @@ static int kolmogorov_cdf(int n, double d, double *out)
     return SQK_OK;
 }
 
-int sqk_ks_uniform(const double *x, size_t n, double *d_out, double *p_value)
+/* Checks the values; *out receives them sorted (malloc'd). */
+static int sorted_unit_values(const double *x, size_t n, double **out)
 {
     if (n == 0) return sqk_fail(SQK_EARG, "a Kolmogorov-Smirnov test needs at least one value");
-    if (n > 10000) return sqk_fail(SQK_EARG, "the exact Kolmogorov-Smirnov p-value is computed for at most 10000 values (%zu given)", n);
+    if (n > 10000)
+        return sqk_fail(SQK_EARG, "the exact Kolmogorov-Smirnov p-value is computed for at most 10000 values (%zu given)", n);
     double *s = sqk_malloc(n * sizeof *s);
     if (!s) return SQK_EMEM;
     for (size_t i = 0; i < n; i++) {
@@ -87,6 +91,43 @@ int sqk_ks_uniform(const double *x, size_t n, double *d_out, double *p_value)
         s[i] = x[i];
     }
     qsort(s, n, sizeof *s, sqk_cmp_f64);
+    *out = s;
+    return SQK_OK;
+}
+
+int sqk_ks_uniform_small(const double *x, size_t n, double *d_out, double *p_value)
+{
+    double *s;
+    int st = sorted_unit_values(x, n, &s);
+    if (st) return st;
+    double d = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((double)(i + 1) / n - s[i] > d) d = (double)(i + 1) / n - s[i];
+    free(s);
+    *d_out = d;
+    if (d <= 0) {
+        *p_value = 1;
+        return SQK_OK;
+    }
+    /* P(D+ >= d) = d sum_{j=0}^{floor(n(1-d))} C(n,j) (1 - d - j/n)^(n-j) (d + j/n)^(j-1) */
+    double sum = 0, nn = (double)n;
+    int jmax = (int)floor(nn * (1 - d) + 1e-12);
+    for (int j = 0; j <= jmax; j++) {
+        double a = 1 - d - j / nn, b = d + j / nn;
+        double lc = lgamma(nn + 1) - lgamma(j + 1.0) - lgamma(nn - j + 1);
+        double la = n - (size_t)j == 0 ? 0 : a > 0 ? (nn - j) * log(a) : -INFINITY;
+        sum += exp(lc + la + (j - 1) * log(b));
+    }
+    double p = d * sum;
+    *p_value = p < 0 ? 0 : p > 1 ? 1 : p;
+    return SQK_OK;
+}
+
+int sqk_ks_uniform(const double *x, size_t n, double *d_out, double *p_value)
+{
+    double *s;
+    int st = sorted_unit_values(x, n, &s);
+    if (st) return st;
     double d = 0;
     for (size_t i = 0; i < n; i++) {
         double above = (double)(i + 1) / n - s[i], below = s[i] - (double)i / n;
@@ -95,7 +136,7 @@ int sqk_ks_uniform(const double *x, size_t n, double *d_out, double *p_value)
     }
     free(s);
     double cdf;
-    int st = kolmogorov_cdf((int)n, d, &cdf);
+    st = kolmogorov_cdf((int)n, d, &cdf);
     if (st) return st;
     *d_out = d;
     *p_value = cdf >= 1 ? 0 : cdf <= 0 ? 1 : 1 - cdf;
