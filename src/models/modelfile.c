@@ -158,6 +158,11 @@ int sqk_model_save(const sqk_model *m, const char *path)
     return sqk_h5_write_file(path, write_model, m);
 }
 
+int sqk_model_file_image(const sqk_model *m, const char *path, unsigned char **bytes, size_t *n)
+{
+    return sqk_h5_file_image(path, write_model, m, bytes, n);
+}
+
 /* An integer attribute of obj ("." the root) within [lo, hi]: a corrupt value (1e300, NaN,
  * 2.5) is an error naming the file and the attribute, not a cast out of int's range. */
 static int attr_int(hid_t f, const char *obj, const char *name, const char *path, double lo, double hi, int *out)
