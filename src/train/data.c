@@ -201,6 +201,20 @@ static void window_logs(const sqk_train_data *d, size_t i, int f, int is_log, do
     }
 }
 
+/* The variance of x[0..T-1] about its least-squares line. */
+static double detrended_variance(const double *x, int T)
+{
+    double sx = 0, sxt = 0, stt = 0, st = 0, tm = (T - 1) / 2.0;
+    for (int j = 0; j < T; j++) {
+        sx += x[j];
+        sxt += x[j] * (j - tm);
+        stt += (j - tm) * (j - tm);
+    }
+    double mean = sx / T, slope = stt > 0 ? sxt / stt : 0;
+    for (int j = 0; j < T; j++) { double e = x[j] - mean - slope * (j - tm); st += e * e; }
+    return st / T;
+}
+
 int sqk_train_data_roughness(sqk_train_data *d)
 {
     int T = d->T, F = d->F, R = 3 * F;
@@ -219,20 +233,15 @@ int sqk_train_data_roughness(sqk_train_data *d)
     for (size_t i = 0; i < d->N; i++)
         for (int f = 0; f < F; f++) {
             window_logs(d, i, f, f < 64 && is_log[f], x);
-            double s1 = 0, s2 = 0, st = 0, sx = 0, sxt = 0, tm = (T - 1) / 2.0, stt = 0;
-            for (int j = 0; j < T; j++) {
-                if (j >= 1) s1 += (x[j] - x[j - 1]) * (x[j] - x[j - 1]);
+            double s1 = 0, s2 = 0;
+            for (int j = 1; j < T; j++) {
+                s1 += (x[j] - x[j - 1]) * (x[j] - x[j - 1]);
                 if (j >= 2) { double e = x[j] - 2 * x[j - 1] + x[j - 2]; s2 += e * e; }
-                sx += x[j];
-                sxt += x[j] * (j - tm);
-                stt += (j - tm) * (j - tm);
             }
-            double mean = sx / T, slope = sxt / stt;
-            for (int j = 0; j < T; j++) { double e = x[j] - mean - slope * (j - tm); st += e * e; }
             float *o = X + i * (size_t)R + 3 * (size_t)f;
             o[0] = (float)sqrt(s1 / (T - 1));
             o[1] = (float)sqrt(s2 / (T - 2));
-            o[2] = (float)sqrt(st / T);
+            o[2] = (float)sqrt(detrended_variance(x, T));
         }
     free(x);
     free(d->X);
@@ -241,6 +250,18 @@ int sqk_train_data_roughness(sqk_train_data *d)
     d->F = R;
     snprintf(d->features, sizeof d->features, "%s", names);
     return SQK_OK;
+}
+
+/* The window's Kp > 3 flags (the storm label's rule) from the file's kp column into flag[N]. */
+static int kp_storm_flags(const sqk_train_data *d, const char *path, float *flag)
+{
+    sqk_dataset w;
+    int rc = sqk_dataset_read(path, "kp", &w);
+    if (rc) return rc;
+    if (w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    for (size_t i = 0; !rc && i < d->N; i++) flag[i] = (float)(w.kp[i] > 3.0);
+    sqk_dataset_free(&w);
+    return rc;
 }
 
 int sqk_train_data_band(sqk_train_data *d, const char *path)
@@ -252,13 +273,9 @@ int sqk_train_data_band(sqk_train_data *d, const char *path)
             ne = f;
     if (ne < 0) return sqk_fail(SQK_EARG, "%s: the oracle needs a feature Ne or dlogNe (features '%s')", path, d->features);
     if (T < 5) return sqk_fail(SQK_EARG, "the oracle needs windows of at least 5 samples, not %d", T);
-    sqk_dataset w;
-    int rc = sqk_dataset_read(path, "kp", &w);
-    if (rc) return sqk_fail_context(rc, "oracle inputs");
-    double *kp = w.kp, *x = sqk_malloc((size_t)T * sizeof *x);
-    float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X);
-    if (!x || !X) rc = SQK_EMEM;
-    if (!rc && w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    double *x = sqk_malloc((size_t)T * sizeof *x);
+    float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X), *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
+    int rc = x && X && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
     for (size_t i = 0; !rc && i < d->N; i++) {
         window_logs(d, i, ne, !strncmp(name, "dlog", 4), x);
         double e = 0;
@@ -267,7 +284,7 @@ int sqk_train_data_band(sqk_train_data *d, const char *path)
             e += b * b;
         }
         X[2 * i] = (float)log10(e / (T - 4) + 1e-12);
-        X[2 * i + 1] = (float)(kp[i] > 3.0); /* the storm label's rule, not Kp itself (a where-when clue) */
+        X[2 * i + 1] = storm[i]; /* the storm label's rule, not Kp itself (a where-when clue) */
     }
     if (!rc) {
         free(d->X);
@@ -277,9 +294,89 @@ int sqk_train_data_band(sqk_train_data *d, const char *path)
         d->F = 2;
         snprintf(d->features, sizeof d->features, "band_energy_logNe,kp_above_3");
     }
-    sqk_dataset_free(&w);
-    free(x); free(X);
+    free(x); free(X); free(storm);
     return rc ? sqk_fail_context(rc, "oracle inputs") : SQK_OK;
+}
+
+/* log10 of the mean square of the second differences x_j - 2 x_{j-L} + x_{j-2L} (T > 2 L). */
+static double second_difference_energy(const double *x, int T, int L)
+{
+    double e = 0;
+    for (int j = 2 * L; j < T; j++) {
+        double b = x[j] - 2 * x[j - L] + x[j - 2 * L];
+        e += b * b;
+    }
+    return log10(e / (T - 2 * L) + 1e-12);
+}
+
+/* The dyadic lags of the multi-scale inputs (samples; 1.5, 3 and 6 s on the 1.5 s grid). */
+static const int multiscale_lags[] = {1, 2, 4};
+#define MULTISCALE_NLAGS ((int)(sizeof multiscale_lags / sizeof multiscale_lags[0]))
+#define MULTISCALE_PER_VARIABLE (MULTISCALE_NLAGS + 1)
+
+int sqk_train_data_multiscale(sqk_train_data *d, const char *path)
+{
+    int T = d->T, F = d->F, n_var = 0, first_of[64];
+    if (F > 64) return sqk_fail(SQK_EARG, "multi-scale inputs take at most 64 features, not %d", F);
+    if (T <= 2 * multiscale_lags[MULTISCALE_NLAGS - 1])
+        return sqk_fail(SQK_EARG, "multi-scale inputs need windows of more than %d samples, not %d",
+                        2 * multiscale_lags[MULTISCALE_NLAGS - 1], T);
+    /* One set of numbers per variable: dlogX is log X less its mean and line, which changes
+     * neither its second differences nor its spread about a line, so X and dlogX count once. */
+    char names[sizeof d->features] = "", name[64], var[64][64];
+    for (int f = 0; f < F; f++) {
+        if (!feature_name(d->features, f, name, sizeof name)) snprintf(name, sizeof name, "f%d", f);
+        const char *v = strncmp(name, "dlog", 4) ? name : name + 4;
+        int seen = 0;
+        for (int k = 0; k < n_var; k++) seen |= !strcmp(var[k], v);
+        if (seen) continue;
+        snprintf(var[n_var], sizeof var[n_var], "%s", v);
+        first_of[n_var++] = f;
+    }
+    int R = MULTISCALE_PER_VARIABLE * n_var + 1;
+    size_t len = 0;
+    for (int k = 0; k < n_var && len < sizeof names; k++) {
+        for (int l = 0; l < MULTISCALE_NLAGS && len < sizeof names; l++) {
+            int n = snprintf(names + len, sizeof names - len, "d2lag%d_%s,", multiscale_lags[l], var[k]);
+            len = n < 0 ? sizeof names : len + (size_t)n;
+        }
+        if (len < sizeof names) {
+            int n = snprintf(names + len, sizeof names - len, "sd_%s,", var[k]);
+            len = n < 0 ? sizeof names : len + (size_t)n;
+        }
+    }
+    if (len < sizeof names) {
+        int n = snprintf(names + len, sizeof names - len, "kp_above_3");
+        len = n < 0 ? sizeof names : len + (size_t)n;
+    }
+    if (len >= sizeof names)
+        return sqk_fail(SQK_EARG, "multi-scale inputs: the names of %d features do not fit in %zu characters "
+                        "(features '%s')", R, sizeof names - 1, d->features);
+    float *X = sqk_malloc((d->N ? d->N : 1) * (size_t)R * sizeof *X);
+    double *x = sqk_malloc((size_t)T * sizeof *x);
+    float *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
+    int rc = X && x && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
+    for (size_t i = 0; !rc && i < d->N; i++) {
+        float *o = X + i * (size_t)R;
+        for (int k = 0; k < n_var; k++) {
+            int f = first_of[k];
+            window_logs(d, i, f, feature_name(d->features, f, name, sizeof name) && !strncmp(name, "dlog", 4), x);
+            for (int l = 0; l < MULTISCALE_NLAGS; l++)
+                o[MULTISCALE_PER_VARIABLE * k + l] = (float)second_difference_energy(x, T, multiscale_lags[l]);
+            o[MULTISCALE_PER_VARIABLE * k + MULTISCALE_NLAGS] = (float)log10(detrended_variance(x, T) + 1e-12);
+        }
+        o[R - 1] = storm[i];
+    }
+    if (!rc) {
+        free(d->X);
+        d->X = X;
+        X = NULL;
+        d->T = 1;
+        d->F = R;
+        snprintf(d->features, sizeof d->features, "%s", names);
+    }
+    free(X); free(x); free(storm);
+    return rc ? sqk_fail_context(rc, "multi-scale inputs") : SQK_OK;
 }
 
 int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind)
@@ -288,6 +385,7 @@ int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model
     if (!rc && kind && kind->inputs != SQK_INPUTS_WINDOW) {
         rc = kind->inputs == SQK_INPUTS_WHERE_WHEN ? sqk_train_data_where_when(d, path)
            : kind->inputs == SQK_INPUTS_ROUGHNESS ? sqk_train_data_roughness(d)
+           : kind->inputs == SQK_INPUTS_MULTISCALE ? sqk_train_data_multiscale(d, path)
            : sqk_train_data_band(d, path);
         if (rc) sqk_train_data_free(d);
     }
