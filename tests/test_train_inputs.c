@@ -49,10 +49,8 @@ static void test_roughness_known(void **state)
 }
 
 /* The multi-scale inputs through a dataset file (they read its kp column): window 0 has a
- * log-linear Ne (no energy at any scale, no spread about the line) and a Te alternating
- * between two levels 0.2 apart in log (second differences +-0.4 at lag 1, 0 at lags 2 and 4);
- * window 1 a single step of 0.3 in log Ne at sample 4 over a constant Te, in a storm (Kp 4).
- * dlogNe is the same variable as Ne and gives no inputs of its own. */
+ * log-linear Ne (no energy at any scale, no spread about the line), window 1 a single step of
+ * 0.3 in log Ne at sample 4, in a storm (Kp 4). Te does not enter. */
 enum { MS_N = 2, MS_T = 10, MS_F = 3 };
 
 static void test_multiscale_known(void **state)
@@ -97,23 +95,18 @@ static void test_multiscale_known(void **state)
     assert_int_equal(sqk_train_data_read_for(&d, path, sqk_model_kind_find("multiscale")), SQK_OK);
     assert_int_equal(d.N, MS_N);
     assert_int_equal(d.T, 1);
-    assert_int_equal(d.F, 9);
-    assert_string_equal(d.features, "d2lag1_Ne,d2lag2_Ne,d2lag4_Ne,sd_Ne,d2lag1_Te,d2lag2_Te,d2lag4_Te,sd_Te,"
-                                    "kp_above_3");
+    assert_int_equal(d.F, 5);
+    assert_string_equal(d.features, "d2lag1_Ne,d2lag2_Ne,d2lag4_Ne,sd_Ne,kp_above_3");
     const float *o = d.X;
     for (int k = 0; k < 4; k++) assert_true(o[k] < -11.9); /* log-linear Ne: log10(0 + 1e-12) */
-    assert_close(o[4], log10(0.16), 1e-4);
-    assert_true(o[5] < -11.9 && o[6] < -11.9);
-    /* about the line: (0.2 - 10 * 0.1^2 - (0.2 * 2.5)^2 / 82.5) / 10 */
-    assert_close(o[7], log10((0.2 - 0.1 - 0.25 / 82.5) / 10), 1e-4);
-    assert_true(o[8] == 0.0f);
-    o = d.X + 9;
+    assert_true(o[4] == 0.0f);
+    o = d.X + 5;
     assert_close(o[0], log10(6 * a * a / 8), 1e-4); /* a, -2a, a among 8 differences */
     assert_close(o[1], log10(6 * a * a / 6), 1e-4); /* the same among 6 */
     assert_close(o[2], log10(4 * a * a / 2), 1e-4); /* -2a (x8 - 2 x4 + x0) among 2 */
+    /* about the line: (a^2 - 10 (a / 10)^2 - (a (4 - 4.5))^2 / 82.5) / 10 */
     assert_close(o[3], log10((a * a - a * a / 10 - 0.25 * a * a / 82.5) / 10), 1e-4);
-    for (int k = 4; k < 8; k++) assert_true(o[k] < -11.9); /* constant Te */
-    assert_true(o[8] == 1.0f);
+    assert_true(o[4] == 1.0f);
     sqk_train_data_free(&d);
 
     /* Too short for the 6 s scale: refused, naming the need. */
@@ -121,6 +114,12 @@ static void test_multiscale_known(void **state)
     d.T = 8;
     assert_int_not_equal(sqk_train_data_multiscale(&d, path), SQK_OK);
     assert_non_null(strstr(sqk_last_error(), "more than 8 samples"));
+    /* No Ne: refused, naming the file and the features. */
+    d.T = MS_T;
+    snprintf(d.features, sizeof d.features, "Te,dlogTe,Nex");
+    assert_int_not_equal(sqk_train_data_multiscale(&d, path), SQK_OK);
+    assert_non_null(strstr(sqk_last_error(), "need a feature Ne or dlogNe (features 'Te,dlogTe,Nex')"));
+    assert_non_null(strstr(sqk_last_error(), path));
     sqk_train_data_free(&d);
     test_rmtree(dir);
     free(dir);

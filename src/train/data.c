@@ -192,6 +192,17 @@ static int feature_name(const char *list, int i, char *buf, size_t n)
     return 1;
 }
 
+/* The first feature that is the variable var or dlog<var>; -1 when none is. */
+static int feature_index(const sqk_train_data *d, const char *var)
+{
+    char name[64];
+    for (int f = 0; f < d->F; f++)
+        if (feature_name(d->features, f, name, sizeof name) &&
+            (!strcmp(name, var) || (!strncmp(name, "dlog", 4) && !strcmp(name + 4, var))))
+            return f;
+    return -1;
+}
+
 /* Feature f of window i as log values into x[0..T-1]. */
 static void window_logs(const sqk_train_data *d, size_t i, int f, int is_log, double *x)
 {
@@ -266,13 +277,11 @@ static int kp_storm_flags(const sqk_train_data *d, const char *path, float *flag
 
 int sqk_train_data_band(sqk_train_data *d, const char *path)
 {
-    int T = d->T, ne = -1;
-    char name[64];
-    for (int f = 0; f < d->F && ne < 0; f++)
-        if (feature_name(d->features, f, name, sizeof name) && (!strcmp(name, "Ne") || !strcmp(name, "dlogNe")))
-            ne = f;
+    int T = d->T, ne = feature_index(d, "Ne");
     if (ne < 0) return sqk_fail(SQK_EARG, "%s: the oracle needs a feature Ne or dlogNe (features '%s')", path, d->features);
     if (T < 5) return sqk_fail(SQK_EARG, "the oracle needs windows of at least 5 samples, not %d", T);
+    char name[64];
+    feature_name(d->features, ne, name, sizeof name);
     double *x = sqk_malloc((size_t)T * sizeof *x);
     float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X), *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
     int rc = x && X && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
@@ -312,59 +321,28 @@ static double second_difference_energy(const double *x, int T, int L)
 /* The dyadic lags of the multi-scale inputs (samples; 1.5, 3 and 6 s on the 1.5 s grid). */
 static const int multiscale_lags[] = {1, 2, 4};
 #define MULTISCALE_NLAGS ((int)(sizeof multiscale_lags / sizeof multiscale_lags[0]))
-#define MULTISCALE_PER_VARIABLE (MULTISCALE_NLAGS + 1)
 
 int sqk_train_data_multiscale(sqk_train_data *d, const char *path)
 {
-    int T = d->T, F = d->F, n_var = 0, first_of[64];
-    if (F > 64) return sqk_fail(SQK_EARG, "multi-scale inputs take at most 64 features, not %d", F);
+    int T = d->T, ne = feature_index(d, "Ne"), R = MULTISCALE_NLAGS + 2;
+    if (ne < 0)
+        return sqk_fail(SQK_EARG, "%s: multi-scale inputs need a feature Ne or dlogNe (features '%s')", path, d->features);
     if (T <= 2 * multiscale_lags[MULTISCALE_NLAGS - 1])
         return sqk_fail(SQK_EARG, "multi-scale inputs need windows of more than %d samples, not %d",
                         2 * multiscale_lags[MULTISCALE_NLAGS - 1], T);
-    /* One set of numbers per variable: dlogX is log X less its mean and line, which changes
-     * neither its second differences nor its spread about a line, so X and dlogX count once. */
-    char names[sizeof d->features] = "", name[64], var[64][64];
-    for (int f = 0; f < F; f++) {
-        if (!feature_name(d->features, f, name, sizeof name)) snprintf(name, sizeof name, "f%d", f);
-        const char *v = strncmp(name, "dlog", 4) ? name : name + 4;
-        int seen = 0;
-        for (int k = 0; k < n_var; k++) seen |= !strcmp(var[k], v);
-        if (seen) continue;
-        snprintf(var[n_var], sizeof var[n_var], "%s", v);
-        first_of[n_var++] = f;
-    }
-    int R = MULTISCALE_PER_VARIABLE * n_var + 1;
-    size_t len = 0;
-    for (int k = 0; k < n_var && len < sizeof names; k++) {
-        for (int l = 0; l < MULTISCALE_NLAGS && len < sizeof names; l++) {
-            int n = snprintf(names + len, sizeof names - len, "d2lag%d_%s,", multiscale_lags[l], var[k]);
-            len = n < 0 ? sizeof names : len + (size_t)n;
-        }
-        if (len < sizeof names) {
-            int n = snprintf(names + len, sizeof names - len, "sd_%s,", var[k]);
-            len = n < 0 ? sizeof names : len + (size_t)n;
-        }
-    }
-    if (len < sizeof names) {
-        int n = snprintf(names + len, sizeof names - len, "kp_above_3");
-        len = n < 0 ? sizeof names : len + (size_t)n;
-    }
-    if (len >= sizeof names)
-        return sqk_fail(SQK_EARG, "multi-scale inputs: the names of %d features do not fit in %zu characters "
-                        "(features '%s')", R, sizeof names - 1, d->features);
+    char name[64];
+    feature_name(d->features, ne, name, sizeof name);
+    int is_log = !strncmp(name, "dlog", 4);
     float *X = sqk_malloc((d->N ? d->N : 1) * (size_t)R * sizeof *X);
     double *x = sqk_malloc((size_t)T * sizeof *x);
     float *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
     int rc = X && x && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
     for (size_t i = 0; !rc && i < d->N; i++) {
         float *o = X + i * (size_t)R;
-        for (int k = 0; k < n_var; k++) {
-            int f = first_of[k];
-            window_logs(d, i, f, feature_name(d->features, f, name, sizeof name) && !strncmp(name, "dlog", 4), x);
-            for (int l = 0; l < MULTISCALE_NLAGS; l++)
-                o[MULTISCALE_PER_VARIABLE * k + l] = (float)second_difference_energy(x, T, multiscale_lags[l]);
-            o[MULTISCALE_PER_VARIABLE * k + MULTISCALE_NLAGS] = (float)log10(detrended_variance(x, T) + 1e-12);
-        }
+        window_logs(d, i, ne, is_log, x);
+        for (int l = 0; l < MULTISCALE_NLAGS; l++)
+            o[l] = (float)second_difference_energy(x, T, multiscale_lags[l]);
+        o[MULTISCALE_NLAGS] = (float)log10(detrended_variance(x, T) + 1e-12);
         o[R - 1] = storm[i];
     }
     if (!rc) {
@@ -373,7 +351,7 @@ int sqk_train_data_multiscale(sqk_train_data *d, const char *path)
         X = NULL;
         d->T = 1;
         d->F = R;
-        snprintf(d->features, sizeof d->features, "%s", names);
+        snprintf(d->features, sizeof d->features, "d2lag1_Ne,d2lag2_Ne,d2lag4_Ne,sd_Ne,kp_above_3");
     }
     free(X); free(x); free(storm);
     return rc ? sqk_fail_context(rc, "multi-scale inputs") : SQK_OK;
