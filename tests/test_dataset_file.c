@@ -94,6 +94,65 @@ static void test_round_trip_and_selection(void **s)
     assert_non_null(strstr(sqk_last_error(), "no dataset field 'wind_speed'"));
 }
 
+/* Sets the root attribute format_version of a dataset or model file. */
+static void set_version(const char *path, int64_t version)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
+    H5Fclose(f);
+}
+
+/* The writer writes version 2; a version 1 file (before cadence, the truth columns,
+ * events/pair and the features attribute) still reads: what it lacks is absent when the stage
+ * may do without it, events/pair reads as "no pairs", and a stage that needs cadence is told
+ * the file predates it. Other versions are refused naming the file and the versions read. */
+static void test_format_versions(void **s)
+{
+    (void)s;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/v.h5", dir);
+    write_small(path, 1);
+    sqk_dataset d;
+    assert_int_equal(sqk_dataset_read(path, "cadence,events/pair", &d), SQK_OK);
+    assert_int_equal(d.format_version, 2);
+    sqk_dataset_free(&d);
+
+    set_version(path, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Ldelete(f, "cadence", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(f, "precursor_weight", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(f, "precursor_event", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(f, "events/pair", H5P_DEFAULT) >= 0);
+    assert_true(H5Adelete(f, "features") >= 0);
+    H5Fclose(f);
+    assert_int_equal(sqk_dataset_read(path, "X,lat,cadence?,precursor_weight?,events/pair", &d), SQK_OK);
+    assert_int_equal(d.format_version, 1);
+    assert_int_equal(d.n, N);
+    assert_true(d.lat[4] == -6 && d.X[1] == (float)1 / 7);
+    assert_null(d.cadence);
+    assert_null(d.precursor_weight);
+    assert_string_equal(d.features, "");
+    assert_true(d.events.pair[0] == -1 && d.events.pair[1] == -1);
+    sqk_dataset_free(&d);
+    assert_int_equal(sqk_dataset_read(path, "events/pair?", &d), SQK_OK);
+    assert_true(d.events.pair && d.events.pair[1] == -1);
+    sqk_dataset_free(&d);
+    assert_int_equal(sqk_dataset_read(path, "lat,cadence", &d), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "v.h5: no 'cadence': the file is dataset format_version 1, older than "
+                                             "that field (version 2)"));
+    assert_null(d.lat);
+
+    set_version(path, 3);
+    assert_int_equal(sqk_dataset_read(path, "y", &d), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "v.h5: dataset format_version 3 is unknown: this program reads "
+                                             "versions 1 to 2"));
+    set_version(path, 0);
+    assert_int_equal(sqk_dataset_read(path, "y", &d), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "v.h5: dataset format_version 0 is unknown"));
+}
+
 /* A file written by hand: the reader's checks. */
 static void expect_bad(const char *name, const float *X, const int32_t *y, const uint8_t *split,
                        const int64_t *event, const char *fields, const char *want)
@@ -131,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_selection),
+        cmocka_unit_test(test_format_versions),
         cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

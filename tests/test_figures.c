@@ -160,11 +160,11 @@ static void test_roc_of_an_absent_class(void **state)
     const char *roc = "class,threshold,fpr,tpr\n0,2,0,0\n0,0.5,0.2,0.7\n0,0.1,1,1\n1,2,0,0\n1,0.4,0.3,0.8\n"
                       "1,0.1,1,1\n2,2,0,NaN\n2,0.1,1,NaN\n";
     assert_int_equal(test_write_file(path, roc, strlen(roc)), 0);
-    sqk_evalfolder f;
-    assert_int_equal(sqk_evalfolder_read(ev, &f), SQK_OK);
-    assert_int_equal(f.roc_n[0], 3);
-    assert_int_equal(f.roc_n[2], 0);
-    sqk_evalfolder_free(&f);
+    sqk_evaluation f;
+    assert_int_equal(sqk_evaluation_read(ev, &f), SQK_OK);
+    assert_int_equal(f.roc[0].n, 3);
+    assert_int_equal(f.roc[2].n, 0);
+    sqk_evaluation_free(&f);
     snprintf(prefix, sizeof prefix, "%s/roc", tmp);
     const char *dirs[1] = {ev};
     if (sqk_fig_roc(dirs, NULL, 1, prefix)) fail_msg("%s", sqk_last_error());
@@ -213,29 +213,29 @@ static void test_map_needs_matching_dataset(void **state)
 static void test_metric_names_and_fallback(void **state)
 {
     (void)state;
-    sqk_evalfolder ev;
-    assert_int_equal(sqk_evalfolder_read(FIX "/eval_a", &ev), SQK_OK);
+    sqk_evaluation ev;
+    assert_int_equal(sqk_evaluation_read(FIX "/eval_a", &ev), SQK_OK);
     assert_string_equal(ev.label, "SeqNetQuake (night)");
-    assert_int_equal(ev.confusion[1][1], 57);
+    assert_int_equal(ev.m.confusion[1][1], 57);
     sqk_eval_metric m;
-    assert_int_equal(sqk_evalfolder_metric(&ev, "mcc", &m), SQK_OK);
+    assert_int_equal(sqk_evaluation_metric(&ev, "mcc", &m), SQK_OK);
     assert_close(m.value, 0.641541, 1e-6);
     assert_close(m.lo, 0.539954, 1e-6);
     double mcc = m.value;
     /* Without bootstrap rows: point values from the confusion matrix (scikit-learn's numbers
      * in metrics.json) and per_class.csv, no interval. */
     ev.n_metrics = 0;
-    assert_int_equal(sqk_evalfolder_metric(&ev, "mcc", &m), SQK_OK);
+    assert_int_equal(sqk_evaluation_metric(&ev, "mcc", &m), SQK_OK);
     assert_close(m.value, mcc, 1e-5);
     assert_true(isnan(m.lo));
-    assert_int_equal(sqk_evalfolder_metric(&ev, "f1_weighted", &m), SQK_OK);
+    assert_int_equal(sqk_evaluation_metric(&ev, "f1_weighted", &m), SQK_OK);
     assert_close(m.value, 0.7903182011604108, 1e-9);
-    assert_int_equal(sqk_evalfolder_metric(&ev, "accuracy", &m), SQK_OK);
+    assert_int_equal(sqk_evaluation_metric(&ev, "accuracy", &m), SQK_OK);
     assert_close(m.value, 0.7770700636942676, 1e-12);
-    assert_int_equal(sqk_evalfolder_metric(&ev, "auc2", &m), SQK_OK);
+    assert_int_equal(sqk_evaluation_metric(&ev, "auc2", &m), SQK_OK);
     assert_close(m.value, 0.957265, 1e-6);
-    assert_int_equal(sqk_evalfolder_metric(&ev, "brier", &m), SQK_EEMPTY);
-    sqk_evalfolder_free(&ev);
+    assert_int_equal(sqk_evaluation_metric(&ev, "brier", &m), SQK_EEMPTY);
+    sqk_evaluation_free(&ev);
 }
 
 int main(void)

@@ -341,15 +341,19 @@ int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents 
  *                           radius_deg n_windows pair split), or all of them
  *   files                   the input satellite files (file numbers index them)
  *   sha256                  the file's checksum
- * A name ending in '?' may be absent from the file (its pointer stays NULL). T, F, features,
+ * A name ending in '?' may be absent from the file (its pointer stays NULL). Format versions 1
+ * and 2 are read: a version 1 file lacks cadence, precursor_weight, precursor_event and
+ * events/pair (read as -1 in every row: no matched pairs); asked for without '?', the others
+ * are an error naming the file and the version. T, F, features,
  * config and the catalogue and Kp paths are always read (T and F may be absent, as 0, when X is
  * not asked for; the paths as ""). Checks: every column has N rows, y in 0..2, split in 0..2, event in
  * -1..n_events-1 when the events are read. Adding a window column: a member of sqk_window (the
  * builder fills it), a pointer here and one line in the column table of datasetfile.c. */
 typedef struct {
+    int format_version;    /* of the file read (1 or 2) */
     size_t n;              /* windows (N) */
     int T, F;
-    char features[256];    /* "Ne,Te" */
+    char features[256];    /* "Ne,Te" ("" when the file does not say: version 1) */
     char *config;          /* root attribute config ("" when absent) */
     char catalog_path[1024], kp_path[1024]; /* the inputs it was built from */
     char sha256[65];       /* of the file, when "sha256" is asked for */

@@ -297,6 +297,12 @@ typedef struct sqk_eval_opts {
     double level;            /* 0.95 */
 } sqk_eval_opts;
 
+/* One bootstrap.csv row: a metric with its 95% confidence interval. */
+typedef struct sqk_eval_metric {
+    char name[48];
+    double value, lo, hi;
+} sqk_eval_metric;
+
 #define SQK_EVAL_MAX_NOTES 16
 
 typedef struct sqk_evaluation {
@@ -321,6 +327,12 @@ typedef struct sqk_evaluation {
     sqk_recovery rec;
     int n_notes;
     char notes[SQK_EVAL_MAX_NOTES][160];
+    /* Read back from a folder (sqk_evaluation_read); empty in a computed evaluation. */
+    char dir[1024];
+    char label[256];             /* metrics.json "label" or "name", else the folder's name */
+    size_t n_metrics;
+    sqk_eval_metric *metrics;    /* bootstrap.csv's rows as written (any names) */
+    char **event_id;             /* events.csv's ids, events.n of them */
 } sqk_evaluation;
 
 /* The event threshold of a definition chosen on validation predictions (the highest event MCC
@@ -334,9 +346,25 @@ int sqk_evaluate(const sqk_pred *test, const sqk_pred *val, const sqk_eval_datas
                  const sqk_progress *p, sqk_evaluation *ev);
 void sqk_evaluation_free(sqk_evaluation *ev);
 
+/* ---- The evaluation folder (evalfolder.c): one type, written and read back ----------------- */
+
 /* Writes metrics.json, per_class.csv, confusion.csv, roc.csv, bootstrap.csv, events.csv and
  * predictions.csv (a byte copy of pred_path) into dir (created if needed), each file atomically. */
 int sqk_evaluation_write(const sqk_evaluation *ev, const char *pred_path, const char *dir);
+/* Reads a folder back into the same type (the tables' columns are shared with the writer):
+ * dir and label (metrics.json), m (the confusion matrix and what follows from it, then
+ * per_class.csv's precision, recall, F1, support and AUC), roc (points by rising fpr; a class
+ * without a curve, NaN in roc.csv, has none), events and event_id (events.csv) and metrics
+ * (bootstrap.csv). What only metrics.json holds (thresholds, permutation p-values, recovery)
+ * is not read: those fields are NaN. predictions.csv is read separately with sqk_pred_read (it
+ * can be big). Every problem names the file and line. Free with sqk_evaluation_free. */
+int sqk_evaluation_read(const char *dir, sqk_evaluation *ev);
+/* Looks a metric up in bootstrap.csv by its canonical name, accepting common spellings:
+ * "accuracy" (acc), "f1_weighted" (f1w, weighted_f1, f1), "mcc", "auc0".."auc2" (auc_0,
+ * auc_class0, roc_auc_0). Without a bootstrap row, accuracy, f1_weighted and mcc are computed
+ * from the confusion matrix and aucK taken from per_class.csv, with lo = hi = NaN.
+ * Returns SQK_OK, or SQK_EEMPTY when the metric is nowhere to be found. */
+int sqk_evaluation_metric(const sqk_evaluation *ev, const char *name, sqk_eval_metric *out);
 
 /* ---- The evaluate stage's entry point (run.c) ------------------------------------------- */
 
@@ -369,41 +397,6 @@ typedef struct sqk_evaluate_result {
  * On success free r with sqk_evaluate_result_free. */
 int sqk_evaluate_run(const sqk_evaluate_options *o, const sqk_progress *p, sqk_evaluate_result *r);
 void sqk_evaluate_result_free(sqk_evaluate_result *r);
-
-/* ---- Reading an evaluation folder back (evalfolder.c) ----------------------------------- */
-
-/* One bootstrap.csv row: a metric with its 95% confidence interval. */
-typedef struct sqk_eval_metric {
-    char name[48];
-    double value, lo, hi;
-} sqk_eval_metric;
-
-/* An evaluation folder read back (the reader of what sqk_evaluation_write writes, beside it in
- * evalfolder.c): the label and the small tables; predictions.csv is read separately with
- * sqk_pred_read (it can be big). Every problem names the file and line. */
-typedef struct sqk_evalfolder {
-    char dir[1024];
-    char label[256];                  /* metrics.json "label" or "name", else the folder name */
-    double precision[SQK_NCLASS], recall[SQK_NCLASS], f1[SQK_NCLASS];
-    double auc[SQK_NCLASS];       /* NaN when absent */
-    long support[SQK_NCLASS];
-    long confusion[SQK_NCLASS][SQK_NCLASS]; /* [true][pred] counts */
-    size_t roc_n[SQK_NCLASS];     /* ROC points per class (one-vs-rest), by rising fpr; 0 when
-                                       * the class is absent (roc.csv holds NaN) */
-    double *roc_fpr[SQK_NCLASS], *roc_tpr[SQK_NCLASS];
-    size_t n_metrics;
-    sqk_eval_metric *metrics;         /* bootstrap.csv rows */
-} sqk_evalfolder;
-
-/* Reads metrics.json, per_class.csv, confusion.csv, roc.csv and bootstrap.csv of dir. */
-int sqk_evalfolder_read(const char *dir, sqk_evalfolder *ev);
-void sqk_evalfolder_free(sqk_evalfolder *ev);
-/* Looks a metric up in bootstrap.csv by its canonical name, accepting common spellings:
- * "accuracy" (acc), "f1_weighted" (f1w, weighted_f1, f1), "mcc", "auc0".."auc2" (auc_0,
- * auc_class0, roc_auc_0). Without a bootstrap row, accuracy, f1_weighted and mcc are computed
- * from the confusion matrix and aucK taken from per_class.csv, with lo = hi = NaN.
- * Returns SQK_OK, or SQK_EEMPTY when the metric is nowhere to be found. */
-int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_metric *out);
 
 /* ---- alarms (operational scan) -------------------------------------------------------- */
 

@@ -8,6 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The version the writer writes, and the oldest the reader reads (the version history is in
+ * docs/dataset-format.md). Version 1 files may lack the columns marked "since 2" below, the
+ * features attribute and leakage/: a missing column is absent when the stage may do without
+ * it, takes its documented default when it has one, and is otherwise an error saying the file
+ * predates it. */
+#define DATASET_FORMAT_VERSION 2
+#define DATASET_FORMAT_OLDEST 1
+
 /* ---- the window table: one line per column, for the writer and the reader. The file type
  * and the sqk_window member have the same size; the order is the order of writing. */
 enum { DS_F64, DS_I32, DS_I64, DS_U8 };
@@ -19,10 +27,15 @@ typedef struct {
     size_t window_off;  /* member of sqk_window the writer takes */
     size_t dataset_off; /* member of sqk_dataset the reader fills */
     int when;
+    int since;          /* the first format_version that has it */
+    int has_default;    /* an older file lacking it reads as the default... */
+    double default_value; /* ...this value in every row */
 } ds_column;
 
 #define COL(name, type, wmember, dmember, when) \
-    {name, type, offsetof(sqk_window, wmember), offsetof(sqk_dataset, dmember), when}
+    {name, type, offsetof(sqk_window, wmember), offsetof(sqk_dataset, dmember), when, 1, 0, 0}
+#define COL2(name, type, wmember, dmember, when) \
+    {name, type, offsetof(sqk_window, wmember), offsetof(sqk_dataset, dmember), when, 2, 0, 0}
 static const ds_column window_columns[] = {
     COL("time", DS_F64, t, time, DS_ALWAYS),
     COL("lat", DS_F64, lat, lat, DS_ALWAYS),
@@ -39,11 +52,12 @@ static const ds_column window_columns[] = {
     COL("sample", DS_I64, sample, sample, DS_ALWAYS),
     COL("event_kind", DS_U8, event_kind, event_kind, DS_ALWAYS),
     COL("satellite", DS_U8, satellite, satellite, DS_ALWAYS),
-    COL("cadence", DS_U8, cadence, cadence, DS_ALWAYS),
-    COL("precursor_weight", DS_F64, precursor_weight, precursor_weight, DS_TRUTH),
-    COL("precursor_event", DS_I64, precursor_event, precursor_event, DS_TRUTH),
+    COL2("cadence", DS_U8, cadence, cadence, DS_ALWAYS),
+    COL2("precursor_weight", DS_F64, precursor_weight, precursor_weight, DS_TRUTH),
+    COL2("precursor_event", DS_I64, precursor_event, precursor_event, DS_TRUTH),
 };
 #undef COL
+#undef COL2
 #define N_WINDOW_COLUMNS (sizeof window_columns / sizeof window_columns[0])
 
 static size_t type_size(int type) { return type == DS_F64 || type == DS_I64 ? 8 : type == DS_I32 ? 4 : 1; }
@@ -151,7 +165,7 @@ static int write_attributes(hid_t f, const sqk_dataset_contents *d)
     }
     const sqk_build_result *r = d->result;
     if ((st = sqk_h5_set_attr_str(f, ".", "format", "seqnetquake-dataset"))) return st;
-    if ((st = set_i64(f, "format_version", 1))) return st;
+    if ((st = set_i64(f, "format_version", DATASET_FORMAT_VERSION))) return st;
     if ((st = set_i64(f, "T", c->T)) || (st = set_i64(f, "F", c->nfeat))) return st;
     if ((st = sqk_h5_set_attr_str(f, ".", "features", feats))) return st;
     if ((st = sqk_h5_set_attr_str(f, ".", "config", config))) return st;
@@ -236,17 +250,21 @@ int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents 
 
 /* ------------------------------------------------------------------ reading */
 
-/* The event table's columns (events/id is read apart, as strings). */
-#define EVCOL(name, type, member) {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS}
+/* The event table's columns (events/id is read apart, as strings). events/pair came with
+ * matched controls (version 2); a version 1 file was built with random controls: no pairs. */
+#define EVCOL(name, type, member) {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS, 1, 0, 0}
+#define EVCOL2(name, type, member, value) \
+    {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS, 2, 1, value}
 static const ds_column event_columns[] = {
     EVCOL("kind", DS_U8, kind),          EVCOL("status", DS_U8, status),
     EVCOL("time", DS_F64, time),         EVCOL("lat", DS_F64, lat),
     EVCOL("lon", DS_F64, lon),           EVCOL("mag", DS_F64, mag),
     EVCOL("depth_km", DS_F64, depth_km), EVCOL("radius_deg", DS_F64, radius_deg),
-    EVCOL("n_windows", DS_I64, n_windows), EVCOL("pair", DS_I64, pair),
+    EVCOL("n_windows", DS_I64, n_windows), EVCOL2("pair", DS_I64, pair, -1),
     EVCOL("split", DS_U8, split),
 };
 #undef EVCOL
+#undef EVCOL2
 #define N_EVENT_COLUMNS (sizeof event_columns / sizeof event_columns[0])
 
 /* What the caller asked for: 0 not asked, 1 required, 2 may be absent. */
@@ -286,16 +304,36 @@ static int select_fields(const char *path, const char *fields, ds_selection *sel
     return SQK_OK;
 }
 
-static int read_column(hid_t loc, const char *path, const char *prefix, const ds_column *k, size_t n,
-                       uint8_t want, sqk_dataset *d)
+/* Every row of column k set to its default (a file older than the column). */
+static void fill_default(const ds_column *k, void *col, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        switch (k->type) {
+        case DS_F64: ((double *)col)[i] = k->default_value; break;
+        case DS_I32: ((int32_t *)col)[i] = (int32_t)k->default_value; break;
+        case DS_I64: ((int64_t *)col)[i] = (int64_t)k->default_value; break;
+        default: ((uint8_t *)col)[i] = (uint8_t)k->default_value; break;
+        }
+}
+
+static int read_column(hid_t loc, const char *path, int version, const char *prefix, const ds_column *k,
+                       size_t n, uint8_t want, sqk_dataset *d)
 {
     char name[64];
     snprintf(name, sizeof name, "%s%s", prefix, k->name);
-    if (want == 2 && !sqk_h5_exists(loc, name)) return SQK_OK;
+    int exists = sqk_h5_exists(loc, name);
+    if (want == 2 && !exists && !(version < k->since && k->has_default)) return SQK_OK;
+    if (!exists && version < k->since && !k->has_default)
+        return sqk_fail(SQK_EFORMAT, "%s: no '%s': the file is dataset format_version %d, older than that field "
+                        "(version %d); rebuild the dataset with this program", path, name, version, k->since);
     void *col = sqk_malloc((n ? n : 1) * type_size(k->type));
     if (!col) return SQK_EMEM;
     *(void **)((char *)d + k->dataset_off) = col;
-    int st = sqk_h5_exists(loc, name) ? SQK_OK : sqk_fail(SQK_EFORMAT, "%s: no dataset '%s'", path, name);
+    if (!exists && version < k->since) {
+        fill_default(k, col, n);
+        return SQK_OK;
+    }
+    int st = exists ? SQK_OK : sqk_fail(SQK_EFORMAT, "%s: no dataset '%s'", path, name);
     int rank;
     size_t dims[4];
     if (!st) st = sqk_h5_dims(loc, name, &rank, dims);
@@ -327,12 +365,13 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
         return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake dataset (format attribute '%s')", path, fmt);
     double ver[1] = {0};
     size_t nver = 0;
-    if (sqk_h5_get_attr_f64(f, ".", "format_version", ver, 1, &nver) || nver != 1 || ver[0] != 1)
+    if (sqk_h5_get_attr_f64(f, ".", "format_version", ver, 1, &nver) || nver != 1 ||
+        !(ver[0] >= DATASET_FORMAT_OLDEST && ver[0] <= DATASET_FORMAT_VERSION) || ver[0] != (int)ver[0])
         return nver ? sqk_fail(SQK_EFORMAT, "%s: dataset format_version %g is unknown: this program reads "
-                               "version 1", path, ver[0])
-                    : sqk_fail(SQK_EFORMAT, "%s: dataset without a format_version: this program reads version 1",
-                               path);
-    int st;
+                               "versions %d to %d", path, ver[0], DATASET_FORMAT_OLDEST, DATASET_FORMAT_VERSION)
+                    : sqk_fail(SQK_EFORMAT, "%s: dataset without a format_version: this program reads "
+                               "versions %d to %d", path, DATASET_FORMAT_OLDEST, DATASET_FORMAT_VERSION);
+    int st, version = d->format_version = (int)ver[0];
     /* T and F describe X: a file of labels alone (what evaluate needs) may lack them. */
     if (sel->X || (sqk_h5_attr_exists(f, ".", "T") && sqk_h5_attr_exists(f, ".", "F")))
         if ((st = read_root_int(f, path, "T", &d->T)) || (st = read_root_int(f, path, "F", &d->F))) return st;
@@ -350,10 +389,10 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
     size_t n = d->n = dims[0];
     for (size_t c = 0; c < N_WINDOW_COLUMNS; c++) {
         uint8_t want = sel->window[c] ? sel->window[c] : !strcmp(window_columns[c].name, "y");
-        if (want && (st = read_column(f, path, "", &window_columns[c], n, want, d))) return st;
+        if (want && (st = read_column(f, path, version, "", &window_columns[c], n, want, d))) return st;
     }
-    static const ds_column split_col = {"split", DS_U8, 0, offsetof(sqk_dataset, split), DS_ALWAYS};
-    if (sel->split && (st = read_column(f, path, "", &split_col, n, sel->split, d))) return st;
+    static const ds_column split_col = {"split", DS_U8, 0, offsetof(sqk_dataset, split), DS_ALWAYS, 1, 0, 0};
+    if (sel->split && (st = read_column(f, path, version, "", &split_col, n, sel->split, d))) return st;
     if (sel->X) {
         if ((st = sqk_h5_dims(f, "X", &rank, dims))) return st;
         if (rank != 3 || dims[0] != n || dims[1] != (size_t)d->T || dims[2] != (size_t)d->F)
@@ -373,7 +412,7 @@ static int read_body(hid_t f, const char *path, const ds_selection *sel, sqk_dat
     if (sel->event_id) {
         if ((st = sqk_h5_read_strings(f, "events/id", &d->events.id, &d->events.n))) return st;
         for (size_t c = 0; c < N_EVENT_COLUMNS; c++)
-            if (sel->event[c] && (st = read_column(f, path, "events/", &event_columns[c], d->events.n, sel->event[c], d)))
+            if (sel->event[c] && (st = read_column(f, path, version, "events/", &event_columns[c], d->events.n, sel->event[c], d)))
                 return st;
     }
     for (size_t i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,37 @@ static const char *const roc_cols[] = {"class", "threshold", "fpr", "tpr"};
 static const char *const bootstrap_cols[] = {"metric", "value", "lo", "hi"};
 enum { N_PER_CLASS = 6, N_CONFUSION = 4, N_ROC = 4, N_BOOTSTRAP = 4 };
 
+/* events.csv: one row per event (sqk_event_row). A count or a share is a member of the row;
+ * the id comes from the dataset (or the folder read back), the kind is written in words, and
+ * the last two columns follow from the score and the thresholds (written, not read back). */
+enum { EV_I64, EV_F64, EV_ID, EV_KIND, EV_PREDICTED_SEISMIC, EV_DETECTED_CODE };
+typedef struct {
+    const char *name;
+    int type;
+    size_t off; /* member of sqk_event_row (EV_I64, EV_F64) */
+} event_column;
+#define ROW(name, type, member) {name, type, offsetof(sqk_event_row, member)}
+static const event_column event_cols[] = {
+    ROW("event", EV_I64, event),           {"id", EV_ID, 0},
+    {"kind", EV_KIND, 0},                  ROW("n_windows", EV_I64, n_windows),
+    ROW("n_correct", EV_I64, n_correct),   ROW("n_pred0", EV_I64, n_pred[0]),
+    ROW("n_pred1", EV_I64, n_pred[1]),     ROW("n_pred2", EV_I64, n_pred[2]),
+    ROW("n_quiet", EV_I64, n_quiet),       ROW("n_quiet_pred1", EV_I64, n_quiet_pred1),
+    ROW("frac_correct", EV_F64, frac_correct), ROW("score", EV_F64, score),
+    {"predicted_seismic", EV_PREDICTED_SEISMIC, 0}, {"detected_code", EV_DETECTED_CODE, 0},
+};
+#undef ROW
+#define N_EVENT_COLS ((int)(sizeof event_cols / sizeof event_cols[0]))
+static const char *const kind_names[] = {"unknown", "control", "earthquake"}; /* SQK_KIND_* + 1 */
+
 static void put_header(FILE *f, const char *const *cols, int n)
 {
     for (int k = 0; k < n; k++) fprintf(f, "%s%c", cols[k], k + 1 < n ? ',' : '\n');
+}
+
+static void event_col_names(const char **names)
+{
+    for (int k = 0; k < N_EVENT_COLS; k++) names[k] = event_cols[k].name;
 }
 
 /* ctx: the predictions file to copy (write_copy); unused by the others. */
@@ -348,21 +377,30 @@ static int write_bootstrap(FILE *f, const sqk_evaluation *ev, const char *ctx)
 
 static int write_events(FILE *f, const sqk_evaluation *ev, const char *ctx)
 {
-    fputs("event,id,kind,n_windows,n_correct,n_pred0,n_pred1,n_pred2,n_quiet,n_quiet_pred1,"
-          "frac_correct,score,predicted_seismic,detected_code\n", f);
+    const char *names[N_EVENT_COLS];
+    event_col_names(names);
+    put_header(f, names, N_EVENT_COLS);
     for (size_t k = 0; k < ev->events.n; k++) {
         const sqk_event_row *r = &ev->events.rows[k];
-        const char *id = ev->ds && (uint64_t)r->event < ev->ds->n_events ? ev->ds->event_id[r->event] : "";
-        const char *kind = r->kind == SQK_KIND_EARTHQUAKE ? "earthquake"
-                         : r->kind == SQK_KIND_CONTROL ? "control" : "unknown";
-        fprintf(f, "%lld,%s,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", (long long)r->event, id, kind,
-                (long long)r->n_windows, (long long)r->n_correct, (long long)r->n_pred[0],
-                (long long)r->n_pred[1], (long long)r->n_pred[2], (long long)r->n_quiet,
-                (long long)r->n_quiet_pred1);
-        csv_num(f, r->frac_correct); fputc(',', f);
-        csv_num(f, r->score);
-        fprintf(f, ",%d,%d\n", !isnan(r->score) && r->score >= ev->threshold[SQK_EVDEF_SEISMIC],
-                r->frac_correct >= ev->threshold[SQK_EVDEF_CODE]);
+        for (int c = 0; c < N_EVENT_COLS; c++) {
+            const event_column *col = &event_cols[c];
+            const char *member = (const char *)r + col->off;
+            if (c) fputc(',', f);
+            switch (col->type) {
+            case EV_I64: fprintf(f, "%lld", (long long)*(const int64_t *)member); break;
+            case EV_F64: csv_num(f, *(const double *)member); break;
+            case EV_ID:
+                sqk_csv_put_text(f, ev->event_id ? ev->event_id[k]
+                                    : ev->ds && (uint64_t)r->event < ev->ds->n_events ? ev->ds->event_id[r->event] : "");
+                break;
+            case EV_KIND: fputs(kind_names[r->kind >= -1 && r->kind <= 1 ? r->kind + 1 : 0], f); break;
+            case EV_PREDICTED_SEISMIC:
+                fprintf(f, "%d", !isnan(r->score) && r->score >= ev->threshold[SQK_EVDEF_SEISMIC]);
+                break;
+            default: fprintf(f, "%d", r->frac_correct >= ev->threshold[SQK_EVDEF_CODE]); break;
+            }
+        }
+        fputc('\n', f);
     }
     return SQK_OK;
 }
@@ -465,7 +503,7 @@ static int read_label(const char *dir, char *label, size_t size)
     return SQK_OK;
 }
 
-static int read_per_class(const char *dir, sqk_evalfolder *ev)
+static int read_per_class(const char *dir, sqk_evaluation *ev)
 {
     const char *const *cols = per_class_cols;
     sqk_csv c;
@@ -477,23 +515,29 @@ static int read_per_class(const char *dir, sqk_evalfolder *ev)
     while ((rc = sqk_csv_next(&c)) == 1) {
         int64_t k, sup;
         if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_NCLASS - 1, &k)) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[1], &ev->precision[k])) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[2], &ev->recall[k])) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[3], &ev->f1[k])) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[1], &ev->m.precision[k])) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[2], &ev->m.recall[k])) ||
+            (rc = sqk_csv_f64_or_nan(&c, col[3], &ev->m.f1[k])) ||
             (rc = sqk_csv_i64(&c, col[4], 0, INT64_C(1) << 40, &sup)) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[5], &ev->auc[k])))
+            (rc = sqk_csv_f64_or_nan(&c, col[5], &ev->m.auc[k])))
             break;
-        ev->support[k] = sup;
+        ev->m.support[k] = sup;
         seen[k] = 1;
     }
     sqk_csv_close(&c);
     if (rc < 0) return rc;
-    for (int k = 0; k < SQK_NCLASS; k++)
+    double sum = 0;
+    int defined = 0;
+    for (int k = 0; k < SQK_NCLASS; k++) {
         if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for class %d", path, k);
+        if (!isnan(ev->m.auc[k])) sum += ev->m.auc[k], defined++;
+    }
+    ev->m.auc_macro = defined ? sum / defined : NAN;
     return SQK_OK;
 }
 
-static int read_confusion(const char *dir, sqk_evalfolder *ev)
+/* The confusion matrix, and every metric that follows from it, into ev->m. */
+static int read_confusion(const char *dir, sqk_evaluation *ev)
 {
     const char *const *cols = confusion_cols;
     sqk_csv c;
@@ -502,11 +546,11 @@ static int read_confusion(const char *dir, sqk_evalfolder *ev)
     int rc = table_open(&c, path, sizeof path, dir, "confusion.csv", cols, N_CONFUSION, col);
     if (rc) return rc;
     int seen[SQK_NCLASS] = {0};
+    int64_t cm[SQK_NCLASS][SQK_NCLASS] = {{0}};
     while ((rc = sqk_csv_next(&c)) == 1) {
-        int64_t k, v;
+        int64_t k;
         if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_NCLASS - 1, &k))) break;
-        for (int j = 0; j < SQK_NCLASS && !rc; j++)
-            if (!(rc = sqk_csv_i64(&c, col[1 + j], 0, INT64_C(1) << 40, &v))) ev->confusion[k][j] = v;
+        for (int j = 0; j < SQK_NCLASS && !rc; j++) rc = sqk_csv_i64(&c, col[1 + j], 0, INT64_C(1) << 40, &cm[k][j]);
         if (rc) break;
         seen[k] = 1;
     }
@@ -514,9 +558,11 @@ static int read_confusion(const char *dir, sqk_evalfolder *ev)
     if (rc < 0) return rc;
     for (int k = 0; k < SQK_NCLASS; k++)
         if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for true class %d", path, k);
+    sqk_metrics_from_confusion(cm, &ev->m);
     return SQK_OK;
 }
 
+/* ROC points as (fpr, tpr, threshold), sorted by fpr then tpr. */
 static int cmp_point(const void *a, const void *b)
 {
     const double *p = a, *q = b;
@@ -524,7 +570,7 @@ static int cmp_point(const void *a, const void *b)
     return (p[1] > q[1]) - (p[1] < q[1]);
 }
 
-static int read_roc(const char *dir, sqk_evalfolder *ev)
+static int read_roc(const char *dir, sqk_evaluation *ev)
 {
     const char *const *cols = roc_cols;
     sqk_csv c;
@@ -532,7 +578,7 @@ static int read_roc(const char *dir, sqk_evalfolder *ev)
     int col[4];
     int rc = table_open(&c, path, sizeof path, dir, "roc.csv", cols, N_ROC, col);
     if (rc) return rc;
-    double *pts[SQK_NCLASS] = {0}; /* (fpr, tpr) pairs */
+    double *pts[SQK_NCLASS] = {0}; /* (fpr, tpr, threshold) triples */
     size_t cap[SQK_NCLASS] = {0}, n[SQK_NCLASS] = {0};
     while ((rc = sqk_csv_next(&c)) == 1) {
         int64_t k;
@@ -547,29 +593,31 @@ static int read_roc(const char *dir, sqk_evalfolder *ev)
             rc = sqk_csv_fail(&c, SQK_EVALUE, "fpr and tpr must lie in [0, 1]");
             break;
         }
-        if ((rc = sqk_grow((void **)&pts[k], &cap[k], 2 * (n[k] + 1), sizeof(double)))) break;
-        pts[k][2 * n[k]] = fpr;
-        pts[k][2 * n[k] + 1] = tpr;
-        n[k]++;
+        if ((rc = sqk_grow((void **)&pts[k], &cap[k], 3 * (n[k] + 1), sizeof(double)))) break;
+        double *q = pts[k] + 3 * n[k]++;
+        q[0] = fpr, q[1] = tpr, q[2] = thr;
     }
     sqk_csv_close(&c);
     for (int k = 0; k < SQK_NCLASS && rc >= 0; k++) {
         if (n[k] == 0) continue;
-        qsort(pts[k], n[k], 2 * sizeof(double), cmp_point);
-        ev->roc_fpr[k] = sqk_malloc(n[k] * sizeof(double));
-        ev->roc_tpr[k] = sqk_malloc(n[k] * sizeof(double));
-        if (!ev->roc_fpr[k] || !ev->roc_tpr[k]) { rc = SQK_EMEM; break; }
+        qsort(pts[k], n[k], 3 * sizeof(double), cmp_point);
+        sqk_roc *r = &ev->roc[k];
+        r->fpr = sqk_malloc(n[k] * sizeof(double));
+        r->tpr = sqk_malloc(n[k] * sizeof(double));
+        r->threshold = sqk_malloc(n[k] * sizeof(double));
+        if (!r->fpr || !r->tpr || !r->threshold) { rc = SQK_EMEM; break; }
         for (size_t i = 0; i < n[k]; i++) {
-            ev->roc_fpr[k][i] = pts[k][2 * i];
-            ev->roc_tpr[k][i] = pts[k][2 * i + 1];
+            r->fpr[i] = pts[k][3 * i];
+            r->tpr[i] = pts[k][3 * i + 1];
+            r->threshold[i] = pts[k][3 * i + 2];
         }
-        ev->roc_n[k] = n[k];
+        r->n = n[k];
     }
     for (int k = 0; k < SQK_NCLASS; k++) free(pts[k]);
     return rc < 0 ? rc : SQK_OK;
 }
 
-static int read_bootstrap(const char *dir, sqk_evalfolder *ev)
+static int read_bootstrap(const char *dir, sqk_evaluation *ev)
 {
     const char *const *cols = bootstrap_cols;
     sqk_csv c;
@@ -592,34 +640,67 @@ static int read_bootstrap(const char *dir, sqk_evalfolder *ev)
     return rc < 0 ? rc : SQK_OK;
 }
 
-int sqk_evalfolder_read(const char *dir, sqk_evalfolder *ev)
+/* events.csv into ev->events and ev->event_id, by the columns the writer writes. */
+static int read_events(const char *dir, sqk_evaluation *ev)
+{
+    const char *names[N_EVENT_COLS];
+    event_col_names(names);
+    sqk_csv c;
+    char path[1200];
+    int col[N_EVENT_COLS];
+    int rc = table_open(&c, path, sizeof path, dir, "events.csv", names, N_EVENT_COLS, col);
+    if (rc) return rc;
+    size_t cap = 0, idcap = 0;
+    while ((rc = sqk_csv_next(&c)) == 1) {
+        if ((rc = sqk_grow((void **)&ev->events.rows, &cap, ev->events.n + 1, sizeof *ev->events.rows)) ||
+            (rc = sqk_grow((void **)&ev->event_id, &idcap, ev->events.n + 1, sizeof *ev->event_id)))
+            break;
+        sqk_event_row *r = &ev->events.rows[ev->events.n];
+        memset(r, 0, sizeof *r);
+        ev->event_id[ev->events.n] = NULL;
+        ev->events.n++;
+        for (int k = 0; k < N_EVENT_COLS && !rc; k++) {
+            const event_column *ec = &event_cols[k];
+            char *member = (char *)r + ec->off;
+            const char *text = sqk_csv_get(&c, col[k]);
+            if (ec->type == EV_I64)
+                rc = sqk_csv_i64(&c, col[k], 0, INT64_C(1) << 40, (int64_t *)member);
+            else if (ec->type == EV_F64)
+                rc = sqk_csv_f64_or_nan(&c, col[k], (double *)member);
+            else if (ec->type == EV_ID)
+                rc = (ev->event_id[ev->events.n - 1] = sqk_strdup(text)) ? SQK_OK : SQK_EMEM;
+            else if (ec->type == EV_KIND) {
+                r->kind = -2;
+                for (int j = 0; j < 3; j++)
+                    if (!strcmp(text, kind_names[j])) r->kind = j - 1;
+                if (r->kind == -2)
+                    rc = sqk_csv_fail(&c, SQK_EFORMAT, "kind '%s': expected earthquake, control or unknown", text);
+            }
+        }
+        if (rc) break;
+    }
+    sqk_csv_close(&c);
+    return rc < 0 ? rc : SQK_OK;
+}
+
+int sqk_evaluation_read(const char *dir, sqk_evaluation *ev)
 {
     memset(ev, 0, sizeof *ev);
-    for (int k = 0; k < SQK_NCLASS; k++) ev->auc[k] = NAN;
+    /* What only metrics.json holds is not read back. */
+    ev->perm_p = ev->perm_p_strat = ev->ev_roc_auc = ev->ev_pr_auc = NAN;
+    for (int k = 0; k < 2; k++) ev->threshold[k] = ev->val_mcc[k] = NAN;
     int rc = check_dir(dir);
     if (rc) return rc;
     if (strlen(dir) >= sizeof ev->dir) return sqk_fail(SQK_EARG, "%s: path too long", dir);
     snprintf(ev->dir, sizeof ev->dir, "%s", dir);
     rc = read_label(dir, ev->label, sizeof ev->label);
-    if (!rc) rc = read_per_class(dir, ev);
     if (!rc) rc = read_confusion(dir, ev);
+    if (!rc) rc = read_per_class(dir, ev);
     if (!rc) rc = read_roc(dir, ev);
     if (!rc) rc = read_bootstrap(dir, ev);
-    if (rc) sqk_evalfolder_free(ev);
+    if (!rc) rc = read_events(dir, ev);
+    if (rc) sqk_evaluation_free(ev);
     return rc;
-}
-
-void sqk_evalfolder_free(sqk_evalfolder *ev)
-{
-    for (int k = 0; k < SQK_NCLASS; k++) {
-        free(ev->roc_fpr[k]);
-        free(ev->roc_tpr[k]);
-        ev->roc_fpr[k] = ev->roc_tpr[k] = NULL;
-        ev->roc_n[k] = 0;
-    }
-    free(ev->metrics);
-    ev->metrics = NULL;
-    ev->n_metrics = 0;
 }
 
 /* Spellings of each canonical metric name that an evaluation may use. */
@@ -633,23 +714,7 @@ static const char *const aliases[][6] = {
     {"auc2", "auc_2", "auc_class2", "roc_auc_2", "auc_storm", NULL},
 };
 
-/* Accuracy, weighted F1, multiclass MCC or seismic-vs-control MCC (which = 0..3) from the
- * confusion matrix, for folders whose bootstrap.csv lacks them. */
-static int from_confusion(const sqk_evalfolder *ev, int which, double *v)
-{
-    int64_t c[SQK_NCLASS][SQK_NCLASS];
-    int64_t total = 0;
-    for (int i = 0; i < SQK_NCLASS; i++)
-        for (int j = 0; j < SQK_NCLASS; j++) total += c[i][j] = ev->confusion[i][j];
-    if (total <= 0) return SQK_EEMPTY;
-    sqk_metrics m;
-    sqk_metrics_from_confusion(c, &m);
-    const double v4[4] = {m.accuracy, m.f1_weighted, m.mcc, m.mcc_seismic_vs_control};
-    *v = v4[which];
-    return SQK_OK;
-}
-
-int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_metric *out)
+int sqk_evaluation_metric(const sqk_evaluation *ev, const char *name, sqk_eval_metric *out)
 {
     const char *const *names = NULL;
     size_t which = 0;
@@ -664,9 +729,14 @@ int sqk_evalfolder_metric(const sqk_evalfolder *ev, const char *name, sqk_eval_m
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", name);
     out->lo = out->hi = NAN;
-    if (names != single && which < 4 && from_confusion(ev, (int)which, &out->value) == SQK_OK) return SQK_OK;
-    if (names != single && which >= 4 && isfinite(ev->auc[which - 4])) {
-        out->value = ev->auc[which - 4];
+    /* Accuracy, weighted F1, multiclass MCC or seismic-vs-control MCC from the confusion matrix. */
+    const double from_confusion[4] = {ev->m.accuracy, ev->m.f1_weighted, ev->m.mcc, ev->m.mcc_seismic_vs_control};
+    if (names != single && which < 4 && ev->m.n > 0) {
+        out->value = from_confusion[which];
+        return SQK_OK;
+    }
+    if (names != single && which >= 4 && isfinite(ev->m.auc[which - 4])) {
+        out->value = ev->m.auc[which - 4];
         return SQK_OK;
     }
     return sqk_fail(SQK_EEMPTY, "%s: no '%s' in bootstrap.csv and no way to compute it", ev->dir, name);

@@ -198,5 +198,11 @@ int sqk_evaluate(const sqk_pred *test, const sqk_pred *val, const sqk_eval_datas
 void sqk_evaluation_free(sqk_evaluation *ev)
 {
     for (int k = 0; k < SQK_NCLASS; k++) sqk_roc_free(&ev->roc[k]);
+    for (size_t k = 0; ev->event_id && k < ev->events.n; k++) free(ev->event_id[k]);
+    free(ev->event_id);
+    ev->event_id = NULL;
     sqk_events_free(&ev->events);
+    free(ev->metrics);
+    ev->metrics = NULL;
+    ev->n_metrics = 0;
 }

@@ -9,7 +9,7 @@ static const char *const bar_metric[3] = {"mcc", "f1_weighted", "accuracy"};
 static const char *const bar_title[3] = {"MCC", "F1 (weighted)", "Accuracy"};
 
 /* Bars (one file per evaluation, filled in its colour), error bars and value labels. */
-static int write_bars(fig_ctx *f, const sqk_evalfolder *ev, const char *const *labels, int n,
+static int write_bars(fig_ctx *f, const sqk_evaluation *ev, const char *const *labels, int n,
                       char *legend, size_t legendsize)
 {
     char path[700];
@@ -25,7 +25,7 @@ static int write_bars(fig_ctx *f, const sqk_evalfolder *ev, const char *const *l
         if (!bf) { rc = SQK_EIO; break; }
         for (int m = 0; m < 3 && !rc; m++) {
             sqk_eval_metric v;
-            rc = sqk_evalfolder_metric(&ev[i], bar_metric[m], &v);
+            rc = sqk_evaluation_metric(&ev[i], bar_metric[m], &v);
             if (rc) break;
             double x = m + 1 - width * n / 2 + width * (i + 0.5);
             fprintf(bf, "%.6f %.6f\n", x, v.value);
@@ -51,13 +51,13 @@ static int write_bars(fig_ctx *f, const sqk_evalfolder *ev, const char *const *l
 }
 
 /* The y axis starts at 0 unless an MCC or its interval is negative (MCC lies in [-1, 1]). */
-static int lowest_value(const sqk_evalfolder *ev, int n, double *ymin)
+static int lowest_value(const sqk_evaluation *ev, int n, double *ymin)
 {
     *ymin = 0;
     for (int i = 0; i < n; i++)
         for (int m = 0; m < 3; m++) {
             sqk_eval_metric v;
-            int rc = sqk_evalfolder_metric(&ev[i], bar_metric[m], &v);
+            int rc = sqk_evaluation_metric(&ev[i], bar_metric[m], &v);
             if (rc) return rc;
             if (v.value < *ymin) *ymin = v.value;
             if (v.lo < *ymin) *ymin = v.lo;
@@ -87,7 +87,7 @@ static int draw_bars(fig_ctx *f, const void *ctx)
 
 int sqk_fig_bars(const char *const *eval_dirs, const char *const *labels, int n, const char *out_prefix)
 {
-    sqk_evalfolder *ev;
+    sqk_evaluation *ev;
     int rc = fig_read_folders(eval_dirs, n, &ev);
     if (rc) return sqk_fail_context(rc, "bar plot %s", out_prefix);
     fig_folders s = {ev, labels, n};

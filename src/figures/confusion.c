@@ -31,9 +31,9 @@ static void sum_tile(FILE *tiles, FILE *text, double x, double y, double right, 
     fprintf(text, "%g %g 8p,Helvetica,190/30/30 %.1f%%\n", x + 0.5, y + 0.3, 100 - r);
 }
 
-static int write_tiles(const sqk_evalfolder *ev, FILE *tiles, FILE *text)
+static int write_tiles(const sqk_evaluation *ev, FILE *tiles, FILE *text)
 {
-    const long(*cm)[SQK_FIG_NCLASS] = ev->confusion;
+    const int64_t(*cm)[SQK_FIG_NCLASS] = ev->m.confusion;
     double total = 0, diag = 0, maxc = 0;
     for (int i = 0; i < SQK_FIG_NCLASS; i++)
         for (int j = 0; j < SQK_FIG_NCLASS; j++) {
@@ -53,7 +53,7 @@ static int write_tiles(const sqk_evalfolder *ev, FILE *tiles, FILE *text)
             snprintf(fill, sizeof fill, "%d/%d/%d", rgb[0], rgb[1], rgb[2]);
             tile(tiles, x, y, fill);
             const char *ink = cm[i][j] / maxc > 0.55 ? "white" : "black";
-            fprintf(text, "%g %g 12p,Helvetica-Bold,%s %ld\n", x + 0.5, y + 0.58, ink, cm[i][j]);
+            fprintf(text, "%g %g 12p,Helvetica-Bold,%s %lld\n", x + 0.5, y + 0.58, ink, (long long)cm[i][j]);
             fprintf(text, "%g %g 8p,Helvetica,%s %.1f%%\n", x + 0.5, y + 0.3, ink, 100 * cm[i][j] / total);
             row += cm[i][j];
         }
@@ -86,7 +86,7 @@ static void write_labels(FILE *fp, const char *title)
 
 static int draw(fig_ctx *f, const void *ctx)
 {
-    const sqk_evalfolder *ev = ctx;
+    const sqk_evaluation *ev = ctx;
     char tiles_path[700], text_path[700], label_path[700], name[300];
     FILE *tiles = fig_datafile(f, "tiles.txt", tiles_path, sizeof tiles_path);
     FILE *text = tiles ? fig_datafile(f, "text.txt", text_path, sizeof text_path) : NULL;
@@ -112,11 +112,11 @@ static int draw(fig_ctx *f, const void *ctx)
 
 int sqk_fig_confusion(const char *eval_dir, const char *out_prefix)
 {
-    sqk_evalfolder ev;
-    int rc = sqk_evalfolder_read(eval_dir, &ev);
+    sqk_evaluation ev;
+    int rc = sqk_evaluation_read(eval_dir, &ev);
     if (rc) return sqk_fail_context(rc, "confusion figure %s", out_prefix);
     rc = fig_render(out_prefix, draw, &ev);
-    sqk_evalfolder_free(&ev);
+    sqk_evaluation_free(&ev);
     if (rc) return sqk_fail_context(rc, "confusion figure %s", out_prefix);
     return SQK_OK;
 }

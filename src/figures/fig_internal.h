@@ -53,12 +53,12 @@ int fig_check_dir(const char *eval_dir);
 void fig_escape_label(const char *in, char *out, size_t outsize);
 
 /* Several evaluation folders at once (all or none), and the label to show for folder i. */
-int fig_read_folders(const char *const *dirs, int n, sqk_evalfolder **out);
-void fig_free_folders(sqk_evalfolder *ev, int n);
-const char *fig_label(const sqk_evalfolder *ev, const char *const *labels, int i);
+int fig_read_folders(const char *const *dirs, int n, sqk_evaluation **out);
+void fig_free_folders(sqk_evaluation *ev, int n);
+const char *fig_label(const sqk_evaluation *ev, const char *const *labels, int i);
 /* The evaluations a comparative figure overlays (fig_render's ctx for roc and bars). */
 typedef struct fig_folders {
-    const sqk_evalfolder *ev;
+    const sqk_evaluation *ev;
     const char *const *labels;
     int n;
 } fig_folders;

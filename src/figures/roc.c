@@ -6,15 +6,15 @@
 #include <string.h>
 
 /* Reads n evaluation folders; on failure frees what was read. */
-int fig_read_folders(const char *const *dirs, int n, sqk_evalfolder **out)
+int fig_read_folders(const char *const *dirs, int n, sqk_evaluation **out)
 {
     if (!dirs || n <= 0) return sqk_fail(SQK_EARG, "no evaluation folders given");
-    sqk_evalfolder *ev = sqk_calloc((size_t)n, sizeof *ev);
+    sqk_evaluation *ev = sqk_calloc((size_t)n, sizeof *ev);
     if (!ev) return SQK_EMEM;
     for (int i = 0; i < n; i++) {
-        int rc = sqk_evalfolder_read(dirs[i], &ev[i]);
+        int rc = sqk_evaluation_read(dirs[i], &ev[i]);
         if (rc) {
-            for (int j = 0; j < i; j++) sqk_evalfolder_free(&ev[j]);
+            for (int j = 0; j < i; j++) sqk_evaluation_free(&ev[j]);
             free(ev);
             return rc;
         }
@@ -23,26 +23,26 @@ int fig_read_folders(const char *const *dirs, int n, sqk_evalfolder **out)
     return SQK_OK;
 }
 
-void fig_free_folders(sqk_evalfolder *ev, int n)
+void fig_free_folders(sqk_evaluation *ev, int n)
 {
-    for (int i = 0; i < n; i++) sqk_evalfolder_free(&ev[i]);
+    for (int i = 0; i < n; i++) sqk_evaluation_free(&ev[i]);
     free(ev);
 }
 
-const char *fig_label(const sqk_evalfolder *ev, const char *const *labels, int i)
+const char *fig_label(const sqk_evaluation *ev, const char *const *labels, int i)
 {
     return labels && labels[i] && labels[i][0] ? labels[i] : ev[i].label;
 }
 
 /* AUC: per_class.csv's value, else the trapezoid area under the stored curve (NaN when the
  * class has no curve: it is absent from the test windows). */
-static double class_auc(const sqk_evalfolder *ev, int k)
+static double class_auc(const sqk_evaluation *ev, int k)
 {
-    if (isfinite(ev->auc[k])) return ev->auc[k];
-    if (ev->roc_n[k] < 2) return NAN;
+    if (isfinite(ev->m.auc[k])) return ev->m.auc[k];
+    const sqk_roc *r = &ev->roc[k];
+    if (r->n < 2) return NAN;
     double a = 0;
-    for (size_t i = 1; i < ev->roc_n[k]; i++)
-        a += (ev->roc_fpr[k][i] - ev->roc_fpr[k][i - 1]) * (ev->roc_tpr[k][i] + ev->roc_tpr[k][i - 1]) / 2;
+    for (size_t i = 1; i < r->n; i++) a += (r->fpr[i] - r->fpr[i - 1]) * (r->tpr[i] + r->tpr[i - 1]) / 2;
     return a;
 }
 
@@ -55,7 +55,7 @@ int fig_write_text(fig_ctx *f, const char *name, const char *text, char *path, s
     return fclose(fp) ? sqk_fail(SQK_EIO, "cannot write %s", path) : SQK_OK;
 }
 
-static int roc_panel(fig_ctx *f, const sqk_evalfolder *ev, const char *const *labels, int n, int k)
+static int roc_panel(fig_ctx *f, const sqk_evaluation *ev, const char *const *labels, int n, int k)
 {
     char path[700], legend[700], name[64];
     int rc = fig_gmt(f, "subplot", "set %d", k);
@@ -72,10 +72,10 @@ static int roc_panel(fig_ctx *f, const sqk_evalfolder *ev, const char *const *la
         snprintf(name, sizeof name, "roc_%d_%d.txt", k, i);
         FILE *fp = fig_datafile(f, name, path, sizeof path);
         if (!fp) { rc = SQK_EIO; break; }
-        for (size_t j = 0; j < ev[i].roc_n[k]; j++)
-            fprintf(fp, "%.6f %.6f\n", ev[i].roc_fpr[k][j], ev[i].roc_tpr[k][j]);
+        for (size_t j = 0; j < ev[i].roc[k].n; j++)
+            fprintf(fp, "%.6f %.6f\n", ev[i].roc[k].fpr[j], ev[i].roc[k].tpr[j]);
         fclose(fp);
-        if (ev[i].roc_n[k] >= 2) rc = fig_gmt(f, "plot", "%s -W1.3p,%s", path, fig_series_color(i));
+        if (ev[i].roc[k].n >= 2) rc = fig_gmt(f, "plot", "%s -W1.3p,%s", path, fig_series_color(i));
         char label[256], auc[32];
         fig_escape_label(fig_label(ev, labels, i), label, sizeof label);
         double a = class_auc(&ev[i], k);
@@ -107,7 +107,7 @@ static int draw_roc(fig_ctx *f, const void *ctx)
 
 int sqk_fig_roc(const char *const *eval_dirs, const char *const *labels, int n, const char *out_prefix)
 {
-    sqk_evalfolder *ev;
+    sqk_evaluation *ev;
     int rc = fig_read_folders(eval_dirs, n, &ev);
     if (rc) return rc;
     fig_folders s = {ev, labels, n};

@@ -9,7 +9,11 @@
 #include <string.h>
 
 #define MODEL_FORMAT "seqnetquake-model"
-#define MODEL_FORMAT_VERSION 1
+/* The version the writer writes, and the oldest the reader reads (docs/model-format.md,
+ * "Version history"). Version 1 files may lack the alarm attributes (read as NaN: no alarm
+ * threshold) and the checksums of the weights or booster (then refused unchecked). */
+#define MODEL_FORMAT_VERSION 2
+#define MODEL_FORMAT_OLDEST 1
 
 /* Creates the groups of a slash-separated dataset path ("bilstm1/forward/kernel"). */
 static int make_parents(hid_t loc, const char *path)
@@ -163,8 +167,12 @@ static int read_header(hid_t f, const char *path, const sqk_model_kind **kind, i
         return sqk_fail(SQK_EFORMAT, "%s: not a seqnetquake model file (no format=%s)", path, MODEL_FORMAT);
     double v[1];
     size_t got;
-    if (sqk_h5_get_attr_f64(f, ".", "format_version", v, 1, &got) || got != 1 || v[0] != MODEL_FORMAT_VERSION)
-        return sqk_fail(SQK_EFORMAT, "%s: unsupported model format version", path);
+    if (sqk_h5_get_attr_f64(f, ".", "format_version", v, 1, &got) || got != 1)
+        return sqk_fail(SQK_EFORMAT, "%s: model without a format_version: this program reads versions %d to %d",
+                        path, MODEL_FORMAT_OLDEST, MODEL_FORMAT_VERSION);
+    if (!(v[0] >= MODEL_FORMAT_OLDEST && v[0] <= MODEL_FORMAT_VERSION) || v[0] != (int)v[0])
+        return sqk_fail(SQK_EFORMAT, "%s: model format_version %g is unknown: this program reads versions %d to %d",
+                        path, v[0], MODEL_FORMAT_OLDEST, MODEL_FORMAT_VERSION);
     if (sqk_h5_get_attr_str(f, ".", "kind", buf, sizeof buf))
         return sqk_fail(SQK_EFORMAT, "%s: no model kind", path);
     *kind = sqk_model_kind_find(buf);

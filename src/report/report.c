@@ -23,7 +23,7 @@ static const char *const col_title[NCOL] = {"F1 (weighted)", "MCC", "MCC seismic
                                             "AUC 0 (control)", "AUC 1 (seismic)", "AUC 2 (storm)"};
 
 typedef struct report_row {
-    sqk_evalfolder ev;
+    sqk_evaluation ev;
     sqk_eval_metric m[NCOL];
     long n_windows;
     uint64_t test_set;        /* order-free hash of the (window, y_true) pairs; 0 unknown */
@@ -96,14 +96,14 @@ static int test_set_hash(const char *dir, uint64_t *hash)
 static int read_row(const char *dir, report_row *r)
 {
     memset(r, 0, sizeof *r);
-    int rc = sqk_evalfolder_read(dir, &r->ev);
+    int rc = sqk_evaluation_read(dir, &r->ev);
     if (rc) return rc;
-    for (int c = 0; c < NCOL && !rc; c++) rc = sqk_evalfolder_metric(&r->ev, col_metric[c], &r->m[c]);
-    if (rc) { sqk_evalfolder_free(&r->ev); return rc; }
+    for (int c = 0; c < NCOL && !rc; c++) rc = sqk_evaluation_metric(&r->ev, col_metric[c], &r->m[c]);
+    if (rc) { sqk_evaluation_free(&r->ev); return rc; }
     for (int i = 0; i < SQK_FIG_NCLASS; i++)
-        for (int j = 0; j < SQK_FIG_NCLASS; j++) r->n_windows += r->ev.confusion[i][j];
+        for (int j = 0; j < SQK_FIG_NCLASS; j++) r->n_windows += (long)r->ev.m.confusion[i][j];
     if ((rc = test_set_hash(dir, &r->test_set))) {
-        sqk_evalfolder_free(&r->ev);
+        sqk_evaluation_free(&r->ev);
         return rc;
     }
     char path[1300];
@@ -576,7 +576,7 @@ int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
         for (int ti = 0; ti < r.n_tables; ti++) *tables |= r.table[ti].kind;
     }
     for (int ti = 0; ti < r.n_tables; ti++) free(r.table[ti].idx);
-    for (int i = 0; i < nread; i++) sqk_evalfolder_free(&r.rows[i].ev);
+    for (int i = 0; i < nread; i++) sqk_evaluation_free(&r.rows[i].ev);
     free(r.rows);
     return rc;
 }
