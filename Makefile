@@ -4,6 +4,9 @@
 #                UBSan, then build with clang and run the unit tests (warnings are errors)
 # and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
 #   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
+# and the headline sensitivity curve on a year of CSES data (about 20 minutes on 2 cores, 0.6 GB
+# of archive at a time; resumable):
+#   make sensitivity  SENS_DIR=sensitivity-out  SENS_DAYS=365  (docs/sensitivity.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 # Warnings are errors in the builds made here (SQK_WERROR; off by default for other CMake users).
@@ -15,10 +18,12 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-out
 PAPER_DIR  ?= paper-out
 PAPER_ARGS ?=
+SENS_DIR   ?= sensitivity-out
+SENS_DAYS  ?= 365
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build check test test-unit test-asan test-clang demo paper bench clean
+.PHONY: all deps build check test test-unit test-asan test-clang demo paper sensitivity bench clean
 
 all: build
 
@@ -61,6 +66,9 @@ demo: build
 paper: build
 	@[ -f $(PAPER_DIR)/archive/synth.txt ] || $(BUILD)/seqnetquake synth --out $(PAPER_DIR)/archive --seed 1
 	@$(BUILD)/seqnetquake experiment --plan paper --archive $(PAPER_DIR)/archive --out $(PAPER_DIR)/run $(PAPER_ARGS)
+
+sensitivity: build
+	@DAYS=$(SENS_DAYS) scripts/sensitivity.sh $(BUILD)/seqnetquake $(SENS_DIR)
 
 bench:
 	@scripts/install-deps.sh bench

@@ -8,7 +8,7 @@
 #   -> sensitivity.csv, s* per design and model, figure (GMT), sensitivity.md (report section)
 # Usage: scripts/sensitivity.sh [BIN] [OUTDIR]
 # Environment: SEED (1), DAYS of CSES data (60), STRENGTHS ("0 0.5 1 2 4"),
-#   DESIGNS ("paper rigorous"), MODELS ("seqnet geo rough oracle"), BOOT resamples (1000),
+#   DESIGNS ("paper rigorous"), MODELS ("seqnet geo rough multiscale oracle"), BOOT resamples (1000),
 #   KEEP_ARCHIVES (0: each planted archive is removed once its datasets are built).
 set -euo pipefail
 bin=${1:-build/seqnetquake}
@@ -17,7 +17,7 @@ seed=${SEED:-1}
 days=${DAYS:-60}
 strengths=${STRENGTHS:-0 0.5 1 2 4}
 designs=${DESIGNS:-paper rigorous}
-models=${MODELS:-seqnet geo rough oracle}
+models=${MODELS:-seqnet geo rough multiscale oracle}
 boot=${BOOT:-1000}
 mkdir -p "$out/pred" "$out/models" "$out/eval"
 t0=$(date +%s)

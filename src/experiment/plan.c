@@ -192,14 +192,14 @@ static int dataset_shape(const sqk_plan *p, sqk_plan_unit *u)
 static int check_model_kind(const sqk_plan *p, const sqk_plan_unit *u, const char *key)
 {
     /* searches need a space (the paper's six); models may also be the baselines of
-     * docs/confounders.md: geo (where-and-when), rough, oracle */
-    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf", "geo", "rough", "oracle"};
+     * docs/confounders.md and docs/sensitivity.md: geo (where-and-when), rough, oracle, multiscale */
+    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf", "geo", "rough", "oracle", "multiscale"};
     size_t n_kinds = u->type == SQK_UNIT_SEARCH ? 6 : sizeof kinds / sizeof kinds[0];
     const char *v = sqk_plan_get(u, key);
     for (size_t i = 0; i < n_kinds; i++)
         if (!strcmp(v, kinds[i])) return SQK_OK;
     return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not a model kind (seqnet, cnn, lstm, dnn, gbm, rf%s)",
-                     type_name(u->type), u->name, key, v, n_kinds > 6 ? ", geo, rough, oracle" : "");
+                     type_name(u->type), u->name, key, v, n_kinds > 6 ? ", geo, rough, oracle, multiscale" : "");
 }
 
 static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key, long lo)
