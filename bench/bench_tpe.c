@@ -1,5 +1,6 @@
 /* Search-quality benchmark of the TPE (docs/tuning.md): four test problems with known minima,
- * searched with our default TPE (multivariate), hyperopt's algorithm and random search; prints
+ * searched with our default TPE (multivariate; and without its width-weighted scoring),
+ * hyperopt's algorithm and random search; prints
  * one CSV row per (problem, sampler, seed) with the regret (best value found - minimum) after
  * 25, 50 and 100 trials. bench/tpe_peer.py defines the same problems for optuna and prints the
  * same rows; bench/bench_tpe.sh runs both and summarises.
@@ -119,13 +120,17 @@ static const problem problems[] = {
 };
 enum { N_PROBLEMS = sizeof problems / sizeof problems[0] };
 
-/* sampler: "tpe" (our default), "hyperopt", "random" */
+/* sampler: "tpe" (our default), "tpe-plain" (the default without width-weighted scoring),
+ * "hyperopt", "random" */
 static int search(const problem *pb, const char *sampler, uint64_t seed, int trials, double *best_at)
 {
     sqk_tpe_config c;
     if (!strcmp(sampler, "random")) {
         sqk_tpe_config_default(&c);
         c.n_startup = trials + 1;
+    } else if (!strcmp(sampler, "tpe-plain")) {
+        sqk_tpe_config_default(&c);
+        c.width_weighted_scoring = 0;
     } else if (sqk_tpe_config_for(&c, sampler)) {
         return 1;
     }
@@ -185,11 +190,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_tpe quality: SEEDS >= 1, TRIALS >= 100\n");
             return 2;
         }
-        const char *samplers[] = {"tpe", "hyperopt", "random"};
+        const char *samplers[] = {"tpe", "tpe-plain", "hyperopt", "random"};
         double *best_at = malloc((size_t)trials * sizeof *best_at);
         printf("problem,sampler,seed,regret25,regret50,regret100\n");
         for (int p = 0; p < N_PROBLEMS; p++)
-            for (int s = 0; s < 3; s++)
+            for (int s = 0; s < 4; s++)
                 for (int seed = 1; seed <= seeds; seed++) {
                     if (search(&problems[p], samplers[s], (uint64_t)seed, trials, best_at)) {
                         fprintf(stderr, "bench_tpe: %s\n", sqk_last_error());

@@ -102,7 +102,7 @@ static void test_tune_gbm_and_train_params(void **state)
     assert_non_null(strstr(best, "seed=3\n"));
     char *log = test_read_in(fx->dir, "trials.csv");
     const char *header = "trial,learning_rate,subsample,max_depth,max_features,min_samples_leaf,"
-                         "n_estimators,scale,normalize,val_f1,ok,seconds\n";
+                         "n_estimators,scale,normalize,val_f1,ok,epochs_run,pruned,seconds\n";
     assert_true(!strncmp(log, header, strlen(header)));
     int lines = 0;
     double best_f1 = -1;
@@ -111,7 +111,7 @@ static void test_tune_gbm_and_train_params(void **state)
         char *c = l + 1, *last = strchr(c, '\n');
         int commas = 0;
         for (char *q = last; q > c; q--)
-            if (*q == ',' && ++commas == 3) {
+            if (*q == ',' && ++commas == 5) {
                 double f1 = atof(q + 1);
                 if (f1 > best_f1) best_f1 = f1;
                 break;
@@ -165,9 +165,64 @@ static void test_tune_dnn_epoch_cap(void **state)
     assert_true(strstr(best, "epochs=2\n") || strstr(best, "epochs=1\n"));
     assert_non_null(strstr(best, "optimizer="));
     char *log = test_read_in(fx->dir, "dnn.csv");
-    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,seconds\n"));
+    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,epochs_run,pruned,seconds\n"));
     free(best);
     free(log);
+}
+
+/* The value in a log line of the column named ",name" in the header. */
+static double log_field(const char *header, const char *line, const char *name)
+{
+    int col = 0;
+    const char *h = header;
+    for (const char *c = strstr(header, name); h <= c; h++) col += *h == ',';
+    const char *v = line;
+    for (int i = 0; i < col; i++) v = strchr(v, ',') + 1;
+    return atof(v);
+}
+
+static void test_tune_pruning_deterministic(void **state)
+{
+    fixture *fx = *state;
+    char *out = NULL;
+    const char *cmd = "tune --data %s --model dnn --trials 8 --startup 4 --max-epochs 6 --seed 5 "
+                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
+    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1");
+    if (rc) fail_msg("tune --pruner asha failed: %s", out);
+    free(out);
+    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
+    char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
+    assert_string_equal(strip_seconds(log1), strip_seconds(log2));
+    assert_string_equal(best1, best2);
+    /* pruned rows: stopped at a rung (1, 2 or 4 epochs) with their F1 there; the best trial
+     * (BEST.txt's) ran to its end */
+    char *header = log1, *nl = strchr(log1, '\n');
+    *nl = 0;
+    int pruned = 0, finished = 0;
+    double best_f1 = -1, best_pruned_f1 = -1;
+    for (char *l = nl + 1; *l; l = strchr(l, '\n') + 1) {
+        int epochs = (int)log_field(header, l, ",epochs_run"), p = (int)log_field(header, l, ",pruned");
+        double f1 = log_field(header, l, ",val_f1");
+        assert_true(epochs >= 1 && epochs <= 6);
+        if (p) {
+            pruned++;
+            if (epochs != 1 && epochs != 2 && epochs != 4) fail_msg("pruned off a rung: %s", l);
+            if (f1 > best_pruned_f1) best_pruned_f1 = f1;
+        } else {
+            finished++;
+            if (f1 > best_f1) best_f1 = f1;
+        }
+    }
+    assert_int_equal(pruned + finished, 8);
+    if (pruned < 1 || finished < 1) fail_msg("expected pruned and finished trials: %d pruned", pruned);
+    assert_true(best_f1 > 0);
+    free(log1); free(log2); free(best1); free(best2);
+    /* an unknown pruner is refused before anything runs */
+    assert_int_equal(test_cli(&out, "tune --data %s --model dnn --pruner hyperband --out %s/hb.txt", fx->data, fx->dir), 2);
+    assert_non_null(strstr(out, "hyperband"));
+    free(out);
+    assert_int_equal(test_count_files(fx->dir, "hb.txt"), 0);
 }
 
 static void test_params_errors(void **state)
@@ -210,6 +265,7 @@ static void test_tune_errors(void **state)
     assert_int_equal(test_count_files(fx->dir, "b.txt"), 0);
     assert_int_equal(test_cli(&out, "tune --help"), 0);
     assert_non_null(strstr(out, "--max-epochs"));
+    assert_non_null(strstr(out, "--pruner"));
     free(out);
 }
 
@@ -218,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tune_gbm_and_train_params),
         cmocka_unit_test(test_tune_dnn_epoch_cap),
+        cmocka_unit_test(test_tune_pruning_deterministic),
         cmocka_unit_test(test_params_errors),
         cmocka_unit_test(test_tune_errors),
     };

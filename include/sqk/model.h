@@ -102,6 +102,9 @@ typedef struct {
     void *ctx;
     const sqk_progress *progress; /* may be NULL */
     int threads;                  /* 0 = keep the current setting */
+    /* neural kinds: asked after each epoch, non-zero stops there (sqk_nn_fit_options) */
+    int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);
+    void *stop_ctx;
 } sqk_fit_options;
 
 typedef struct sqk_model {

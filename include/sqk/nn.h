@@ -233,6 +233,10 @@ typedef struct {
     void (*on_epoch)(void *ctx, const sqk_epoch_stats *s); /* may be NULL */
     void *ctx;
     const struct sqk_progress *progress; /* may be NULL */
+    /* Asked after each epoch's validation (val given): non-zero stops training there, as
+     * early stopping does (a pruned trial of a search); may be NULL. */
+    int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);
+    void *stop_ctx;
 } sqk_nn_fit_options;
 
 /* Trains with shuffled mini-batches; when val is given (N > 0), evaluates after each epoch and

@@ -89,6 +89,14 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s);
  * read. An empty training or validation split is SQK_EEMPTY. For hyperparameter search. */
 int sqk_train_fit_validate(const sqk_train_data *d, const sqk_hparams *hp, int threads,
                            const sqk_progress *progress, double *val_f1);
+/* As sqk_train_fit_validate, reporting each epoch of a neural kind (its validation F1 among
+ * the statistics) to on_epoch, whose non-zero return stops training after that epoch (a
+ * pruned trial); *val_f1 is then the kept (best so far) epoch's F1. Tree kinds have no epochs
+ * and never call it. on_epoch may be NULL. */
+int sqk_train_fit_validate_epochs(const sqk_train_data *d, const sqk_hparams *hp, int threads,
+                                  const sqk_progress *progress,
+                                  int (*on_epoch)(void *ctx, const sqk_epoch_stats *s), void *ctx,
+                                  double *val_f1);
 
 /* PRED.csv (header window,split,event,y_true,p0,p1,p2,y_pred) for one split; refuses a dataset
  * whose T, F or features differ from the model's. *n_rows (may be NULL) gets the row count. */

@@ -47,6 +47,9 @@ typedef struct {
     double prior_weight;   /* weight of the prior component in every density (1.0) */
     int lf;                /* at most lf good trials; older observations beyond the lf newest
                               get linearly smaller weights (25) */
+    int width_weighted_scoring; /* MULTIVARIATE: when scoring candidates, weigh each kernel also
+                                   by the product of its continuous widths, as optuna 3 does
+                                   (1, the default; 0: the plain mixture densities) */
 } sqk_tpe_config;
 
 /* The default (MULTIVARIATE) and hyperopt's settings; sqk_tpe_algorithm_parse accepts "tpe"
@@ -76,6 +79,41 @@ int sqk_tpe_observe(sqk_tpe *t, const double *x, double loss);
 int sqk_tpe_observe_pruned(sqk_tpe *t, const double *x, double loss, int steps);
 size_t sqk_tpe_count(const sqk_tpe *t);
 
+/* ---- pruning (docs/tuning.md) ----------------------------------------------------------- */
+/* A trial reports its validation F1 (higher is better) after every epoch; the pruner says
+ * whether to stop it there.
+ * - MEDIAN, optuna's MedianPruner: once n_startup_trials trials have finished and after
+ *   n_warmup_epochs epochs, a trial whose best F1 so far is below the median F1 of the
+ *   finished trials at the same epoch (those that reached it) is stopped.
+ * - ASHA, asynchronous successive halving (optuna's SuccessiveHalvingPruner): rung k at
+ *   min_resource * reduction_factor^k epochs; at a rung the trial's F1 of that epoch is recorded
+ *   and the trial goes on only if it is within the top 1/reduction_factor of the F1 recorded
+ *   there by every trial so far (itself included; never fewer than one goes on). */
+typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA } sqk_pruner_kind;
+
+typedef struct {
+    sqk_pruner_kind kind;
+    int n_startup_trials;  /* MEDIAN: finished trials before any pruning (5) */
+    int n_warmup_epochs;   /* MEDIAN: epochs 1..n_warmup_epochs are never pruned (0) */
+    int min_resource;      /* ASHA: epochs of the first rung (1) */
+    int reduction_factor;  /* ASHA: eta, >= 2 (3) */
+} sqk_pruner_config;
+
+typedef struct sqk_pruner sqk_pruner;
+
+void sqk_pruner_config_default(sqk_pruner_config *c, sqk_pruner_kind kind);
+/* "none", "median", "asha" */
+int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name);
+int sqk_pruner_create(sqk_pruner **out, const sqk_pruner_config *c);
+void sqk_pruner_free(sqk_pruner *p);
+/* Starts the next trial; *trial gets its number (0, 1, ...). */
+int sqk_pruner_begin(sqk_pruner *p, int *trial);
+/* The trial's F1 after epoch `epoch` (1, 2, ... in order); *prune = 1: stop it now. */
+int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune);
+/* The trial is over: finished = 1 when it ran to its end (its curve then counts for MEDIAN),
+ * 0 when it was pruned or failed. */
+int sqk_pruner_finish(sqk_pruner *p, int trial, int finished);
+
 /* ---- search spaces of the model kinds ----------------------------------------------------- */
 typedef struct {
     sqk_tpe_param p;
@@ -98,6 +136,7 @@ typedef struct {
     int trial, n_trials;
     double val_f1, best_val_f1, seconds;
     int best_trial;
+    int epochs, pruned;    /* epochs trained (0 for tree kinds); 1 when the pruner stopped it */
 } sqk_tune_trial;
 
 typedef struct {
@@ -111,6 +150,7 @@ typedef struct {
     int threads;
     const char *out_path;  /* BEST.txt: the best trial's hyperparameters, key=value lines */
     const char *log_path;  /* trials.csv (may be NULL) */
+    const sqk_pruner_config *pruner; /* NULL: no pruning */
     const sqk_progress *progress;
     void (*on_trial)(void *ctx, const sqk_tune_trial *t); /* may be NULL */
     void *ctx;
@@ -119,7 +159,13 @@ typedef struct {
 typedef struct {
     int best_trial, n_trials;
     double best_val_f1, seconds;
+    long epochs;           /* epochs trained over all trials (the search's compute) */
+    int n_pruned;
 } sqk_tune_summary;
+
+/* The search: each trial reports its validation F1 per epoch to the pruner (when given); a
+ * pruned trial is logged with its last epoch and its F1 there, and the TPE ranks it below the
+ * finished trials (sqk_tpe_observe_pruned). Only finished trials can be the best. */
 
 int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s);
 

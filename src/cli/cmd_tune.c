@@ -26,7 +26,17 @@ static void usage(FILE *f)
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
         "  --out BEST.txt        the best trial's hyperparameters, key=value lines, for\n"
         "                        seqnetquake train --params BEST.txt\n"
-        "  --log trials.csv      one row per trial: its hyperparameters, val_f1, ok, seconds\n"
+        "  --log trials.csv      one row per trial: its hyperparameters, val_f1, ok, epochs_run,\n"
+        "                        pruned, seconds (a pruned trial: its last epoch and its F1 there)\n"
+        "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
+        "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
+        "                        far below the finished trials' median at that epoch) or asha\n"
+        "                        (asynchronous successive halving)\n"
+        "  --prune-startup N     median: finished trials before any pruning (5)\n"
+        "  --prune-warmup N      median: epochs never pruned at the start of a trial (0)\n"
+        "  --min-resource N      asha: epochs of the first rung (1)\n"
+        "  --reduction-factor N  asha: rungs at min-resource * N^k epochs; the top 1/N of the F1\n"
+        "                        at a rung go on (3)\n"
         "  --quiet               no progress and no per-trial lines\n");
 }
 
@@ -34,14 +44,18 @@ static void print_trial(void *ctx, const sqk_tune_trial *t)
 {
     (void)ctx;
     cli_progress_done();
-    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs   best %.4f (trial %d)\n", t->trial, t->n_trials,
-            t->val_f1, t->seconds, t->best_val_f1, t->best_trial);
+    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs  %3d epochs%s   best %.4f (trial %d)\n", t->trial,
+            t->n_trials, t->val_f1, t->seconds, t->epochs, t->pruned ? " (pruned)" : "         ",
+            t->best_val_f1, t->best_trial);
 }
 
 int cmd_tune(int argc, char **argv)
 {
     sqk_tune_options o = {.kind = "seqnet", .n_trials = 100, .n_startup = 0, .seed = 1, .threads = 1};
     int quiet = 0, seed = 1;
+    const char *pruner = "none";
+    sqk_pruner_config pc;
+    sqk_pruner_config_default(&pc, SQK_PRUNER_NONE);
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
         CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
@@ -49,6 +63,11 @@ int cmd_tune(int argc, char **argv)
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
         CLI_OPT_INT("threads", &o.threads, 1, 1000000000), CLI_OPT("quiet", CLI_FLAG, &quiet),
+        CLI_OPT("pruner", CLI_STRING, &pruner),
+        CLI_OPT_INT("prune-startup", &pc.n_startup_trials, 0, 1000000000),
+        CLI_OPT_INT("prune-warmup", &pc.n_warmup_epochs, 0, 1000000000),
+        CLI_OPT_INT("min-resource", &pc.min_resource, 1, 1000000000),
+        CLI_OPT_INT("reduction-factor", &pc.reduction_factor, 2, 1000),
     };
     int st = cli_parse("tune", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) {
@@ -61,6 +80,11 @@ int cmd_tune(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (sqk_pruner_parse(&pc.kind, pruner)) {
+        fprintf(stderr, "seqnetquake tune: --pruner: %s\n", sqk_last_error());
+        return 2;
+    }
+    o.pruner = &pc;
     o.seed = (uint64_t)seed;
     sqk_progress p = cli_progress(quiet);
     o.progress = &p;
@@ -70,7 +94,7 @@ int cmd_tune(int argc, char **argv)
     cli_progress_done();
     if (rc) return rc == SQK_EARG ? (fprintf(stderr, "seqnetquake tune: error: %s\n", sqk_last_error()), 2) : cli_fail("tune");
     if (!quiet)
-        printf("tuned %s: best val F1 %.4f at trial %d of %d, %.1f s -> %s\n", o.kind, s.best_val_f1,
-               s.best_trial, s.n_trials, s.seconds, o.out_path);
+        printf("tuned %s: best val F1 %.4f at trial %d of %d (%d pruned), %ld epochs, %.1f s -> %s\n",
+               o.kind, s.best_val_f1, s.best_trial, s.n_trials, s.n_pruned, s.epochs, s.seconds, o.out_path);
     return 0;
 }

@@ -379,6 +379,8 @@ int sqk_netmodel_fit(sqk_model *m, const sqk_model_data *train, const sqk_model_
         .on_epoch = o->on_epoch,
         .ctx = o->ctx,
         .progress = o->progress,
+        .should_stop = o->should_stop,
+        .stop_ctx = o->stop_ctx,
     };
     sqk_nn_data tr = {train->X, train->y, train->N}, va = {val ? val->X : NULL, val ? val->y : NULL, val ? val->N : 0};
     rc = sqk_net_fit(net, &tr, &va, &fo, &m->best_epoch);

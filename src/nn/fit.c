@@ -140,6 +140,7 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
         } else if (o->patience > 0 && ++since_best >= o->patience) {
             break;
         }
+        if (o->should_stop && o->should_stop(o->stop_ctx, &st)) break;
     }
     if (has_val && best_ep > 0) memcpy(sqk_net_params(net), best, np * sizeof *best);
     if (best_epoch) *best_epoch = best_ep;

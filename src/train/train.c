@@ -196,6 +196,14 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
 int sqk_train_fit_validate(const sqk_train_data *d, const sqk_hparams *hp, int threads,
                            const sqk_progress *progress, double *val_f1)
 {
+    return sqk_train_fit_validate_epochs(d, hp, threads, progress, NULL, NULL, val_f1);
+}
+
+int sqk_train_fit_validate_epochs(const sqk_train_data *d, const sqk_hparams *hp, int threads,
+                                  const sqk_progress *progress,
+                                  int (*on_epoch)(void *ctx, const sqk_epoch_stats *s), void *ctx,
+                                  double *val_f1)
+{
     sqk_nn_set_threads(threads);
     sqk_model *m = NULL;
     sqk_model_data tr = {0}, va = {0};
@@ -209,7 +217,7 @@ int sqk_train_fit_validate(const sqk_train_data *d, const sqk_hparams *hp, int t
     if (!rc) rc = sqk_model_create(&m, hp->kind, hp, d->T, d->F, d->features);
     if (!rc) {
         tr.X = xt; tr.y = yt; va.X = xv; va.y = yv;
-        sqk_fit_options fo = {.progress = progress, .threads = threads};
+        sqk_fit_options fo = {.progress = progress, .threads = threads, .should_stop = on_epoch, .stop_ctx = ctx};
         rc = sqk_model_fit(m, &tr, &va, &fo);
     }
     /* the kept model's own F1 (for neural kinds the best epoch's weights) */

@@ -35,6 +35,7 @@ void sqk_tpe_config_default(sqk_tpe_config *c)
     c->n_ei_candidates = 24;
     c->prior_weight = 1.0;
     c->lf = 25;
+    c->width_weighted_scoring = 1;
 }
 
 void sqk_tpe_config_hyperopt(sqk_tpe_config *c)
@@ -355,7 +356,8 @@ typedef struct {
     int d;              /* parameters in the group */
     const int *cols;    /* their indices in the space */
     size_t k;           /* kernels: observations + 1 prior (the last) */
-    double *logw;       /* (k) log kernel weights */
+    double *logw;       /* (k) log kernel weights (drawing candidates) */
+    double *logw_score; /* (k) log kernel weights when scoring a candidate (see mpe_fit) */
     double *mu, *sigma; /* (d, k) numerical parameters */
     double *log_accept; /* (d, k) log mass of each numerical kernel inside the bounds */
     double *prob;       /* (d, k, max_choices) categorical parameters */
@@ -397,7 +399,7 @@ static void model_bounds(const sqk_tpe_param *p, double *lo, double *hi)
 
 static void mpe_free(mpe *e)
 {
-    free(e->logw); free(e->mu); free(e->sigma); free(e->log_accept); free(e->prob); free(e->lo); free(e->hi);
+    free(e->logw); free(e->logw_score); free(e->mu); free(e->sigma); free(e->log_accept); free(e->prob); free(e->lo); free(e->hi);
     memset(e, 0, sizeof *e);
 }
 
@@ -413,13 +415,14 @@ static int mpe_fit(mpe *e, const sqk_tpe *t, const int *cols, int d, const size_
         if (t->p[cols[a]].dist == SQK_TPE_CHOICE && t->p[cols[a]].n_choices > e->mc) e->mc = t->p[cols[a]].n_choices;
     size_t k = e->k;
     e->logw = sqk_malloc(k * sizeof *e->logw);
+    e->logw_score = sqk_malloc(k * sizeof *e->logw_score);
     e->mu = sqk_malloc((size_t)d * k * sizeof *e->mu);
     e->sigma = sqk_malloc((size_t)d * k * sizeof *e->sigma);
     e->log_accept = sqk_malloc((size_t)d * k * sizeof *e->log_accept);
     e->prob = sqk_malloc((size_t)d * k * e->mc * sizeof *e->prob);
     e->lo = sqk_malloc((size_t)d * sizeof *e->lo);
     e->hi = sqk_malloc((size_t)d * sizeof *e->hi);
-    if (!e->logw || !e->mu || !e->sigma || !e->log_accept || !e->prob || !e->lo || !e->hi) {
+    if (!e->logw || !e->logw_score || !e->mu || !e->sigma || !e->log_accept || !e->prob || !e->lo || !e->hi) {
         mpe_free(e);
         return SQK_EMEM;
     }
@@ -462,6 +465,26 @@ static int mpe_fit(mpe *e, const sqk_tpe *t, const int *cols, int d, const size_
         for (size_t i = 0; i < k; i++)
             e->log_accept[(size_t)a * k + i] = log_gauss_mass((e->lo[a] - mu[i]) / sg[i], (e->hi[a] - mu[i]) / sg[i]);
     }
+    /* Scoring weights: a kernel's weight times the product of its widths over the group's
+     * continuous (unstepped) parameters, renormalised. The observations' kernels share one
+     * width, so this raises the prior kernel (as wide as the range) against them by
+     * (range / width)^d_continuous: l(x) and g(x) flatten where few observations lie, which
+     * is what optuna 3's scoring does (its truncated-normal log density leaves out -log sigma)
+     * and what makes it search 6 and 10 dimensions better (docs/tuning.md). Candidates are
+     * still drawn with the plain weights. */
+    double mx = -INFINITY;
+    for (size_t i = 0; i < k; i++) {
+        double lw = e->logw[i];
+        for (int a = 0; a < d && t->c.width_weighted_scoring; a++) {
+            const sqk_tpe_param *p = &t->p[cols[a]];
+            if (p->dist != SQK_TPE_CHOICE && p->dist != SQK_TPE_QUNIFORM) lw += log(e->sigma[(size_t)a * k + i]);
+        }
+        e->logw_score[i] = lw;
+        if (lw > mx) mx = lw;
+    }
+    double ss = 0;
+    for (size_t i = 0; i < k; i++) ss += exp(e->logw_score[i] - mx);
+    for (size_t i = 0; i < k; i++) e->logw_score[i] -= mx + log(ss);
     return SQK_OK;
 }
 
@@ -486,7 +509,7 @@ static double mpe_log_pdf(const mpe *e, const sqk_tpe *t, const double *v, doubl
 {
     double mx = -INFINITY;
     for (size_t i = 0; i < e->k; i++) {
-        double lp = e->logw[i];
+        double lp = e->logw_score[i];
         for (int a = 0; a < e->d && isfinite(lp); a++) lp += mpe_log_component(e, t, a, i, v[a]);
         scratch[i] = lp;
         if (lp > mx) mx = lp;

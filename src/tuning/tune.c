@@ -13,7 +13,7 @@
 
 typedef struct {
     double val_f1, seconds;
-    int ok;
+    int ok, epochs, pruned;
     char *values; /* the log columns of the trial, comma-joined (malloc'd) */
 } trial_row;
 
@@ -68,10 +68,10 @@ static int write_log(const char *path, const char **keys, int nk, const trial_ro
     if (rc) return sqk_fail_context(rc, "trial log");
     fprintf(a.f, "trial");
     for (int i = 0; i < nk; i++) fprintf(a.f, ",%s", keys[i]);
-    fprintf(a.f, ",val_f1,ok,seconds\n");
+    fprintf(a.f, ",val_f1,ok,epochs_run,pruned,seconds\n");
     for (int t = 0; t < n; t++)
-        fprintf(a.f, "%d,%s,%.6g,%d,%.3f\n", t + 1, rows[t].values, rows[t].val_f1, rows[t].ok,
-                rows[t].seconds);
+        fprintf(a.f, "%d,%s,%.6g,%d,%d,%d,%.3f\n", t + 1, rows[t].values, rows[t].val_f1, rows[t].ok,
+                rows[t].epochs, rows[t].pruned, rows[t].seconds);
     return sqk_atomic_close(&a, SQK_OK);
 }
 
@@ -115,29 +115,55 @@ typedef struct {
     trial_row *rows;
     sqk_hparams best_hp;
     int best;
+    sqk_pruner *pruner;   /* NULL: no pruning */
     char last_error[512]; /* of the last trial that could not be trained */
 } search;
+
+/* One trial's epochs as they come: the pruner's verdict after each. */
+typedef struct {
+    sqk_pruner *pruner;
+    int id, epochs, pruned, rc;
+    double last_f1;
+} trial_epochs;
+
+static int on_epoch(void *ctx, const sqk_epoch_stats *s)
+{
+    trial_epochs *te = ctx;
+    te->epochs = s->epoch;
+    te->last_f1 = s->val_f1;
+    if (!te->pruner) return 0;
+    te->rc = sqk_pruner_report(te->pruner, te->id, s->epoch, s->val_f1, &te->pruned);
+    return te->rc || te->pruned;
+}
 
 static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, double *x)
 {
     const sqk_tune_options *o = S->o;
     sqk_hparams hp;
+    trial_epochs te = {.pruner = S->pruner};
     int rc = sqk_tpe_suggest(tpe, x);
     if (!rc) rc = trial_hparams(o, S->kind, S->space, x, &hp);
+    if (!rc && S->pruner) rc = sqk_pruner_begin(S->pruner, &te.id);
     if (rc) return rc;
     double t0 = now_s(), f1 = 0;
-    rc = sqk_train_fit_validate(d, &hp, o->threads, NULL, &f1);
+    rc = sqk_train_fit_validate_epochs(d, &hp, o->threads, NULL, on_epoch, &te, &f1);
+    if (!rc && te.rc) rc = te.rc;
     trial_row *r = &S->rows[t];
     /* A point the kind cannot build (e.g. convolutions longer than the window) scores F1 0;
      * running out of memory ends the search. */
     if (rc == SQK_EMEM) return rc;
     if (rc) snprintf(S->last_error, sizeof S->last_error, "%s", sqk_last_error());
     r->ok = rc == SQK_OK;
-    r->val_f1 = r->ok ? f1 : 0;
+    r->pruned = r->ok && te.pruned;
+    r->epochs = te.epochs;
+    /* a pruned trial is logged with its F1 at the epoch it was stopped */
+    r->val_f1 = !r->ok ? 0 : r->pruned ? te.last_f1 : f1;
     r->seconds = now_s() - t0;
     if (!(r->values = format_values(S->space, S->keys, S->nk, x, &hp))) return SQK_EMEM;
-    rc = sqk_tpe_observe(tpe, x, -r->val_f1);
-    if (!rc && r->ok && (S->best < 0 || r->val_f1 > S->rows[S->best].val_f1)) {
+    rc = r->pruned ? sqk_tpe_observe_pruned(tpe, x, -r->val_f1, r->epochs)
+                   : sqk_tpe_observe(tpe, x, -r->val_f1);
+    if (!rc && S->pruner) rc = sqk_pruner_finish(S->pruner, te.id, r->ok && !r->pruned);
+    if (!rc && r->ok && !r->pruned && (S->best < 0 || r->val_f1 > S->rows[S->best].val_f1)) {
         S->best = t;
         S->best_hp = hp;
     }
@@ -180,6 +206,7 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
     rc = x && S.rows && tp ? SQK_OK : SQK_EMEM;
     for (int j = 0; !rc && j < S.space->n; j++) tp[j] = S.space->params[j].p;
     if (!rc) rc = sqk_tpe_create(&tpe, tp, S.space->n, &cfg, o->seed);
+    if (!rc && o->pruner && o->pruner->kind != SQK_PRUNER_NONE) rc = sqk_pruner_create(&S.pruner, o->pruner);
     double t0 = now_s();
     for (int t = 0; !rc && t < o->n_trials; t++) {
         char what[96];
@@ -189,7 +216,8 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
         rc = run_trial(&S, tpe, &d, t, x);
         if (!rc && o->on_trial) {
             sqk_tune_trial tr = {t + 1, o->n_trials, S.rows[t].val_f1,
-                                 S.best >= 0 ? S.rows[S.best].val_f1 : 0, S.rows[t].seconds, S.best + 1};
+                                 S.best >= 0 ? S.rows[S.best].val_f1 : 0, S.rows[t].seconds, S.best + 1,
+                                 S.rows[t].epochs, S.rows[t].pruned};
             o->on_trial(o->ctx, &tr);
         }
     }
@@ -200,12 +228,17 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
         s->n_trials = o->n_trials;
         s->best_val_f1 = S.rows[S.best].val_f1;
         s->seconds = now_s() - t0;
+        for (int t = 0; t < o->n_trials; t++) {
+            s->epochs += S.rows[t].epochs;
+            s->n_pruned += S.rows[t].pruned;
+        }
     }
     for (int t = 0; S.rows && t < o->n_trials; t++) free(S.rows[t].values);
     free(S.rows);
     free(x);
     free(tp);
     sqk_tpe_free(tpe);
+    sqk_pruner_free(S.pruner);
     sqk_train_data_free(&d);
     return rc;
 }

@@ -1,0 +1,169 @@
+/* Pruning of search trials from their learning curves (docs/tuning.md, "Pruning"): each trial
+ * reports its validation F1 after every epoch, and the pruner says whether to stop it there.
+ * - median: the rule of optuna's MedianPruner. After n_warmup_epochs epochs, and once
+ *   n_startup_trials trials have run to their end, a trial whose best F1 so far is below the
+ *   median of the finished trials' F1 at the same epoch is stopped.
+ * - asha: asynchronous successive halving (Li et al. 2020; optuna's SuccessiveHalvingPruner).
+ *   Rung k sits at min_resource * eta^k epochs; a trial reaching a rung records its F1 there
+ *   and goes on only if that F1 is within the top 1/eta of every F1 recorded at the rung so far
+ *   (its own included; the best one always goes on). */
+#include "sqk/tuning.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RUNNING = 0, FINISHED, STOPPED, MAX_RUNGS = 32 };
+
+typedef struct {
+    double *f1;              /* f1[e - 1]: the F1 after epoch e */
+    int n;
+    size_t cap;
+    int state;
+    double rung[MAX_RUNGS];  /* the F1 recorded at each rung passed */
+    int n_rungs;
+} curve;
+
+struct sqk_pruner {
+    sqk_pruner_config c;
+    curve *t;
+    size_t n, cap;
+};
+
+void sqk_pruner_config_default(sqk_pruner_config *c, sqk_pruner_kind kind)
+{
+    c->kind = kind;
+    c->n_startup_trials = 5;
+    c->n_warmup_epochs = 0;
+    c->min_resource = 1;
+    c->reduction_factor = 3;
+}
+
+int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name)
+{
+    if (!strcmp(name, "none")) *kind = SQK_PRUNER_NONE;
+    else if (!strcmp(name, "median")) *kind = SQK_PRUNER_MEDIAN;
+    else if (!strcmp(name, "asha")) *kind = SQK_PRUNER_ASHA;
+    else return sqk_fail(SQK_EARG, "unknown pruner '%s' (none, median or asha)", name);
+    return SQK_OK;
+}
+
+int sqk_pruner_create(sqk_pruner **out, const sqk_pruner_config *c)
+{
+    *out = NULL;
+    if (c->n_startup_trials < 0 || c->n_warmup_epochs < 0)
+        return sqk_fail(SQK_EARG, "pruner: startup trials and warm-up epochs must be >= 0");
+    if (c->min_resource < 1 || c->reduction_factor < 2)
+        return sqk_fail(SQK_EARG, "pruner: the minimum resource must be >= 1 epoch and the "
+                        "reduction factor >= 2");
+    sqk_pruner *p = sqk_calloc(1, sizeof *p);
+    if (!p) return SQK_EMEM;
+    p->c = *c;
+    *out = p;
+    return SQK_OK;
+}
+
+void sqk_pruner_free(sqk_pruner *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) free(p->t[i].f1);
+    free(p->t);
+    free(p);
+}
+
+int sqk_pruner_begin(sqk_pruner *p, int *trial)
+{
+    if (sqk_grow((void **)&p->t, &p->cap, p->n + 1, sizeof *p->t)) return SQK_EMEM;
+    memset(&p->t[p->n], 0, sizeof p->t[p->n]);
+    *trial = (int)p->n++;
+    return SQK_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the finished trials' F1 at epoch e (NaN when none reached it); tmp holds n. */
+static double median_at(const sqk_pruner *p, int e, double *tmp)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->t[i].state == FINISHED && p->t[i].n >= e && isfinite(p->t[i].f1[e - 1])) tmp[m++] = p->t[i].f1[e - 1];
+    if (m == 0) return NAN;
+    qsort(tmp, m, sizeof *tmp, cmp_double);
+    return m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+}
+
+static int prune_median(const sqk_pruner *p, const curve *c, int e, int *prune)
+{
+    size_t finished = 0;
+    for (size_t i = 0; i < p->n; i++) finished += p->t[i].state == FINISHED;
+    if (finished == 0 || finished < (size_t)p->c.n_startup_trials || e <= p->c.n_warmup_epochs) return SQK_OK;
+    double best = NAN;
+    for (int k = 0; k < c->n; k++)
+        if (isfinite(c->f1[k]) && !(best >= c->f1[k])) best = c->f1[k];
+    if (!isfinite(best)) {
+        *prune = 1;
+        return SQK_OK;
+    }
+    double *tmp = sqk_malloc(p->n * sizeof *tmp);
+    if (!tmp) return SQK_EMEM;
+    double med = median_at(p, e, tmp);
+    free(tmp);
+    *prune = isfinite(med) && best < med;
+    return SQK_OK;
+}
+
+static int prune_asha(const sqk_pruner *p, curve *c, int e, double v, int *prune)
+{
+    double *vals = sqk_malloc((p->n + 1) * sizeof *vals);
+    if (!vals) return SQK_EMEM;
+    while (c->n_rungs < MAX_RUNGS) {
+        int r = c->n_rungs;
+        double rung_epoch = p->c.min_resource * pow(p->c.reduction_factor, r);
+        if (e < rung_epoch) break;
+        if (!isfinite(v)) {
+            *prune = 1;
+            break;
+        }
+        size_t m = 0;
+        for (size_t i = 0; i < p->n; i++)
+            if (&p->t[i] != c && p->t[i].n_rungs > r) vals[m++] = p->t[i].rung[r];
+        vals[m++] = v;
+        c->rung[c->n_rungs++] = v;
+        qsort(vals, m, sizeof *vals, cmp_double);
+        size_t keep = m / (size_t)p->c.reduction_factor; /* the top `keep` go on, at least 1 */
+        if (keep < 1) keep = 1;
+        if (v < vals[m - keep]) {
+            *prune = 1;
+            break;
+        }
+    }
+    free(vals);
+    return SQK_OK;
+}
+
+int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune)
+{
+    *prune = 0;
+    if (trial < 0 || (size_t)trial >= p->n || p->t[trial].state != RUNNING)
+        return sqk_fail(SQK_EARG, "pruner: trial %d is not running", trial);
+    curve *c = &p->t[trial];
+    if (epoch != c->n + 1)
+        return sqk_fail(SQK_EARG, "pruner: trial %d reported epoch %d after epoch %d", trial, epoch, c->n);
+    if (sqk_grow((void **)&c->f1, &c->cap, (size_t)c->n + 1, sizeof *c->f1)) return SQK_EMEM;
+    c->f1[c->n++] = f1;
+    if (p->c.kind == SQK_PRUNER_MEDIAN) return prune_median(p, c, epoch, prune);
+    if (p->c.kind == SQK_PRUNER_ASHA) return prune_asha(p, c, epoch, f1, prune);
+    return SQK_OK;
+}
+
+int sqk_pruner_finish(sqk_pruner *p, int trial, int finished)
+{
+    if (trial < 0 || (size_t)trial >= p->n || p->t[trial].state != RUNNING)
+        return sqk_fail(SQK_EARG, "pruner: trial %d is not running", trial);
+    p->t[trial].state = finished ? FINISHED : STOPPED;
+    return SQK_OK;
+}

@@ -1,0 +1,173 @@
+/* The pruners on hand-made learning curves (docs/tuning.md, "Pruning"): small cases whose
+ * decisions are worked out by hand, and 24 curves replayed under six settings whose decisions
+ * must equal those of optuna's MedianPruner and SuccessiveHalvingPruner
+ * (tests/fixtures/tuning/pruner_decisions.csv, made by make_pruner_fixture.py beside it). */
+#include "testutil.h"
+#include "sqk/tuning.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs one trial's curve (n epochs); returns the epoch it was pruned at, 0 if it finished. */
+static int run_curve(sqk_pruner *p, const double *f1, int n)
+{
+    int id, prune = 0;
+    assert_int_equal(sqk_pruner_begin(p, &id), SQK_OK);
+    for (int e = 1; e <= n; e++) {
+        assert_int_equal(sqk_pruner_report(p, id, e, f1[e - 1], &prune), SQK_OK);
+        if (prune) {
+            assert_int_equal(sqk_pruner_finish(p, id, 0), SQK_OK);
+            return e;
+        }
+    }
+    assert_int_equal(sqk_pruner_finish(p, id, 1), SQK_OK);
+    return 0;
+}
+
+static sqk_pruner *make(sqk_pruner_kind kind, int a, int b)
+{
+    sqk_pruner_config c;
+    sqk_pruner_config_default(&c, kind);
+    if (kind == SQK_PRUNER_MEDIAN) {
+        c.n_startup_trials = a;
+        c.n_warmup_epochs = b;
+    } else if (kind == SQK_PRUNER_ASHA) {
+        c.min_resource = a;
+        c.reduction_factor = b;
+    }
+    sqk_pruner *p;
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_OK);
+    return p;
+}
+
+static void test_median_by_hand(void **state)
+{
+    (void)state;
+    sqk_pruner *p = make(SQK_PRUNER_MEDIAN, 3, 1);
+    /* three finished trials: F1 at epoch 2 are 0.5, 0.6, 0.8 -> median 0.6 */
+    const double a[] = {0.4, 0.5, 0.55}, b[] = {0.5, 0.6, 0.7}, c[] = {0.7, 0.8, 0.9};
+    /* before 3 trials have finished nothing is pruned, however bad */
+    const double bad[] = {0.1, 0.1, 0.1};
+    assert_int_equal(run_curve(p, a, 3), 0);
+    assert_int_equal(run_curve(p, bad, 3), 0);   /* only one finished before it */
+    /* bad counts as finished now: epoch 2 values 0.5, 0.1 */
+    assert_int_equal(run_curve(p, b, 3), 0);     /* 2 finished before it: no pruning yet */
+    assert_int_equal(run_curve(p, c, 3), 0);     /* best 0.8 at epoch 2 vs median(0.5, 0.1, 0.6) */
+    /* finished: a, bad, b, c; epoch-2 values 0.5, 0.1, 0.6, 0.8 -> median 0.55.
+     * Epoch 1 is the warm-up; at epoch 2 the best so far 0.52 < 0.55: pruned at 2. */
+    const double d[] = {0.3, 0.52, 0.9};
+    assert_int_equal(run_curve(p, d, 3), 2);
+    /* the best so far counts, not the last value: 0.6 then 0.5 stays above 0.55 */
+    const double e[] = {0.6, 0.5, 0.5};
+    /* epoch 3 values of the finished: 0.55, 0.1, 0.7, 0.9 -> median 0.625 > 0.6: pruned at 3 */
+    assert_int_equal(run_curve(p, e, 3), 3);
+    /* a pruned trial's curve never enters the median: were d counted, the epoch-2 median
+     * would be 0.52 and a 0.53 would survive; it is 0.55 and 0.53 is pruned */
+    const double f[] = {0.53, 0.53};
+    assert_int_equal(run_curve(p, f, 2), 2);
+    sqk_pruner_free(p);
+}
+
+static void test_asha_by_hand(void **state)
+{
+    (void)state;
+    /* eta 2, rungs at epochs 1, 2, 4 */
+    sqk_pruner *p = make(SQK_PRUNER_ASHA, 1, 2);
+    const double a[] = {0.5, 0.6, 0.7, 0.8};
+    assert_int_equal(run_curve(p, a, 4), 0);     /* alone at every rung: goes on */
+    /* rung 0 values {0.5, 0.4}: the top 1 of 2 goes on -> 0.4 stops at epoch 1 */
+    const double b[] = {0.4, 0.9, 0.9, 0.9};
+    assert_int_equal(run_curve(p, b, 4), 1);
+    /* rung 0 {0.5, 0.4, 0.55}: top 1 -> 0.55 goes on; rung 1 {0.6, 0.65}: goes on;
+     * epoch 3 is no rung; rung 2 (epoch 4) {0.8, 0.75}: stops at 4 */
+    const double c[] = {0.55, 0.65, 0.1, 0.75};
+    assert_int_equal(run_curve(p, c, 4), 4);
+    /* rung 0 {0.5, 0.4, 0.55, 0.45}: top 2 of 4 are 0.55, 0.5 -> 0.45 stops */
+    const double d[] = {0.45};
+    assert_int_equal(run_curve(p, d, 1), 1);
+    /* ties go on: rung 0 {0.5, 0.4, 0.55, 0.45, 0.5}: top 2 of 5 are 0.55 and 0.5 */
+    const double e[] = {0.5};
+    assert_int_equal(run_curve(p, e, 1), 0);
+    sqk_pruner_free(p);
+}
+
+static void test_none_and_errors(void **state)
+{
+    (void)state;
+    sqk_pruner *p = make(SQK_PRUNER_NONE, 0, 0);
+    const double bad[] = {0, 0, 0};
+    for (int i = 0; i < 8; i++) assert_int_equal(run_curve(p, bad, 3), 0);
+    int id, prune;
+    assert_int_equal(sqk_pruner_begin(p, &id), SQK_OK);
+    assert_int_equal(sqk_pruner_report(p, id, 2, 0.5, &prune), SQK_EARG); /* epoch 1 skipped */
+    assert_int_equal(sqk_pruner_report(p, 99, 1, 0.5, &prune), SQK_EARG);
+    assert_int_equal(sqk_pruner_finish(p, id, 1), SQK_OK);
+    assert_int_equal(sqk_pruner_finish(p, id, 1), SQK_EARG);   /* already over */
+    sqk_pruner_free(p);
+    sqk_pruner_kind k;
+    assert_int_equal(sqk_pruner_parse(&k, "asha"), SQK_OK);
+    assert_int_equal(k, SQK_PRUNER_ASHA);
+    assert_int_equal(sqk_pruner_parse(&k, "hyperband"), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "hyperband"));
+    sqk_pruner_config c;
+    sqk_pruner_config_default(&c, SQK_PRUNER_ASHA);
+    c.reduction_factor = 1;
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_EARG);
+}
+
+enum { MAX_TRIALS = 64, MAX_EPOCHS = 32 };
+
+static void test_optuna_decisions(void **state)
+{
+    (void)state;
+    FILE *f = fopen("tests/fixtures/tuning/pruner_decisions.csv", "r");
+    assert_non_null(f);
+    static double curve[MAX_TRIALS][MAX_EPOCHS];
+    int len[MAX_TRIALS] = {0}, n_trials = 0, checked = 0, n_pruned = 0;
+    char line[256], cfg[64] = "";
+    sqk_pruner *p = NULL;
+    while (fgets(line, sizeof line, f)) {
+        int t, e, pruned;
+        double v;
+        if (sscanf(line, "curve,%d,%d,%lf", &t, &e, &v) == 3) {
+            assert_true(t >= 0 && t < MAX_TRIALS && e == len[t] + 1 && e <= MAX_EPOCHS);
+            curve[t][e - 1] = v;
+            len[t] = e;
+            if (t + 1 > n_trials) n_trials = t + 1;
+            continue;
+        }
+        char kind[16], this_cfg[64];
+        int a, b;
+        assert_int_equal(sscanf(line, "%15[a-z]:%d:%d,%d,%d,%d", kind, &a, &b, &t, &e, &pruned), 6);
+        snprintf(this_cfg, sizeof this_cfg, "%s:%d:%d", kind, a, b);
+        if (strcmp(this_cfg, cfg)) { /* a new setting: a fresh pruner, trials from 0 */
+            sqk_pruner_free(p);
+            p = make(strcmp(kind, "median") ? SQK_PRUNER_ASHA : SQK_PRUNER_MEDIAN, a, b);
+            snprintf(cfg, sizeof cfg, "%s", this_cfg);
+        }
+        int at = run_curve(p, curve[t], len[t]);
+        if (at != (pruned ? e : 0))
+            fail_msg("%s trial %d: ours %s at epoch %d, optuna %s at epoch %d", cfg, t,
+                     at ? "pruned" : "finished", at ? at : len[t], pruned ? "pruned" : "finished", e);
+        checked++;
+        n_pruned += pruned;
+    }
+    fclose(f);
+    sqk_pruner_free(p);
+    assert_int_equal(n_trials, 24);
+    assert_int_equal(checked, 6 * 24);
+    assert_true(n_pruned > 60 && n_pruned < checked - 20); /* the cases exercise both outcomes */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_median_by_hand),
+        cmocka_unit_test(test_asha_by_hand),
+        cmocka_unit_test(test_none_and_errors),
+        cmocka_unit_test(test_optuna_decisions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
