@@ -4,8 +4,9 @@
 #                UBSan, then build with clang and run the unit tests (warnings are errors)
 # and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
 #   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
-# and the headline sensitivity curve on a year of CSES data (about 20 minutes on 2 cores, 0.6 GB
-# of archive at a time; resumable):
+# and the headline sensitivity curve on a year of CSES data (0.6 GB of archive at a time;
+# resumable; about 30 minutes on 2 cores with one training seed, SENS_ARGS="--train-seeds 3"
+# for three):
 #   make sensitivity  SENS_DIR=sensitivity-out  SENS_DAYS=365  (docs/sensitivity.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -20,6 +21,7 @@ PAPER_DIR  ?= paper-out
 PAPER_ARGS ?=
 SENS_DIR   ?= sensitivity-out
 SENS_DAYS  ?= 365
+SENS_ARGS  ?= --train-seeds 1
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 
@@ -68,7 +70,8 @@ paper: build
 	@$(BUILD)/seqnetquake experiment --plan paper --archive $(PAPER_DIR)/archive --out $(PAPER_DIR)/run $(PAPER_ARGS)
 
 sensitivity: build
-	@DAYS=$(SENS_DAYS) scripts/sensitivity.sh $(BUILD)/seqnetquake $(SENS_DIR)
+	@$(BUILD)/seqnetquake sensitivity --out $(SENS_DIR) --days $(SENS_DAYS) --seed 1 \
+	    --strengths 0,0.5,1,2,4 --models seqnet,geo,rough,multiscale,oracle $(SENS_ARGS)
 
 bench:
 	@scripts/install-deps.sh bench
