@@ -111,10 +111,17 @@ static void test_format_versions(void **s)
     assert_int_equal(d.format_version, 2);
     sqk_dataset_free(&d);
 
-    test_set_format_version(path, 1);
+    /* In a version 2 file a column the writer always writes is never optional. */
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
     assert_true(H5Ldelete(f, "cadence", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    assert_int_equal(sqk_dataset_read(path, "cadence?", &d), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "v.h5: no 'cadence', which every dataset of format_version 2 has"));
+
+    test_set_format_version(path, 1);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
     assert_true(H5Ldelete(f, "precursor_weight", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "precursor_event", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "events/pair", H5P_DEFAULT) >= 0);
