@@ -14,6 +14,8 @@ enum {
     SQK_TABLE2 = 2      /* many models on one test set: a row per model (the paper's Table 2) */
 };
 
+enum { SQK_REPORT_MAX_SECTIONS = 4 };
+
 typedef struct sqk_report_opts {
     const char *const *eval_dirs; /* n evaluation folders, in row order */
     int n;
@@ -24,11 +26,17 @@ typedef struct sqk_report_opts {
                                      plot pass, the use: scan's Molchan diagram), copied as
                                      figureN.png and captioned with their file names */
     int n_figures;
+    const char *const *sections;  /* n_sections folders of `seqnetquake sensitivity` whose
+                                     sensitivity.md (with sensitivity.png) and nullcheck.md are
+                                     shown first, the headline: null-corrected skill against
+                                     precursor strength, and the test of chance */
+    int n_sections;
 } sqk_report_opts;
 
 /* Writes into out_dir, for each table: tableK.md + tableK.csv, and its figures roc.png/.pdf
  * and metrics.png/.pdf (roc_table2.* and metrics_table2.* for a second table); a copy of each
- * evaluation's confusion, ternary and map PNGs when they exist (evalN_*.png); report.html.
+ * evaluation's confusion, ternary and map PNGs when they exist (evalN_*.png); each section's
+ * figure (sectionN.png); report.html.
  * SQK_TABLE1 or SQK_TABLE2 gives that one table of all evaluations. SQK_TABLE_AUTO gives
  * Table 2 when every evaluation has the same test windows (same window ids and labels in
  * predictions.csv); otherwise Table 1 of all evaluations and, when at least two share a test

@@ -228,6 +228,10 @@ typedef struct report_ctx {
     report_table table[2];
     int n_tables;
     const char *title;
+    /* o->sections: the Markdown of sensitivity.md and nullcheck.md, and whether a figure goes
+     * with it */
+    char *section_md[SQK_REPORT_MAX_SECTIONS][2];
+    int section_png[SQK_REPORT_MAX_SECTIONS];
 } report_ctx;
 
 typedef int (*writer_fn)(FILE *f, const report_ctx *r, const report_table *t);
@@ -413,6 +417,59 @@ static void html_more_figures(FILE *f, const report_ctx *r, int fig_no)
     }
 }
 
+/* The little Markdown the sections are written in: "## " headings, paragraphs, pipe tables
+ * (the first row a header, the |---| row skipped), "![alt](file.png)" the section's figure. */
+static void html_markdown(FILE *f, char *md, int section, int has_png)
+{
+    int in_p = 0, in_table = 0, row = 0;
+    for (char *line = md; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        size_t n = strlen(line);
+        int table_line = line[0] == '|';
+        if ((in_p && (!n || table_line || line[0] == '#' || line[0] == '!')) ) { fputs("</p>\n", f); in_p = 0; }
+        if (in_table && !table_line) { fputs("</table>\n", f); in_table = 0; }
+        if (!n) {
+        } else if (!strncmp(line, "## ", 3)) {
+            fputs("<h2>", f);
+            html_text(f, line + 3);
+            fputs("</h2>\n", f);
+        } else if (line[0] == '!' && line[1] == '[') {
+            if (has_png) fprintf(f, "<figure><img src=\"section%d.png\" alt=\"%s\" style=\"max-width:100%%\"></figure>\n",
+                                 section + 1, "null-corrected skill against precursor strength");
+        } else if (table_line) {
+            if (!in_table) { fputs("<table>\n", f); in_table = 1; row = 0; }
+            if (strspn(line, "|-: ") == n) { if (nl) *nl = '\n'; line = nl ? nl + 1 : NULL; continue; }
+            const char *cell = row ? "td" : "th";
+            fputs("<tr>", f);
+            char *c = line + 1;
+            while (*c) {
+                char *bar = strchr(c, '|');
+                if (!bar) break;
+                *bar = 0;
+                char *a = c, *b = bar;
+                while (*a == ' ') a++;
+                while (b > a && b[-1] == ' ') *--b = 0;
+                fprintf(f, "<%s>", cell);
+                html_text(f, a);
+                fprintf(f, "</%s>", cell);
+                *bar = '|';
+                c = bar + 1;
+            }
+            fputs("</tr>\n", f);
+            row++;
+        } else {
+            fputs(in_p ? "\n" : "<p class=\"caption\">", f);
+            in_p = 1;
+            html_text(f, line);
+        }
+        if (nl) *nl = '\n';
+        line = nl ? nl + 1 : NULL;
+    }
+    if (in_p) fputs("</p>\n", f);
+    if (in_table) fputs("</table>\n", f);
+}
+
 static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
 {
     (void)unused;
@@ -426,6 +483,9 @@ static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
         fprintf(f, "%s <a href=\"table%d.md\">table%d.md</a>, <a href=\"table%d.csv\">table%d.csv</a>",
                 ti ? ";" : "", r->table[ti].kind, r->table[ti].kind, r->table[ti].kind, r->table[ti].kind);
     fputs(".</p>\n", f);
+    for (int i = 0; i < r->o->n_sections; i++)
+        for (int k = 0; k < 2; k++)
+            if (r->section_md[i][k]) html_markdown(f, r->section_md[i][k], i, k == 0 && r->section_png[i]);
     for (int ti = 0; ti < r->n_tables; ti++) {
         const report_table *t = &r->table[ti];
         fprintf(f, "<h2>Table %d</h2>\n<p class=\"caption\"><b>Table %d.</b> %s</p>\n", t->kind, t->kind,
@@ -547,9 +607,52 @@ static int write_report(report_ctx *r, const sqk_progress *p, written *done)
         rc = draw_figures(r, ti, done);
     }
     if (!rc) rc = copy_eval_figures(r, done);
+    for (int i = 0; i < r->o->n_sections && !rc; i++) {
+        if (!r->section_png[i]) continue;
+        char src[1300], dst[1300];
+        snprintf(src, sizeof src, "%s/sensitivity.png", r->o->sections[i]);
+        snprintf(dst, sizeof dst, "%s/section%d.png", out, i + 1);
+        rc = copy_file(src, dst, done);
+    }
     if (!rc) rc = write_file(out, "report.html", write_html, r, NULL, done);
     if (!rc) sqk_progress_report(p, "report figures", r->n_tables, r->n_tables);
     return rc;
+}
+
+/* The sections' Markdown, read before anything is written: each folder must hold
+ * sensitivity.md or nullcheck.md. */
+static int read_sections(report_ctx *r)
+{
+    if (r->o->n_sections > SQK_REPORT_MAX_SECTIONS)
+        return sqk_fail(SQK_EARG, "at most %d sensitivity folders (%d given)", SQK_REPORT_MAX_SECTIONS, r->o->n_sections);
+    static const char *const name[2] = {"sensitivity.md", "nullcheck.md"};
+    for (int i = 0; i < r->o->n_sections; i++) {
+        char path[1300];
+        for (int k = 0; k < 2; k++) {
+            snprintf(path, sizeof path, "%s/%s", r->o->sections[i], name[k]);
+            size_t n = 0;
+            unsigned char *text = sqk_slurp(path, &n);
+            if (!text) continue;
+            if (memchr(text, 0, n)) {
+                free(text);
+                return sqk_fail(SQK_EFORMAT, "%s: not a text file (a NUL byte)", path);
+            }
+            char *t = sqk_malloc(n + 1);
+            if (!t) { free(text); return SQK_EMEM; }
+            memcpy(t, text, n);
+            t[n] = 0;
+            free(text);
+            r->section_md[i][k] = t;
+        }
+        if (!r->section_md[i][0] && !r->section_md[i][1])
+            return sqk_fail(SQK_EARG, "%s: neither sensitivity.md nor nullcheck.md (a folder of seqnetquake "
+                            "sensitivity is expected)", r->o->sections[i]);
+        snprintf(path, sizeof path, "%s/sensitivity.png", r->o->sections[i]);
+        FILE *png = r->section_md[i][0] ? fopen(path, "rb") : NULL;
+        r->section_png[i] = png != NULL;
+        if (png) fclose(png);
+    }
+    return SQK_OK;
 }
 
 int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
@@ -567,6 +670,7 @@ int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
         if (rc) sqk_fail_context(rc, "evaluation %d", nread + 1);
     }
     if (rc) nread--;
+    if (!rc) rc = read_sections(&r);
     if (!rc) rc = plan_tables(r.rows, o->n, o->table, r.table, &r.n_tables);
     written done = {0};
     if (!rc) rc = write_report(&r, p, &done);
@@ -576,6 +680,10 @@ int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
         for (int ti = 0; ti < r.n_tables; ti++) *tables |= r.table[ti].kind;
     }
     for (int ti = 0; ti < r.n_tables; ti++) free(r.table[ti].idx);
+    for (int i = 0; i < SQK_REPORT_MAX_SECTIONS; i++) {
+        free(r.section_md[i][0]);
+        free(r.section_md[i][1]);
+    }
     for (int i = 0; i < nread; i++) sqk_evaluation_free(&r.rows[i].ev);
     free(r.rows);
     return rc;
