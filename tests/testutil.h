@@ -18,6 +18,16 @@ void test_rmtree(const char *dir);
 /* Runs the seqnetquake binary (env SQK_BIN) with a shell argument string; captures stdout and
  * stderr together into *out (malloc'd, may be NULL) and returns the exit status. */
 int test_cli(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs the seqnetquake command (arguments as for test_cli, output discarded) in its own
+ * process group and kills the group with SIGKILL after delay_s, as a crash would (no handler
+ * runs). Returns 1 when it was killed, 0 when it ended first with exit status 0, -1 when it
+ * ended first with another status. */
+int test_cli_killed(double delay_s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The kill moments of a test: SQK_TEST_SEED (printed, to replay a failure) or the clock seeds
+ * them; each call gives a delay uniform in [lo, hi] seconds. */
+double test_kill_delay(double lo, double hi);
+/* Seconds on a monotonic clock. */
+double test_now(void);
 /* Writes bytes to a file; returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t n);
 /* Reads a whole file (NUL-terminated) or NULL. */
@@ -35,6 +45,9 @@ double test_accuracy(const float *probs, const int32_t *y, size_t n);
 void test_write_label_dataset(const char *path, size_t n, const int32_t *y, const uint8_t *split,
                               const int64_t *event, size_t n_events, const char *const *ids,
                               const uint8_t *kind);
+
+/* Sets the root attribute format_version of a dataset or model file in place. */
+void test_set_format_version(const char *path, int64_t version);
 
 /* A dataset file with the core of the contract layout: format, format_version, T, F,
  * features and config attributes; X (N, T, F), y, split and event per window. */
