@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,21 +20,6 @@ double exp_now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-int exp_rm_tree(const char *dir)
-{
-    struct stat st;
-    if (lstat(dir, &st) != 0) return errno == ENOENT ? SQK_OK : sqk_fail(SQK_EIO, "%s: %s", dir, strerror(errno));
-    if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return sqk_fail(SQK_EIO, "%s: cannot remove: %s", dir, strerror(errno));
-    return SQK_OK;
 }
 
 char *exp_read_all(const char *path, size_t *n_out)

@@ -10,8 +10,6 @@
 
 /* Monotonic seconds. */
 double exp_now_s(void);
-/* Removes a file or folder tree (nothing to do when it does not exist). */
-int exp_rm_tree(const char *dir);
 /* A whole file, NUL-terminated, malloc'd (NULL with errno set when it cannot be read). */
 char *exp_read_all(const char *path, size_t *n_out);
 int exp_write_text_atomic(const char *path, const char *text);

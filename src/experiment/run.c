@@ -430,7 +430,7 @@ static int unit_work(runner *R, int i)
     snprintf(stage, sizeof stage, "%s/.partial/%s-%s", out, type_word(u->type), u->name);
     snprintf(final, sizeof final, "%s/%s/%s", out, type_dir(u->type), u->name);
     snprintf(log, sizeof log, "%s/logs/%s-%s.log", out, type_word(u->type), u->name);
-    int rc = exp_rm_tree(stage);
+    int rc = sqk_rm_tree(stage);
     if (!rc) rc = sqk_mkdir_p(stage);
     if (!rc) {
         FILE *f = fopen(log, "w"); /* a fresh log for each attempt */
@@ -444,7 +444,7 @@ static int unit_work(runner *R, int i)
         case SQK_UNIT_SEARCH: rc = sqk_fail(SQK_EARG, "search %s is the scheduler's", u->name); break;
         }
     }
-    if (!rc) rc = exp_rm_tree(final);
+    if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     return rc;
 }
@@ -578,7 +578,7 @@ static int search_start(runner *R, int ui)
     st->running = 1;
     char stage[4096];
     snprintf(stage, sizeof stage, "%s/.partial/search-%s", R->o->out, u->name);
-    if (!rc) rc = exp_rm_tree(stage);
+    if (!rc) rc = sqk_rm_tree(stage);
     if (!rc) rc = sqk_mkdir_p(stage);
     snprintf(stage, sizeof stage, "%s/logs/search-%s.log", R->o->out, u->name);
     FILE *f = rc ? NULL : fopen(stage, "w");
@@ -624,7 +624,7 @@ static int search_finish(runner *R, int ui)
         if (!rc) rc = write_trials(path, &st->S, mine, st->trials);
     }
     free(mine);
-    if (!rc) rc = exp_rm_tree(final);
+    if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     sqk_tpe_free(st->tpe);
     st->tpe = NULL;
@@ -843,7 +843,7 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         R.journal_workers = R.F->slots;
     }
     snprintf(path, sizeof path, "%s/.partial", o->out);
-    if ((rc = exp_rm_tree(path))) goto done;
+    if ((rc = sqk_rm_tree(path))) goto done;
     for (int t = 0; t < 4 && !rc; t++) {
         static const char *dirs[] = {"datasets", "searches", "models", "reports"};
         snprintf(path, sizeof path, "%s/%s", o->out, dirs[t]);

@@ -72,7 +72,7 @@ static int archive_and_datasets(sens_run *R, uint64_t seed, double strength, con
     snprintf(done_file, sizeof done_file, "%s/synth.txt", arch);
     int rc = SQK_OK;
     if (!exists(done_file)) {
-        if ((rc = exp_rm_tree(arch))) return rc;
+        if ((rc = sqk_rm_tree(arch))) return rc;
         exp_cmdline c = {.argc = 0};
         exp_arg(&c, "synth");
         exp_arg(&c, "--out");
@@ -106,7 +106,7 @@ static int archive_and_datasets(sens_run *R, uint64_t seed, double strength, con
         rc = run_step(R, &c, step);
     }
     struct stat st;
-    if (!rc && !o->keep_archives && lstat(arch, &st) == 0 && !S_ISLNK(st.st_mode)) rc = exp_rm_tree(arch);
+    if (!rc && !o->keep_archives && lstat(arch, &st) == 0 && !S_ISLNK(st.st_mode)) rc = sqk_rm_tree(arch);
     return rc;
 }
 

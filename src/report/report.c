@@ -1,6 +1,7 @@
 /* The report: a table of several evaluations (Markdown, CSV), comparative figures and an HTML
- * page. Everything is read and checked first; files are then written one by one, each
- * atomically, and on a failure the ones already written are removed again. */
+ * page. Everything is read and checked first; the folder is then written under a temporary
+ * name and put in place whole (sqk_commit_dir): an earlier report there is replaced, never
+ * mixed with this one, and on a failure or a kill nothing of this run is left. */
 #include "sqk/report.h"
 
 #include "sqk/csv.h"
@@ -31,32 +32,6 @@ typedef struct report_row {
 } report_row;
 
 static const char *const eval_fig[3] = {"confusion", "ternary", "map"};
-
-/* Files written so far, removed again if a later step fails. */
-typedef struct written {
-    char **path;
-    size_t n, cap;
-} written;
-
-static int remember(written *w, const char *path)
-{
-    int rc = sqk_grow((void **)&w->path, &w->cap, w->n + 1, sizeof(char *));
-    if (rc) return rc;
-    w->path[w->n] = sqk_strdup(path);
-    if (!w->path[w->n]) return SQK_EMEM;
-    w->n++;
-    return SQK_OK;
-}
-
-static void forget(written *w, int remove_files)
-{
-    for (size_t i = 0; i < w->n; i++) {
-        if (remove_files) remove(w->path[i]);
-        free(w->path[i]);
-    }
-    free(w->path);
-    memset(w, 0, sizeof *w);
-}
 
 static int file_exists(const char *path)
 {
@@ -510,7 +485,7 @@ static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
 }
 
 static int write_file(const char *dir, const char *name, writer_fn w, const report_ctx *r,
-                      const report_table *t, written *done)
+                      const report_table *t)
 {
     char path[1200];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
@@ -518,12 +493,10 @@ static int write_file(const char *dir, const char *name, writer_fn w, const repo
     sqk_atomic_file a;
     int rc = sqk_atomic_open(&a, path);
     if (rc) return rc;
-    rc = sqk_atomic_close(&a, w(a.f, r, t));
-    if (!rc) rc = remember(done, path);
-    return rc;
+    return sqk_atomic_close(&a, w(a.f, r, t));
 }
 
-static int copy_file(const char *src, const char *dst, written *done)
+static int copy_file(const char *src, const char *dst)
 {
     char tmp[1300];
     int rc = sqk_tmp_path(dst, tmp, sizeof tmp);
@@ -540,13 +513,11 @@ static int copy_file(const char *src, const char *dst, written *done)
     fclose(in);
     if (fclose(out) && !rc) rc = sqk_fail(SQK_EIO, "cannot write %s", tmp);
     if (rc) { sqk_abandon_file(tmp); return rc; }
-    rc = sqk_commit_file(tmp, dst);
-    if (!rc) rc = remember(done, dst);
-    return rc;
+    return sqk_commit_file(tmp, dst);
 }
 
-/* The ROC and bar figures of table ti (both files of each are remembered for clean-up). */
-static int draw_figures(const report_ctx *r, int ti, written *done)
+/* The ROC and bar figures of table ti. */
+static int draw_figures(const report_ctx *r, int ti)
 {
     const report_table *t = &r->table[ti];
     const char **dirs = sqk_calloc((size_t)t->n, sizeof *dirs), **labels = sqk_calloc((size_t)t->n, sizeof *labels);
@@ -555,22 +526,18 @@ static int draw_figures(const report_ctx *r, int ti, written *done)
         dirs[i] = r->o->eval_dirs[t->idx[i]];
         labels[i] = r->rows[t->idx[i]].ev.label;
     }
-    char name[64], prefix[1200], path[1300];
+    char name[64], prefix[1200];
     for (int k = 0; k < 2 && !rc; k++) {
         figure_name(ti, k, name, sizeof name);
         snprintf(prefix, sizeof prefix, "%s/%s", r->o->out_dir, name);
         rc = k == 0 ? sqk_fig_roc(dirs, labels, t->n, prefix) : sqk_fig_bars(dirs, labels, t->n, prefix);
-        for (int e = 0; e < 2 && !rc; e++) {
-            snprintf(path, sizeof path, "%s.%s", prefix, e ? "pdf" : "png");
-            rc = remember(done, path);
-        }
     }
     free(dirs);
     free(labels);
     return rc;
 }
 
-static int copy_eval_figures(const report_ctx *r, written *done)
+static int copy_eval_figures(const report_ctx *r)
 {
     char src[1300], dst[1300];
     int rc = SQK_OK;
@@ -579,42 +546,42 @@ static int copy_eval_figures(const report_ctx *r, written *done)
             if (!r->rows[i].has_png[k]) continue;
             snprintf(src, sizeof src, "%s/figures/%s.png", r->o->eval_dirs[i], eval_fig[k]);
             snprintf(dst, sizeof dst, "%s/eval%d_%s.png", r->o->out_dir, i + 1, eval_fig[k]);
-            rc = copy_file(src, dst, done);
+            rc = copy_file(src, dst);
         }
     for (int i = 0; i < r->o->n_figures && !rc; i++) {
         size_t n = strlen(r->o->figures[i]);
         if (n < 4 || strcmp(r->o->figures[i] + n - 4, ".png"))
             return sqk_fail(SQK_EARG, "--figure %s: expected a .png file", r->o->figures[i]);
         snprintf(dst, sizeof dst, "%s/figure%d.png", r->o->out_dir, i + 1);
-        rc = copy_file(r->o->figures[i], dst, done);
+        rc = copy_file(r->o->figures[i], dst);
     }
     return rc;
 }
 
-static int write_report(report_ctx *r, const sqk_progress *p, written *done)
+static int write_report(report_ctx *r, const sqk_progress *p)
 {
     const char *out = r->o->out_dir;
     int rc = sqk_mkdir_p(out);
     char name[32];
     for (int ti = 0; ti < r->n_tables && !rc; ti++) {
         snprintf(name, sizeof name, "table%d.csv", r->table[ti].kind);
-        rc = write_file(out, name, write_csv, r, &r->table[ti], done);
+        rc = write_file(out, name, write_csv, r, &r->table[ti]);
         snprintf(name, sizeof name, "table%d.md", r->table[ti].kind);
-        if (!rc) rc = write_file(out, name, write_md, r, &r->table[ti], done);
+        if (!rc) rc = write_file(out, name, write_md, r, &r->table[ti]);
     }
     for (int ti = 0; ti < r->n_tables && !rc; ti++) {
         sqk_progress_report(p, "report figures", ti, r->n_tables);
-        rc = draw_figures(r, ti, done);
+        rc = draw_figures(r, ti);
     }
-    if (!rc) rc = copy_eval_figures(r, done);
+    if (!rc) rc = copy_eval_figures(r);
     for (int i = 0; i < r->o->n_sections && !rc; i++) {
         if (!r->section_png[i]) continue;
         char src[1300], dst[1300];
         snprintf(src, sizeof src, "%s/sensitivity.png", r->o->sections[i]);
         snprintf(dst, sizeof dst, "%s/section%d.png", out, i + 1);
-        rc = copy_file(src, dst, done);
+        rc = copy_file(src, dst);
     }
-    if (!rc) rc = write_file(out, "report.html", write_html, r, NULL, done);
+    if (!rc) rc = write_file(out, "report.html", write_html, r, NULL);
     if (!rc) sqk_progress_report(p, "report figures", r->n_tables, r->n_tables);
     return rc;
 }
@@ -672,9 +639,16 @@ int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
     if (rc) nread--;
     if (!rc) rc = read_sections(&r);
     if (!rc) rc = plan_tables(r.rows, o->n, o->table, r.table, &r.n_tables);
-    written done = {0};
-    if (!rc) rc = write_report(&r, p, &done);
-    forget(&done, rc != SQK_OK);
+    char tmp[1100]; /* the folder names below are at most 1200 bytes */
+    sqk_report_opts in_tmp = *o;
+    if (!rc) rc = sqk_tmp_dir(o->out_dir, "report.html", tmp, sizeof tmp);
+    if (!rc) {
+        in_tmp.out_dir = tmp;
+        r.o = &in_tmp;
+        rc = write_report(&r, p);
+        if (rc) sqk_rm_tree(tmp);
+        else rc = sqk_commit_dir(tmp, o->out_dir);
+    }
     if (!rc && tables) {
         *tables = 0;
         for (int ti = 0; ti < r.n_tables; ti++) *tables |= r.table[ti].kind;
