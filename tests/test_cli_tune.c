@@ -72,24 +72,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The log without its last column (seconds), for comparing runs. */
-static char *strip_seconds(char *log)
-{
-    char *w = log;
-    for (char *l = log; *l;) {
-        char *end = strchr(l, '\n');
-        size_t n = end ? (size_t)(end - l) : strlen(l);
-        char *comma = l + n;
-        while (comma > l && *comma != ',') comma--;
-        memmove(w, l, comma - l);
-        w += comma - l;
-        *w++ = '\n';
-        l += n + (end ? 1 : 0);
-    }
-    *w = 0;
-    return log;
-}
-
 static void test_tune_gbm_and_train_params(void **state)
 {
     fixture *fx = *state;
@@ -127,13 +109,13 @@ static void test_tune_gbm_and_train_params(void **state)
                               fx->data, fx->dir, fx->dir), 0);
     char *best2 = test_read_in(fx->dir, "best2.txt"), *log2 = test_read_in(fx->dir, "trials2.csv");
     assert_string_equal(best, best2);
-    assert_string_equal(strip_seconds(log), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log), test_drop_last_column(log2));
     /* the test split is never used: poisoning it changes nothing */
     assert_int_equal(test_cli(NULL, "tune --data %s --model gbm --trials 5 --seed 3 --out %s/best3.txt --log %s/trials3.csv --quiet",
                               fx->poisoned, fx->dir, fx->dir), 0);
     char *best3 = test_read_in(fx->dir, "best3.txt"), *log3 = test_read_in(fx->dir, "trials3.csv");
     assert_string_equal(best, best3);
-    assert_string_equal(log, strip_seconds(log3));
+    assert_string_equal(log, test_drop_last_column(log3));
 
     /* train --params reproduces the best trial's validation F1 */
     rc = test_cli(&out, "train --data %s --model gbm --params %s/best.txt --out %s/model.h5", fx->data, fx->dir, fx->dir);
@@ -199,7 +181,7 @@ static void test_tune_pruning_deterministic(void **state)
     assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
     char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
     char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
-    assert_string_equal(strip_seconds(log1), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log1), test_drop_last_column(log2));
     assert_string_equal(best1, best2);
     /* pruned rows: stopped at a rung (1, 2 or 4 epochs) with their F1 there; the best trial
      * (BEST.txt's) ran to its end */
@@ -308,7 +290,7 @@ static void test_tune_kill_and_resume(void **state)
     char *best2 = test_read_in(fx->dir, "kill.txt"), *log2 = test_read_in(fx->dir, "kill.csv");
     assert_non_null(strstr(best, "# seqnetquake tune: trial "));
     assert_string_equal(best, best2);
-    assert_string_equal(strip_seconds(log), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log), test_drop_last_column(log2));
     assert_int_equal(test_count_files(fx->dir, ".tmp."), 0);
     free(best2);
     free(log2);
@@ -321,7 +303,7 @@ static void test_tune_kill_and_resume(void **state)
     best2 = test_read_in(fx->dir, "kill.txt");
     log2 = test_read_in(fx->dir, "kill.csv");
     assert_string_equal(best, best2);
-    assert_string_equal(log, strip_seconds(log2));
+    assert_string_equal(log, test_drop_last_column(log2));
     free(best2);
     free(log2);
 
