@@ -150,6 +150,7 @@ typedef struct {
     int threads;
     const char *out_path;  /* BEST.txt: the best trial's hyperparameters, key=value lines */
     const char *log_path;  /* trials.csv (may be NULL) */
+    const char *curves_path; /* curves.csv: trial,epoch,val_f1 of every epoch (may be NULL) */
     const sqk_pruner_config *pruner; /* NULL: no pruning */
     const sqk_progress *progress;
     void (*on_trial)(void *ctx, const sqk_tune_trial *t); /* may be NULL */

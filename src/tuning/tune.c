@@ -14,6 +14,8 @@
 typedef struct {
     double val_f1, seconds;
     int ok, epochs, pruned;
+    double *curve;  /* the validation F1 after each of its epochs (malloc'd) */
+    size_t cap;
     char *values; /* the log columns of the trial, comma-joined (malloc'd) */
 } trial_row;
 
@@ -75,6 +77,18 @@ static int write_log(const char *path, const char **keys, int nk, const trial_ro
     return sqk_atomic_close(&a, SQK_OK);
 }
 
+/* The learning curves: trial,epoch,val_f1, one row per epoch of every trial so far. */
+static int write_curves(const char *path, const trial_row *rows, int n)
+{
+    sqk_atomic_file a;
+    int rc = sqk_atomic_open(&a, path);
+    if (rc) return sqk_fail_context(rc, "learning curves");
+    fprintf(a.f, "trial,epoch,val_f1\n");
+    for (int t = 0; t < n; t++)
+        for (int e = 0; e < rows[t].epochs; e++) fprintf(a.f, "%d,%d,%.6g\n", t + 1, e + 1, rows[t].curve[e]);
+    return sqk_atomic_close(&a, SQK_OK);
+}
+
 static int write_best(const char *path, const sqk_hparams *hp)
 {
     char *text = sqk_hparams_format(hp);
@@ -119,9 +133,10 @@ typedef struct {
     char last_error[512]; /* of the last trial that could not be trained */
 } search;
 
-/* One trial's epochs as they come: the pruner's verdict after each. */
+/* One trial's epochs as they come: its curve, the pruner's verdict after each. */
 typedef struct {
     sqk_pruner *pruner;
+    trial_row *row;
     int id, epochs, pruned, rc;
     double last_f1;
 } trial_epochs;
@@ -131,6 +146,9 @@ static int on_epoch(void *ctx, const sqk_epoch_stats *s)
     trial_epochs *te = ctx;
     te->epochs = s->epoch;
     te->last_f1 = s->val_f1;
+    if ((te->rc = sqk_grow((void **)&te->row->curve, &te->row->cap, (size_t)s->epoch, sizeof *te->row->curve)))
+        return 1;
+    te->row->curve[s->epoch - 1] = s->val_f1;
     if (!te->pruner) return 0;
     te->rc = sqk_pruner_report(te->pruner, te->id, s->epoch, s->val_f1, &te->pruned);
     return te->rc || te->pruned;
@@ -140,7 +158,7 @@ static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, do
 {
     const sqk_tune_options *o = S->o;
     sqk_hparams hp;
-    trial_epochs te = {.pruner = S->pruner};
+    trial_epochs te = {.pruner = S->pruner, .row = &S->rows[t]};
     int rc = sqk_tpe_suggest(tpe, x);
     if (!rc) rc = trial_hparams(o, S->kind, S->space, x, &hp);
     if (!rc && S->pruner) rc = sqk_pruner_begin(S->pruner, &te.id);
@@ -168,6 +186,7 @@ static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, do
         S->best_hp = hp;
     }
     if (!rc && o->log_path) rc = write_log(o->log_path, S->keys, S->nk, S->rows, t + 1);
+    if (!rc && o->curves_path) rc = write_curves(o->curves_path, S->rows, t + 1);
     if (!rc && S->best == t) rc = write_best(o->out_path, &hp);
     return rc;
 }
@@ -233,7 +252,10 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
             s->n_pruned += S.rows[t].pruned;
         }
     }
-    for (int t = 0; S.rows && t < o->n_trials; t++) free(S.rows[t].values);
+    for (int t = 0; S.rows && t < o->n_trials; t++) {
+        free(S.rows[t].values);
+        free(S.rows[t].curve);
+    }
     free(S.rows);
     free(x);
     free(tp);
