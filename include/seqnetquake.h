@@ -36,7 +36,8 @@ void sqk_clear_error(void);
  * with units converted, e.g. Ne_cm-3, Te_K), "demeter" (an ISL .DAT file, the same columns),
  * "catalog" (a USGS ComCat CSV: time_s, lat_deg, lon_deg, depth_km, mag; min_mag applies),
  * "kp" (GFZ / WDC / CelesTrak: time_s of each 3-hour interval's start, kp); NULL or "" tells
- * them apart by content. Times are seconds since 1970-01-01 UTC. */
+ * them apart by content, as `seqnetquake inspect` does (a dataset or model file is then an
+ * error). Times are seconds since 1970-01-01 UTC. */
 typedef struct sqk_table sqk_table;
 int sqk_table_read(sqk_table **out, const char *path, const char *what, double min_mag);
 size_t sqk_table_rows(const sqk_table *t);

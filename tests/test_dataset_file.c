@@ -78,6 +78,8 @@ static void test_round_trip_and_selection(void **s)
     assert_true(d.X[N * T * F - 1] == (float)(N * T * F - 1) / 7);
     assert_true(d.time[1] == 1e9 + 1 && d.sample[3] == 300 && d.event[3] == 1);
     assert_true(d.events.kind[0] == 1 && d.events.n_windows[0] == 3 && d.events.n_windows[1] == 2);
+    assert_true(d.events.unit[0] == -1 && d.events.unit[1] == 0); /* -1 outside a matched pair */
+    assert_true(d.events.split[0] == 1 && d.events.split[1] == 0); /* the split of its last window */
     assert_true(isnan(d.events.mag[1]));
     assert_int_equal(strlen(d.sha256), 64);
     sqk_dataset_free(&d);
@@ -125,16 +127,17 @@ static void test_format_versions(void **s)
     assert_true(H5Ldelete(f, "precursor_weight", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "precursor_event", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "events/pair", H5P_DEFAULT) >= 0);
+    assert_true(H5Ldelete(f, "events/unit", H5P_DEFAULT) >= 0);
     assert_true(H5Adelete(f, "features") >= 0);
     H5Fclose(f);
-    assert_int_equal(sqk_dataset_read(path, "X,lat,cadence?,precursor_weight?,events/pair", &d), SQK_OK);
+    assert_int_equal(sqk_dataset_read(path, "X,lat,cadence?,precursor_weight?,events/pair,events/unit", &d), SQK_OK);
     assert_int_equal(d.format_version, 1);
     assert_int_equal(d.n, N);
     assert_true(d.lat[4] == -6 && d.X[1] == (float)1 / 7);
     assert_null(d.cadence);
     assert_null(d.precursor_weight);
     assert_string_equal(d.features, "");
-    assert_true(d.events.pair[0] == -1 && d.events.pair[1] == -1);
+    assert_true(d.events.pair[0] == -1 && d.events.pair[1] == -1 && d.events.unit[1] == -1);
     sqk_dataset_free(&d);
     assert_int_equal(sqk_dataset_read(path, "events/pair?", &d), SQK_OK);
     assert_true(d.events.pair && d.events.pair[1] == -1);

@@ -96,6 +96,8 @@ static void test_bad_plans(void **state)
     expect_bad("dataset a preset=07\nreport r title=\"open\n", "bad.plan:2:", "unterminated quote");
     expect_bad("\n# nothing\n", "bad.plan", "no entries");
     expect_bad("dataset a preset=07\nsearch s data=a model=geo\n", "bad.plan:2:", "not a model kind");
+    expect_bad("dataset a preset=07\nsearch s data=a model=gbm algorithm=grid\n", "bad.plan:2:", "algorithm=grid");
+    expect_bad("dataset a\n", "bad.plan:1:", "missing preset=");
     char msg[1024];
     assert_int_equal(load_text("dataset a preset=07\nmodel g data=a kind=geo\n", msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07 T=10\ndataset b preset=01\nmodel m data=a kind=cnn\n"
@@ -120,6 +122,66 @@ static void test_paper_plan(void **state)
     for (int i = 0; i < p.n_units; i++)
         if (p.units[i].type == SQK_UNIT_SEARCH) assert_string_equal(sqk_plan_get(&p.units[i], "trials"), "5");
     sqk_plan_free(&p);
+}
+
+/* --design both: the plan once per design, references within a design, the reports side by
+ * side with the where-and-when baseline of each design; the expanded text is a plan itself. */
+static void test_design_both(void **state)
+{
+    (void)state;
+    sqk_plan p;
+    assert_int_equal(sqk_plan_load(&p, "paper", 3), SQK_OK);
+    assert_int_equal(sqk_plan_set_design(&p, "both"), SQK_OK);
+    int n[4] = {0, 0, 0, 0};
+    for (int i = 0; i < p.n_units; i++) n[p.units[i].type]++;
+    assert_int_equal(n[SQK_UNIT_DATASET], 22);
+    assert_int_equal(n[SQK_UNIT_SEARCH], 32);
+    assert_int_equal(n[SQK_UNIT_MODEL], 36);
+    assert_int_equal(n[SQK_UNIT_REPORT], 8);
+    const sqk_plan_unit *ds = NULL, *tr = NULL, *t2 = NULL, *se = NULL;
+    for (int i = 0; i < p.n_units; i++) {
+        const sqk_plan_unit *u = &p.units[i];
+        if (!strcmp(u->name, "ds07.rigorous")) ds = u;
+        if (!strcmp(u->name, "seqnet-11to07.rigorous")) tr = u;
+        if (!strcmp(u->name, "table2")) t2 = u;
+        if (!strcmp(u->name, "seqnet-03.paper") && u->type == SQK_UNIT_SEARCH) se = u;
+    }
+    assert_non_null(ds);
+    assert_non_null(tr);
+    assert_non_null(t2);
+    assert_non_null(se);
+    assert_string_equal(sqk_plan_get(ds, "design"), "rigorous");
+    assert_string_equal(sqk_plan_get(ds, "preset"), "07");
+    assert_string_equal(p.units[tr->init].name, "seqnet-11.rigorous");
+    assert_string_equal(p.units[tr->data].name, "ds07.rigorous");
+    assert_string_equal(p.units[tr->params].name, "seqnet-11.rigorous");
+    assert_string_equal(sqk_plan_get(se, "trials"), "3"); /* --trials kept */
+    assert_non_null(strstr(sqk_plan_get(t2, "eval"), "seqnet-07.paper,seqnet-07.rigorous,gbm-07.paper"));
+    assert_non_null(strstr(sqk_plan_get(t2, "eval"), "geo-07.paper,geo-07.rigorous"));
+    assert_non_null(strstr(sqk_plan_get(t2, "title"), "(paper and rigorous designs)"));
+    /* the plan as run (OUT/plan.txt) reads back as the same plan */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/both.plan", dir);
+    assert_int_equal(test_write_file(path, p.text, strlen(p.text)), 0);
+    sqk_plan q;
+    assert_int_equal(sqk_plan_load(&q, path, 0), SQK_OK);
+    assert_int_equal(q.n_units, p.n_units);
+    for (int i = 0; i < p.n_units; i++) {
+        assert_string_equal(q.units[i].name, p.units[i].name);
+        assert_int_equal(q.units[i].n_kv, p.units[i].n_kv);
+        for (int k = 0; k < p.units[i].n_kv; k++) assert_string_equal(q.units[i].value[k], p.units[i].value[k]);
+    }
+    sqk_plan_free(&q);
+    sqk_plan_free(&p);
+    assert_int_equal(sqk_plan_load(&p, "paper", 0), SQK_OK);
+    assert_int_equal(sqk_plan_set_design(&p, "strict"), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "paper, rigorous or both"));
+    sqk_plan_free(&p);
+    char *out = NULL;
+    assert_int_equal(test_cli(&out, "experiment --plan paper --design both --print-plan"), 0);
+    assert_non_null(strstr(out, "dataset ds11.rigorous preset=11 design=rigorous\n"));
+    assert_non_null(strstr(out, "model geo-07.paper data=ds07.paper kind=geo\n"));
+    free(out);
 }
 
 /* A bad plan through the command line: exit 2, the line named, nothing written. */
@@ -273,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_plans),
         cmocka_unit_test(test_paper_plan),
+        cmocka_unit_test(test_design_both),
         cmocka_unit_test(test_bad_plan_runs_nothing),
         cmocka_unit_test(test_tiny_plan_kill_and_resume),
         cmocka_unit_test(test_other_plans_folder),

@@ -338,12 +338,12 @@ int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents 
  *                           event sample event_kind satellite cadence precursor_weight
  *                           precursor_event split (y is always read: it fixes N)
  *   events/NAME or events   columns of the event table (id kind status time lat lon mag depth_km
- *                           radius_deg n_windows pair split), or all of them
+ *                           radius_deg n_windows pair unit split), or all of them
  *   files                   the input satellite files (file numbers index them)
  *   sha256                  the file's checksum
  * A name ending in '?' may be absent from the file (its pointer stays NULL). Format versions 1
- * and 2 are read: a version 1 file lacks cadence, precursor_weight, precursor_event and
- * events/pair (read as -1 in every row: no matched pairs); asked for without '?', the others
+ * and 2 are read: a version 1 file lacks cadence, precursor_weight, precursor_event,
+ * events/pair and events/unit (these two read as -1 in every row: no matched pairs); asked for without '?', the others
  * are an error naming the file and the version. T, F, features,
  * config and the catalogue and Kp paths are always read (T and F may be absent, as 0, when X is
  * not asked for; the paths as ""). Checks: every column has N rows, y in 0..2, split in 0..2, event in
@@ -372,7 +372,7 @@ typedef struct {
         char **id;
         uint8_t *kind, *status, *split;
         double *time, *lat, *lon, *mag, *depth_km, *radius_deg;
-        int64_t *n_windows, *pair;
+        int64_t *n_windows, *pair, *unit;
     } events;
 } sqk_dataset;
 

@@ -21,7 +21,7 @@ typedef struct {
     int line;                        /* in the plan, for messages */
     int n_kv;
     char key[SQK_PLAN_MAX_KV][32];
-    char value[SQK_PLAN_MAX_KV][256];
+    char value[SQK_PLAN_MAX_KV][1024];
     /* resolved references (indices into the plan's units; -1 when absent) */
     int data, params, init;
     int T, F;                        /* datasets: window length and feature count */
@@ -42,7 +42,9 @@ typedef struct {
 int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override);
 void sqk_plan_free(sqk_plan *p);
 /* --design paper|rigorous (docs/confounders.md): sets design= on every dataset that does not
- * name one, and records it in the plan's text (so a folder of the other design is refused). */
+ * name one, and records it in the plan's text (so a folder of the other design is refused).
+ * --design both: the plan twice, every dataset, search and model as NAME.paper and
+ * NAME.rigorous, each report comparing its models under both designs side by side. */
 int sqk_plan_set_design(sqk_plan *p, const char *design);
 /* The value of key in a unit, or NULL. */
 const char *sqk_plan_get(const sqk_plan_unit *u, const char *key);
@@ -64,8 +66,16 @@ typedef struct {
 typedef struct {
     int units_done, units_run, trials_run, trials_replayed;
     double seconds;
+    int rank;                        /* this process under mpirun (0: the scheduler; local: 0) */
+    int workers;                     /* the slots the work was farmed out to (local: 1) */
 } sqk_experiment_summary;
 
+/* Runs the plan. Started by mpirun (and built with MPI), every rank calls it: rank 0 schedules,
+ * journals and works, the other ranks work (datasets, models, reports, search trials) until
+ * rank 0 is done; a rank's summary says which it was. */
 int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_experiment_summary *s);
+/* This process's rank when an MPI launcher started it, else 0 (known before the run: only rank
+ * 0 should print). */
+int sqk_experiment_rank(void);
 
 #endif

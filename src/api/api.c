@@ -85,31 +85,31 @@ static int table_from_kp(sqk_table *t, const sqk_kp *kp)
     return SQK_OK;
 }
 
-/* What a file is, from its first bytes: HDF5 (CSES), a DEMETER .DAT, a ComCat CSV or Kp. */
-static const char *sniff(const char *path)
+/* What a table file is, from the one file-kind sniffer: CSES, DEMETER, a ComCat CSV or Kp. */
+static int sniff(const char *path, const char **what)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char head[512] = "";
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
-    head[n] = '\0';
-    size_t len = strlen(path);
-    if (n >= 4 && !memcmp(head, "\x89HDF", 4)) return "cses";
-    if (len > 4 && !strcmp(path + len - 4, ".DAT")) return "demeter";
-    if (strstr(head, "latitude") && strstr(head, "mag")) return "catalog";
-    return "kp";
+    sqk_file_kind kind;
+    int rc = sqk_file_kind_of(path, &kind);
+    if (rc) return rc;
+    switch (kind) {
+    case SQK_FILE_CSES: *what = "cses"; return SQK_OK;
+    case SQK_FILE_DEMETER: *what = "demeter"; return SQK_OK;
+    case SQK_FILE_CATALOG: *what = "catalog"; return SQK_OK;
+    case SQK_FILE_KP: *what = "kp"; return SQK_OK;
+    default:
+        return sqk_fail(SQK_EARG, "%s is a %s, not a table (sqk_dataset_open or sqk_model_load open it)", path,
+                        sqk_file_kind_name(kind));
+    }
 }
 
 int sqk_table_read(sqk_table **out, const char *path, const char *what, double min_mag)
 {
     *out = NULL;
     if (!path) return sqk_fail(SQK_EARG, "table: no path");
-    if (!what || !*what) what = sniff(path);
-    if (!what) return sqk_fail(SQK_EIO, "%s: cannot open", path);
+    int rc;
+    if ((!what || !*what) && (rc = sniff(path, &what))) return rc;
     sqk_table *t = sqk_calloc(1, sizeof *t);
     if (!t) return SQK_EMEM;
-    int rc;
     if (!strcmp(what, "cses") || !strcmp(what, "demeter")) {
         sqk_pass p;
         rc = sqk_pass_read(path, &p);

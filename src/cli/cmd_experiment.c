@@ -5,6 +5,7 @@
 #include "sqk/experiment.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,37 @@ static void usage(FILE *f)
         "--plan paper is the paper's experiment: DataSets 01-11, a 100-trial search for\n"
         "SeqNetQuake on each and for the five benchmark classifiers on 07, initial training on\n"
         "DEMETER (11) and transfer to CSES (07), Table 1, Table 2 and Figures 3-8.\n"
-        "docs/experiment.md describes plans and the output folder.\n\n"
+        "Under `mpirun -n N seqnetquake experiment ...` (built with MPI) the datasets, models,\n"
+        "reports and the trials of each search are farmed out to the N ranks (asynchronous TPE);\n"
+        "rank 0 schedules and writes the journal, so the run resumes the same way.\n"
+        "docs/experiment.md describes plans, the output folder and running on a cluster.\n\n"
         "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
         "  --archive DIR         the archive the datasets are built from (seqnetquake synth's\n"
         "                        output or real data in its layout)\n"
         "  --out DIR             output folder (created; rerun with the same plan to continue)\n"
         "  --trials N            every search with N trials instead of the plan's\n"
-        "  --design D            paper or rigorous: the design of every dataset that names none\n"
-        "                        (docs/confounders.md); run twice, into two folders, for both\n"
+        "  --design D            paper, rigorous or both: the design of every dataset that names\n"
+        "                        none (docs/confounders.md); both runs the plan under each design\n"
+        "                        (NAME.paper, NAME.rigorous) with the reports side by side\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
         "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
         "  --quiet               no progress lines\n");
+}
+
+/* SIGTERM (a cancelled job, or mpirun stopping every rank because one of them died): say what
+ * is kept and how to continue, then stop as the signal would have. */
+static const char *out_folder;
+
+static void on_sigterm(int sig)
+{
+    static const char a[] = "seqnetquake experiment: stopped by SIGTERM (the job was cancelled, or under mpirun a rank "
+                            "died and mpirun stops the others): the journal in ";
+    static const char b[] = " keeps every finished trial and unit; run the same command again to continue\n";
+    if (write(2, a, sizeof a - 1) < 0 || write(2, out_folder, strlen(out_folder)) < 0 || write(2, b, sizeof b - 1) < 0) {
+        /* nothing more can be said */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void print_unit(void *ctx, const char *line)
@@ -93,17 +114,27 @@ int cmd_experiment(int argc, char **argv)
     self[n] = 0;
     o.self_exe = self;
     o.quiet = quiet;
-    sqk_progress p = cli_progress(quiet);
+    /* under mpirun only rank 0 (the scheduler) speaks; the others work */
+    int speaks = sqk_experiment_rank() == 0;
+    sqk_progress p = cli_progress(quiet || !speaks);
     o.progress = &p;
-    if (!quiet) o.on_unit = print_unit;
+    if (!quiet && speaks) o.on_unit = print_unit;
+    if (speaks) {
+        out_folder = o.out;
+        signal(SIGTERM, on_sigterm);
+    }
     sqk_experiment_summary s;
     int rc = sqk_experiment_run(&plan, &o, &s);
     cli_progress_done();
     sqk_plan_free(&plan);
+    if (rc && !speaks) return rc == SQK_EARG || rc == SQK_EFORMAT ? 2 : 1;
     if (rc) return rc == SQK_EARG || rc == SQK_EFORMAT ? (fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error()), 2)
                                                      : cli_fail("experiment");
-    if (!quiet)
-        printf("experiment: %d units done (%d run now, %d trials run, %d replayed from the journal), %.1f s -> %s\n",
-               s.units_done, s.units_run, s.trials_run, s.trials_replayed, s.seconds, o.out);
+    if (!quiet && speaks) {
+        char on[64] = "";
+        if (s.workers > 1) snprintf(on, sizeof on, " on %d MPI ranks", s.workers);
+        printf("experiment: %d units done (%d run now, %d trials run, %d replayed from the journal), %.1f s%s -> %s\n",
+               s.units_done, s.units_run, s.trials_run, s.trials_replayed, s.seconds, on, o.out);
+    }
     return 0;
 }

@@ -19,12 +19,14 @@
 /* ---- the window table: one line per column, for the writer and the reader. The file type
  * and the sqk_window member have the same size; the order is the order of writing. */
 enum { DS_F64, DS_I32, DS_I64, DS_U8 };
-enum { DS_ALWAYS, DS_TRUTH }; /* written always, or only with a synthetic archive's truth.csv */
+/* Written always, or only with a synthetic archive's truth.csv; the last three are event
+ * columns the writer derives (windows per event, the event's split, the swap unit or -1). */
+enum { DS_ALWAYS, DS_TRUTH, DS_N_WINDOWS, DS_EVENT_SPLIT, DS_UNIT };
 
 typedef struct {
     const char *name;
     int type;
-    size_t window_off;  /* member of sqk_window the writer takes */
+    size_t source_off;  /* member of sqk_window (sqk_event for events/) the writer takes */
     size_t dataset_off; /* member of sqk_dataset the reader fills */
     int when;
     int since;          /* the first format_version that has it */
@@ -60,6 +62,31 @@ static const ds_column window_columns[] = {
 #undef COL2
 #define N_WINDOW_COLUMNS (sizeof window_columns / sizeof window_columns[0])
 
+/* ---- the event table (group events/): one line per column, for the writer and the reader
+ * (events/id, strings, is written and read apart). events/pair and unit came with matched
+ * controls (version 2); a version 1 file was built with random controls: -1 in every row. */
+#define EVCOL(name, type, member) \
+    {name, type, offsetof(sqk_event, member), offsetof(sqk_dataset, events.member), DS_ALWAYS, 1, 0, 0}
+#define EVCOL_DERIVED(name, type, member, when, since, value) \
+    {name, type, 0, offsetof(sqk_dataset, events.member), when, since, since > 1, value}
+static const ds_column event_columns[] = {
+    EVCOL("kind", DS_U8, kind),
+    EVCOL("status", DS_U8, status),
+    {"time", DS_F64, offsetof(sqk_event, t), offsetof(sqk_dataset, events.time), DS_ALWAYS, 1, 0, 0},
+    EVCOL("lat", DS_F64, lat),
+    EVCOL("lon", DS_F64, lon),
+    EVCOL("mag", DS_F64, mag),
+    EVCOL("depth_km", DS_F64, depth_km),
+    EVCOL("radius_deg", DS_F64, radius_deg),
+    EVCOL_DERIVED("n_windows", DS_I64, n_windows, DS_N_WINDOWS, 1, 0),
+    {"pair", DS_I64, offsetof(sqk_event, pair), offsetof(sqk_dataset, events.pair), DS_ALWAYS, 2, 1, -1},
+    EVCOL_DERIVED("unit", DS_I64, unit, DS_UNIT, 2, -1),
+    EVCOL_DERIVED("split", DS_U8, split, DS_EVENT_SPLIT, 1, 0),
+};
+#undef EVCOL
+#undef EVCOL_DERIVED
+#define N_EVENT_COLUMNS (sizeof event_columns / sizeof event_columns[0])
+
 static size_t type_size(int type) { return type == DS_F64 || type == DS_I64 ? 8 : type == DS_I32 ? 4 : 1; }
 
 static hid_t file_type(int type)
@@ -86,22 +113,13 @@ static int write_window_table(hid_t f, const sqk_dataset_contents *d)
         size_t size = type_size(k->type);
         char *col = sqk_malloc((n ? n : 1) * size);
         if (!col) return SQK_EMEM;
-        for (size_t i = 0; i < n; i++) memcpy(col + i * size, (const char *)&s->w[i] + k->window_off, size);
+        for (size_t i = 0; i < n; i++) memcpy(col + i * size, (const char *)&s->w[i] + k->source_off, size);
         st = sqk_h5_write(f, k->name, file_type(k->type), mem_type(k->type), 1, &n, col);
         free(col);
         if (st) return st;
     }
     return sqk_h5_write(f, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, d->split);
 }
-
-#define EVCOLUMN(ctype, ftype, mtype, nm, expr) do { \
-        ctype *col = sqk_malloc((n ? n : 1) * sizeof *col); \
-        if (!col) { st = SQK_EMEM; goto done; } \
-        for (size_t i = 0; i < n; i++) col[i] = (ctype)(expr); \
-        st = sqk_h5_write(g, nm, ftype, mtype, 1, &n, col); \
-        free(col); \
-        if (st) goto done; \
-    } while (0)
 
 static int write_events(hid_t f, const sqk_dataset_contents *d)
 {
@@ -110,34 +128,40 @@ static int write_events(hid_t f, const sqk_dataset_contents *d)
     hid_t g = sqk_h5_create_group(f, "events");
     if (g < 0) return SQK_EIO;
     int st = SQK_OK;
-    int64_t *nwin = sqk_calloc(n ? n : 1, sizeof *nwin);
+    int64_t *nwin = sqk_calloc(n ? n : 1, sizeof *nwin), *unit = sqk_malloc((n ? n : 1) * sizeof *unit);
     uint8_t *split = sqk_malloc(n ? n : 1);
     const char **ids = sqk_malloc((n ? n : 1) * sizeof *ids);
-    if (!nwin || !split || !ids) { st = SQK_EMEM; goto done; }
+    char *col = sqk_malloc((n ? n : 1) * 8);
+    if (!nwin || !unit || !split || !ids || !col) { st = SQK_EMEM; goto done; }
     memset(split, SQK_SPLIT_NONE, n ? n : 1);
     for (size_t i = 0; i < d->windows->n; i++) {
         int64_t e = d->windows->w[i].event;
         nwin[e]++;
         split[e] = d->split[i]; /* event mode: one split per event; paper mode: the last one */
     }
-    for (size_t i = 0; i < n; i++) ids[i] = ev[i].id;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = ev[i].id;
+        unit[i] = ev[i].pair_id[0] ? ev[i].unit : -1;
+    }
     if ((st = sqk_h5_write_strings(g, "id", ids, n))) goto done;
-    EVCOLUMN(uint8_t, H5T_STD_U8LE, H5T_NATIVE_UINT8, "kind", ev[i].kind);
-    EVCOLUMN(uint8_t, H5T_STD_U8LE, H5T_NATIVE_UINT8, "status", ev[i].status);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "time", ev[i].t);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "lat", ev[i].lat);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "lon", ev[i].lon);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "mag", ev[i].mag);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "depth_km", ev[i].depth_km);
-    EVCOLUMN(double, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "radius_deg", ev[i].radius_deg);
-    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "n_windows", nwin[i]);
-    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "pair", ev[i].pair);
-    EVCOLUMN(int64_t, H5T_STD_I64LE, H5T_NATIVE_INT64, "unit", ev[i].pair_id[0] ? ev[i].unit : -1);
-    st = sqk_h5_write(g, "split", H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, split);
+    for (size_t c = 0; c < N_EVENT_COLUMNS && !st; c++) {
+        const ds_column *k = &event_columns[c];
+        size_t size = type_size(k->type);
+        for (size_t i = 0; i < n; i++) {
+            const void *v = k->when == DS_N_WINDOWS ? (const void *)&nwin[i]
+                          : k->when == DS_UNIT ? (const void *)&unit[i]
+                          : k->when == DS_EVENT_SPLIT ? (const void *)&split[i]
+                          : (const void *)((const char *)&ev[i] + k->source_off);
+            memcpy(col + i * size, v, size);
+        }
+        st = sqk_h5_write(g, k->name, file_type(k->type), mem_type(k->type), 1, &n, col);
+    }
 done:
     free(nwin);
+    free(unit);
     free(split);
     free(ids);
+    free(col);
     H5Gclose(g);
     return st;
 }
@@ -249,23 +273,6 @@ int sqk_dataset_write_with_summary(const char *path, const sqk_dataset_contents 
 }
 
 /* ------------------------------------------------------------------ reading */
-
-/* The event table's columns (events/id is read apart, as strings). events/pair came with
- * matched controls (version 2); a version 1 file was built with random controls: no pairs. */
-#define EVCOL(name, type, member) {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS, 1, 0, 0}
-#define EVCOL2(name, type, member, value) \
-    {name, type, 0, offsetof(sqk_dataset, events.member), DS_ALWAYS, 2, 1, value}
-static const ds_column event_columns[] = {
-    EVCOL("kind", DS_U8, kind),          EVCOL("status", DS_U8, status),
-    EVCOL("time", DS_F64, time),         EVCOL("lat", DS_F64, lat),
-    EVCOL("lon", DS_F64, lon),           EVCOL("mag", DS_F64, mag),
-    EVCOL("depth_km", DS_F64, depth_km), EVCOL("radius_deg", DS_F64, radius_deg),
-    EVCOL("n_windows", DS_I64, n_windows), EVCOL2("pair", DS_I64, pair, -1),
-    EVCOL("split", DS_U8, split),
-};
-#undef EVCOL
-#undef EVCOL2
-#define N_EVENT_COLUMNS (sizeof event_columns / sizeof event_columns[0])
 
 /* What the caller asked for: 0 not asked, 1 required, 2 may be absent. */
 typedef struct {

@@ -503,62 +503,64 @@ static int read_label(const char *dir, char *label, size_t size)
     return SQK_OK;
 }
 
-static int read_per_class(const char *dir, sqk_evaluation *ev)
-{
-    const char *const *cols = per_class_cols;
-    sqk_csv c;
-    char path[1200];
-    int col[6];
-    int rc = table_open(&c, path, sizeof path, dir, "per_class.csv", cols, N_PER_CLASS, col);
-    if (rc) return rc;
-    int seen[SQK_NCLASS] = {0};
-    while ((rc = sqk_csv_next(&c)) == 1) {
-        int64_t k, sup;
-        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_NCLASS - 1, &k)) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[1], &ev->m.precision[k])) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[2], &ev->m.recall[k])) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[3], &ev->m.f1[k])) ||
-            (rc = sqk_csv_i64(&c, col[4], 0, INT64_C(1) << 40, &sup)) ||
-            (rc = sqk_csv_f64_or_nan(&c, col[5], &ev->m.auc[k])))
-            break;
-        ev->m.support[k] = sup;
-        seen[k] = 1;
-    }
-    sqk_csv_close(&c);
-    if (rc < 0) return rc;
-    double sum = 0;
-    int defined = 0;
-    for (int k = 0; k < SQK_NCLASS; k++) {
-        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for class %d", path, k);
-        if (!isnan(ev->m.auc[k])) sum += ev->m.auc[k], defined++;
-    }
-    ev->m.auc_macro = defined ? sum / defined : NAN;
-    return SQK_OK;
-}
+/* A table of one row per class (per_class.csv, confusion.csv): the class from column 0, the
+ * rest of the row by row_fn into m, and a row for every class (what: the class's name). */
+typedef int (*class_row_fn)(const sqk_csv *c, const int *col, int64_t k, sqk_metrics *m);
 
-/* The confusion matrix, and every metric that follows from it, into ev->m. */
-static int read_confusion(const char *dir, sqk_evaluation *ev)
+static int read_class_table(const char *dir, const char *name, const char *const *cols, int n, const char *what,
+                            class_row_fn row_fn, sqk_metrics *m)
 {
-    const char *const *cols = confusion_cols;
     sqk_csv c;
     char path[1200];
-    int col[4];
-    int rc = table_open(&c, path, sizeof path, dir, "confusion.csv", cols, N_CONFUSION, col);
+    int col[8];
+    int rc = table_open(&c, path, sizeof path, dir, name, cols, n, col);
     if (rc) return rc;
     int seen[SQK_NCLASS] = {0};
-    int64_t cm[SQK_NCLASS][SQK_NCLASS] = {{0}};
     while ((rc = sqk_csv_next(&c)) == 1) {
         int64_t k;
-        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_NCLASS - 1, &k))) break;
-        for (int j = 0; j < SQK_NCLASS && !rc; j++) rc = sqk_csv_i64(&c, col[1 + j], 0, INT64_C(1) << 40, &cm[k][j]);
-        if (rc) break;
+        if ((rc = sqk_csv_i64(&c, col[0], 0, SQK_NCLASS - 1, &k)) || (rc = row_fn(&c, col, k, m))) break;
         seen[k] = 1;
     }
     sqk_csv_close(&c);
     if (rc < 0) return rc;
     for (int k = 0; k < SQK_NCLASS; k++)
-        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for true class %d", path, k);
-    sqk_metrics_from_confusion(cm, &ev->m);
+        if (!seen[k]) return sqk_fail(SQK_EFORMAT, "%s: no row for %s %d", path, what, k);
+    return SQK_OK;
+}
+
+static int per_class_row(const sqk_csv *c, const int *col, int64_t k, sqk_metrics *m)
+{
+    int rc;
+    if ((rc = sqk_csv_f64_or_nan(c, col[1], &m->precision[k])) || (rc = sqk_csv_f64_or_nan(c, col[2], &m->recall[k])) ||
+        (rc = sqk_csv_f64_or_nan(c, col[3], &m->f1[k])) ||
+        (rc = sqk_csv_i64(c, col[4], 0, INT64_C(1) << 40, &m->support[k])))
+        return rc;
+    return sqk_csv_f64_or_nan(c, col[5], &m->auc[k]);
+}
+
+static int confusion_row(const sqk_csv *c, const int *col, int64_t k, sqk_metrics *m)
+{
+    int rc = SQK_OK;
+    for (int j = 0; j < SQK_NCLASS && !rc; j++) rc = sqk_csv_i64(c, col[1 + j], 0, INT64_C(1) << 40, &m->confusion[k][j]);
+    return rc;
+}
+
+/* confusion.csv, then every metric that follows from the matrix, then per_class.csv's
+ * precision, recall, F1, support and AUC (as written) over them. */
+static int read_window_metrics(const char *dir, sqk_evaluation *ev)
+{
+    sqk_metrics cm;
+    memset(&cm, 0, sizeof cm);
+    int rc = read_class_table(dir, "confusion.csv", confusion_cols, N_CONFUSION, "true class", confusion_row, &cm);
+    if (rc) return rc;
+    sqk_metrics_from_confusion(cm.confusion, &ev->m);
+    if ((rc = read_class_table(dir, "per_class.csv", per_class_cols, N_PER_CLASS, "class", per_class_row, &ev->m)))
+        return rc;
+    double sum = 0;
+    int defined = 0;
+    for (int k = 0; k < SQK_NCLASS; k++)
+        if (!isnan(ev->m.auc[k])) sum += ev->m.auc[k], defined++;
+    ev->m.auc_macro = defined ? sum / defined : NAN;
     return SQK_OK;
 }
 
@@ -694,8 +696,7 @@ int sqk_evaluation_read(const char *dir, sqk_evaluation *ev)
     if (strlen(dir) >= sizeof ev->dir) return sqk_fail(SQK_EARG, "%s: path too long", dir);
     snprintf(ev->dir, sizeof ev->dir, "%s", dir);
     rc = read_label(dir, ev->label, sizeof ev->label);
-    if (!rc) rc = read_confusion(dir, ev);
-    if (!rc) rc = read_per_class(dir, ev);
+    if (!rc) rc = read_window_metrics(dir, ev);
     if (!rc) rc = read_roc(dir, ev);
     if (!rc) rc = read_bootstrap(dir, ev);
     if (!rc) rc = read_events(dir, ev);

@@ -2,7 +2,7 @@
  *
  *   seed N
  *   dataset NAME preset=NN [build option=value ...]
- *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt]
+ *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt|random]
  *                [startup=N]
  *   model   NAME data=DATASET kind=KIND [params=SEARCH] [init=MODEL] [freeze=LAYERS]
  *                [epochs=N] [bootstrap=B] [permutations=P] [figures=0|1]
@@ -230,8 +230,9 @@ static int resolve(sqk_plan *p, int i)
             (rc = check_int(p, u, "max-epochs", 1)) || (rc = check_int(p, u, "startup", 1)))
             return rc;
         if (sqk_plan_get(u, "algorithm") && strcmp(sqk_plan_get(u, "algorithm"), "tpe") &&
-            strcmp(sqk_plan_get(u, "algorithm"), "hyperopt"))
-            return PLAN_FAIL(p, u->line, "search %s: algorithm=%s is not tpe or hyperopt", u->name, sqk_plan_get(u, "algorithm"));
+            strcmp(sqk_plan_get(u, "algorithm"), "hyperopt") && strcmp(sqk_plan_get(u, "algorithm"), "random"))
+            return PLAN_FAIL(p, u->line, "search %s: algorithm=%s is not tpe, hyperopt or random", u->name,
+                             sqk_plan_get(u, "algorithm"));
         return SQK_OK;
     case SQK_UNIT_MODEL: {
         const char *v;
@@ -267,7 +268,7 @@ static int resolve(sqk_plan *p, int i)
         const char *v = sqk_plan_get(u, "table");
         if (v && strcmp(v, "1") && strcmp(v, "2") && strcmp(v, "auto"))
             return PLAN_FAIL(p, u->line, "report %s: table=%s is not 1, 2 or auto", u->name, v);
-        char list[256];
+        char list[sizeof u->value[0]];
         snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
         for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save))
             if (find_unit(p, SQK_UNIT_MODEL, m, i) < 0)
@@ -414,14 +415,90 @@ int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override)
     if (!p->text) return SQK_EMEM;
     int rc = parse_text(p);
     if (!rc && trials_override > 0) rc = set_trials(p, trials_override);
+    if (!rc && trials_override > 0) { /* recorded, so that a folder of other searches is refused */
+        size_t n = strlen(p->text);
+        char *t = sqk_realloc(p->text, n + 64);
+        if (!t) rc = SQK_EMEM;
+        else {
+            snprintf(t + n, 64, "%s# experiment --trials %d\n", n && t[n - 1] != '\n' ? "\n" : "", trials_override);
+            p->text = t;
+        }
+    }
     if (rc) sqk_plan_free(p);
     return rc;
 }
 
+/* --design both: every dataset, search and model once per design (NAME.paper, NAME.rigorous;
+ * references follow their design), the paper design's first; each report compares each of its
+ * models under the two designs side by side. The expanded plan is the plan as run. */
+static int set_design_both(sqk_plan *p)
+{
+    static const char *const designs[2] = {"paper", "rigorous"};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return SQK_EMEM;
+    fprintf(f, "# %s under both designs (experiment --design both): every dataset, search and model once\n"
+               "# per design (NAME.paper, NAME.rigorous), the reports side by side\nseed %llu\n",
+            p->source, (unsigned long long)p->seed);
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < p->n_units; i++) {
+            const sqk_plan_unit *u = &p->units[i];
+            if (u->type == SQK_UNIT_REPORT) continue;
+            fprintf(f, "%s %s.%s", type_name(u->type), u->name, designs[d]);
+            for (int k = 0; k < u->n_kv; k++) {
+                int ref = !strcmp(u->key[k], "data") || !strcmp(u->key[k], "params") || !strcmp(u->key[k], "init");
+                fprintf(f, strchr(u->value[k], ' ') ? " %s=\"%s%s%s\"" : " %s=%s%s%s", u->key[k], u->value[k],
+                        ref ? "." : "", ref ? designs[d] : "");
+            }
+            if (u->type == SQK_UNIT_DATASET && !sqk_plan_get(u, "design")) fprintf(f, " design=%s", designs[d]);
+            fputc('\n', f);
+        }
+    for (int i = 0; i < p->n_units; i++) {
+        const sqk_plan_unit *u = &p->units[i];
+        if (u->type != SQK_UNIT_REPORT) continue;
+        fprintf(f, "report %s", u->name);
+        for (int k = 0; k < u->n_kv; k++) {
+            if (!strcmp(u->key[k], "eval")) {
+                char list[sizeof u->value[0]];
+                snprintf(list, sizeof list, "%s", u->value[k]);
+                fprintf(f, " eval=");
+                int first = 1;
+                for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save), first = 0)
+                    fprintf(f, "%s%s.paper,%s.rigorous", first ? "" : ",", m, m);
+            } else if (!strcmp(u->key[k], "title")) {
+                fprintf(f, " title=\"%s (paper and rigorous designs)\"", u->value[k]);
+            } else {
+                fprintf(f, " %s=%s", u->key[k], u->value[k]);
+            }
+        }
+        if (!sqk_plan_get(u, "title")) fprintf(f, " title=\"%s (paper and rigorous designs)\"", u->name);
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0 || !text) {
+        free(text);
+        return SQK_EMEM;
+    }
+    sqk_plan q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.source, sizeof q.source, "%.490s (--design both)", p->source);
+    q.text = text;
+    int rc = parse_text(&q);
+    if (rc) {
+        sqk_plan_free(&q);
+        return rc;
+    }
+    snprintf(q.source, sizeof q.source, "%s", p->source);
+    sqk_plan_free(p);
+    *p = q;
+    return SQK_OK;
+}
+
 int sqk_plan_set_design(sqk_plan *p, const char *design)
 {
+    if (!strcmp(design, "both")) return set_design_both(p);
     if (strcmp(design, "paper") && strcmp(design, "rigorous"))
-        return sqk_fail(SQK_EARG, "--design %s: paper or rigorous (run twice, into two folders, for both)", design);
+        return sqk_fail(SQK_EARG, "--design %s: paper, rigorous or both", design);
     for (int i = 0; i < p->n_units; i++) {
         sqk_plan_unit *u = &p->units[i];
         if (u->type != SQK_UNIT_DATASET || sqk_plan_get(u, "design")) continue;

@@ -13,9 +13,15 @@
  * A unit is built in OUT/.partial/ and renamed into place whole before its journal line is
  * written, so a folder in place is complete; after kill -9 a rerun skips the journalled units,
  * replays the journalled trials of an interrupted search (the TPE then continues exactly as it
- * would have) and redoes the rest. */
+ * would have) and redoes the rest.
+ *
+ * The scheduler feeds a farm (farm.h) in the plan's order: the units whose inputs are done and
+ * the trials of running searches (suggested with the trials in flight as constant liars). The
+ * local farm has one slot, so a run without MPI is the serial run; under mpirun the ranks are
+ * the slots and rank 0 alone writes the journal. */
 #define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include "sqk/experiment.h"
+#include "farm.h"
 #include "sqk/train.h"
 #include "sqk/tuning.h"
 
@@ -41,7 +47,11 @@ typedef struct {
     int ok;
     double val_f1;
     double *x;           /* (space n) */
+    int number;          /* the search's K-th suggestion */
+    int serial;          /* made while the run had one worker (see search_start) */
 } trial_record;
+
+typedef struct unit_state unit_state;
 
 typedef struct {
     const sqk_plan *p;
@@ -50,9 +60,14 @@ typedef struct {
     unsigned char *done; /* (n_units) */
     trial_record *trials;
     size_t n_trials, cap_trials;
-    double t0, work_done, work_total, work_s; /* progress: weights of units, seconds spent */
+    int journal_workers; /* the workers of the run that wrote the journal's last trials */
+    double t0, work_done, work_total; /* progress: weights of units */
     char archive[4096];  /* absolute */
     sqk_experiment_summary *s;
+    farm *F;
+    unit_state *u;       /* (n_units) */
+    farm_task *slot_task;/* (F->slots): what each slot is doing */
+    int *slot_busy;
 } runner;
 
 static double now_s(void)
@@ -162,7 +177,8 @@ static int find_named(const sqk_plan *p, const char *type, const char *name)
     return -1;
 }
 
-/* Reads OUT/journal.txt: "done TYPE NAME" and "trial SEARCH K OK VAL_F1 x..." lines. A last
+/* Reads OUT/journal.txt: "done TYPE NAME", "trial SEARCH K OK VAL_F1 x..." and "workers N" (the
+ * trials below it were made by N workers; absent: one) lines. A last
  * line without its newline was cut by a kill: it is dropped (and cut off the file). */
 static int journal_open(runner *R)
 {
@@ -181,7 +197,9 @@ static int journal_open(runner *R)
         char word[16], type[16], name[128];
         int k, ok, used;
         double f1;
-        if (sscanf(s, "done %15s %127s", type, name) == 2) {
+        if (sscanf(s, "workers %d", &k) == 1 && k >= 1) {
+            R->journal_workers = k;
+        } else if (sscanf(s, "done %15s %127s", type, name) == 2) {
             int u = find_named(R->p, type, name);
             if (u < 0) rc = sqk_fail(SQK_EFORMAT, "%s:%d: %s %s is not in the plan", path, line, type, name);
             else R->done[u] = 1;
@@ -197,6 +215,8 @@ static int journal_open(runner *R)
             if (!(t->x = sqk_malloc((size_t)sp->n * sizeof *t->x))) { rc = SQK_EMEM; break; }
             R->n_trials++;
             t->search = u;
+            t->number = k;
+            t->serial = R->journal_workers == 1;
             t->ok = ok;
             t->val_f1 = f1;
             const char *c = s + used;
@@ -394,7 +414,7 @@ static int run_report(runner *R, const sqk_plan_unit *u, const char *stage, cons
     cmdline c = {.argc = 0};
     const char *v;
     arg(&c, "report");
-    char list[256];
+    char list[sizeof u->value[0]];
     snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
     for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
         arg(&c, "--eval");
@@ -414,13 +434,28 @@ static int run_report(runner *R, const sqk_plan_unit *u, const char *stage, cons
     return run_command(R, &c, stage, log, what);
 }
 
-/* ---- searches, in this process ---- */
+/* ---- searches: the TPE in the scheduler, the trials in the workers ---- */
 typedef struct {
     const sqk_tune_space *space;
     const sqk_model_kind *kind;
     int max_epochs;
     uint64_t seed;
 } search_ctx;
+
+/* The scheduler's view of a unit. */
+struct unit_state {
+    int running;
+    double t0;
+    /* searches */
+    search_ctx S;
+    sqk_tpe *tpe;
+    int trials, started, finished;
+    size_t *mine;        /* (trials): this search's records in R->trials, in journal order */
+    int next_number;     /* of the next suggestion */
+    double *retry_x;     /* (trials, n): suggestions lost in flight by an earlier run, */
+    int *retry_number;   /* their numbers: given out again before new ones */
+    int n_retry, retry_pos;
+};
 
 /* A trial's hyperparameters: the kind's defaults, the seed, the point, the epoch cap (as
  * seqnetquake tune). */
@@ -472,104 +507,94 @@ static int write_trials(const char *path, const search_ctx *S, const trial_recor
     return sqk_atomic_close(&a, SQK_OK);
 }
 
-static int run_search(runner *R, int ui, const char *stage)
+/* The kind, space, epoch cap and seed of a search entry. */
+static int search_setup(const runner *R, const sqk_plan_unit *u, search_ctx *S)
 {
-    const sqk_plan_unit *u = &R->p->units[ui];
-    search_ctx S = {.seed = R->p->seed};
     const char *v;
-    int trials = (v = sqk_plan_get(u, "trials")) ? atoi(v) : 100;
-    S.max_epochs = (v = sqk_plan_get(u, "max-epochs")) ? atoi(v) : 0;
-    if (space_of(u, &S.space) || !(S.kind = sqk_model_kind_find(sqk_plan_get(u, "model")))) return SQK_EARG;
-    sqk_tpe_config cfg;
-    int rc = sqk_tpe_config_for(&cfg, (v = sqk_plan_get(u, "algorithm")) ? v : "tpe");
+    memset(S, 0, sizeof *S);
+    S->seed = R->p->seed;
+    S->max_epochs = (v = sqk_plan_get(u, "max-epochs")) ? atoi(v) : 0;
+    if (space_of(u, &S->space) || !(S->kind = sqk_model_kind_find(sqk_plan_get(u, "model"))))
+        return sqk_fail(SQK_EARG, "search %s: no search space for model=%s", u->name, sqk_plan_get(u, "model"));
+    if (S->space->n > FARM_MAX_X)
+        return sqk_fail(SQK_EARG, "search %s: %d hyperparameters (at most %d)", u->name, S->space->n, FARM_MAX_X);
+    return SQK_OK;
+}
+
+/* ---- the work (a worker: this process's slot or another rank) ---- */
+typedef struct {
+    runner *R;
+    sqk_train_data d;        /* the dataset of the last trial's search, kept for the next */
+    int d_unit;              /* its unit (-1: none) */
+} worker;
+
+/* One trial: the point's hyperparameters trained on the training split and scored on the
+ * validation split (the test split is never read), as seqnetquake tune. */
+static int trial_work(worker *W, int ui, const double *x, int *ok, double *val_f1)
+{
+    runner *R = W->R;
+    const sqk_plan_unit *u = &R->p->units[ui];
+    search_ctx S;
+    int rc = search_setup(R, u, &S);
     if (rc) return rc;
-    if ((v = sqk_plan_get(u, "startup"))) cfg.n_startup = atoi(v);
-    char data[4096];
-    snprintf(data, sizeof data, "%s/datasets/%s/dataset.h5", R->o->out, R->p->units[u->data].name);
-    sqk_train_data d;
-    if ((rc = sqk_train_data_read(&d, data))) return rc;
-    int n = S.space->n;
-    sqk_tpe_param *tp = sqk_malloc((size_t)n * sizeof *tp);
-    double *x = sqk_malloc((size_t)n * sizeof *x);
-    const trial_record **mine = sqk_calloc((size_t)trials + 1, sizeof *mine);
-    sqk_tpe *tpe = NULL;
-    rc = tp && x && mine ? SQK_OK : SQK_EMEM;
-    for (int j = 0; !rc && j < n; j++) tp[j] = S.space->params[j].p;
-    if (!rc) rc = sqk_tpe_create(&tpe, tp, n, &cfg, S.seed);
-    int k = 0, best = -1;
-    /* the journalled trials, replayed: the TPE suggests each again and must agree */
-    for (size_t i = 0; !rc && i < R->n_trials && k < trials; i++) {
-        const trial_record *t = &R->trials[i];
-        if (t->search != ui) continue;
-        if ((rc = sqk_tpe_suggest(tpe, x))) break;
-        if (!same_point(x, t->x, n)) {
-            rc = sqk_fail(SQK_EFORMAT, "%s/journal.txt: trial %d of search %s is not the one this plan suggests "
-                          "(was the program changed?): use a new --out folder", R->o->out, k + 1, u->name);
-            break;
-        }
-        rc = sqk_tpe_observe(tpe, x, -t->val_f1);
-        mine[k++] = t;
-        R->s->trials_replayed++;
+    if (W->d_unit != u->data) {
+        if (W->d_unit >= 0) sqk_train_data_free(&W->d);
+        W->d_unit = -1;
+        char data[4096];
+        snprintf(data, sizeof data, "%s/datasets/%s/dataset.h5", R->o->out, R->p->units[u->data].name);
+        if ((rc = sqk_train_data_read(&W->d, data))) return rc;
+        W->d_unit = u->data;
     }
-    for (; !rc && k < trials; k++) {
-        char what[160];
-        snprintf(what, sizeof what, "search %s: trial %d/%d", u->name, k + 1, trials);
-        sqk_progress_report(R->o->progress, what, k, trials);
-        sqk_hparams hp;
-        if ((rc = sqk_tpe_suggest(tpe, x)) || (rc = trial_hparams(&S, x, &hp))) break;
-        double f1 = 0;
-        int trc = sqk_train_fit_validate(&d, &hp, R->o->threads, NULL, &f1);
-        if (trc == SQK_EMEM) { rc = trc; break; }
-        int ok = trc == SQK_OK && isfinite(f1);
-        if (!ok) f1 = 0; /* a point the kind cannot build scores 0, as in tune */
-        /* journal first, then the record: a trial is done once its line is on disk */
-        size_t cap = 64 + 32 * (size_t)n, len;
-        char *line = sqk_malloc(cap);
-        if (!line) { rc = SQK_EMEM; break; }
-        len = (size_t)snprintf(line, cap, "trial %s %d %d %.17g", u->name, k + 1, ok, f1);
-        for (int j = 0; j < n; j++) len += (size_t)snprintf(line + len, cap - len, " %.17g", x[j]);
-        snprintf(line + len, cap - len, "\n");
-        rc = journal_append(R, line);
-        free(line);
-        if (rc) break;
-        if (sqk_grow((void **)&R->trials, &R->cap_trials, R->n_trials + 1, sizeof *R->trials)) { rc = SQK_EMEM; break; }
-        trial_record *t = &R->trials[R->n_trials];
-        if (!(t->x = sqk_malloc((size_t)n * sizeof *t->x))) { rc = SQK_EMEM; break; }
-        memcpy(t->x, x, (size_t)n * sizeof *x);
-        t->search = ui;
-        t->ok = ok;
-        t->val_f1 = f1;
-        R->n_trials++;
-        /* R->trials may have moved: re-point this search's records */
-        for (size_t i = 0, m = 0; i < R->n_trials && m <= (size_t)trials; i++)
-            if (R->trials[i].search == ui) mine[m++] = &R->trials[i];
-        rc = sqk_tpe_observe(tpe, x, -f1);
-        R->s->trials_run++;
-    }
-    for (int i = 0; !rc && i < trials; i++)
-        if (mine[i]->ok && (best < 0 || mine[i]->val_f1 > mine[best]->val_f1)) best = i;
-    if (!rc && best < 0) rc = sqk_fail(SQK_EVALUE, "search %s: no trial could be trained", u->name);
+    sqk_hparams hp;
+    if ((rc = trial_hparams(&S, x, &hp))) return rc;
+    double f1 = 0;
+    int trc = sqk_train_fit_validate(&W->d, &hp, R->o->threads, NULL, &f1);
+    if (trc == SQK_EMEM) return trc;
+    *ok = trc == SQK_OK && isfinite(f1);
+    *val_f1 = *ok ? f1 : 0; /* a point the kind cannot build scores 0, as in tune */
+    return SQK_OK;
+}
+
+/* A dataset, model or report: built in OUT/.partial/UNIT and renamed into place whole (its
+ * journal line is the scheduler's). */
+static int unit_work(runner *R, int i)
+{
+    const sqk_plan_unit *u = &R->p->units[i];
+    const char *out = R->o->out;
+    char stage[4096], final[4096], log[4096];
+    snprintf(stage, sizeof stage, "%s/.partial/%s-%s", out, type_word(u->type), u->name);
+    snprintf(final, sizeof final, "%s/%s/%s", out, type_dir(u->type), u->name);
+    snprintf(log, sizeof log, "%s/logs/%s-%s.log", out, type_word(u->type), u->name);
+    int rc = rm_tree(stage);
+    if (!rc) rc = sqk_mkdir_p(stage);
     if (!rc) {
-        sqk_hparams hp;
-        char path[4200];
-        rc = trial_hparams(&S, mine[best]->x, &hp);
-        char *text = rc ? NULL : sqk_hparams_format(&hp);
-        if (!rc && !text) rc = SQK_EMEM;
-        snprintf(path, sizeof path, "%s/best.txt", stage);
-        if (!rc) rc = write_text_atomic(path, text);
-        free(text);
-        snprintf(path, sizeof path, "%s/trials.csv", stage);
-        if (!rc) rc = write_trials(path, &S, mine, trials);
+        FILE *f = fopen(log, "w"); /* a fresh log for each attempt */
+        if (f) fclose(f);
     }
-    sqk_tpe_free(tpe);
-    free(tp);
-    free(x);
-    free(mine);
-    sqk_train_data_free(&d);
+    if (!rc) {
+        switch (u->type) {
+        case SQK_UNIT_DATASET: rc = run_dataset(R, u, stage, log); break;
+        case SQK_UNIT_MODEL: rc = run_model(R, u, stage, log); break;
+        case SQK_UNIT_REPORT: rc = run_report(R, u, stage, log); break;
+        case SQK_UNIT_SEARCH: rc = sqk_fail(SQK_EARG, "search %s is the scheduler's", u->name); break;
+        }
+    }
+    if (!rc) rc = rm_tree(final);
+    if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     return rc;
 }
 
-/* ---- the run ---- */
+static void do_task(void *ctx, const farm_task *t, farm_result *r)
+{
+    worker *W = ctx;
+    const sqk_plan *p = W->R->p;
+    if (t->unit < 0 || t->unit >= p->n_units) r->rc = sqk_fail(SQK_EARG, "a task names unit %d of %d", t->unit, p->n_units);
+    else if (t->kind == FARM_UNIT) r->rc = unit_work(W->R, t->unit);
+    else r->rc = trial_work(W, t->unit, t->x, &r->ok, &r->val_f1);
+    if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", sqk_last_error());
+}
+
+/* ---- the scheduler (this process, or rank 0 under mpirun) ---- */
 static double unit_weight(const sqk_plan_unit *u)
 {
     const char *v;
@@ -595,79 +620,363 @@ static void format_duration(char *buf, size_t n, double s)
     else snprintf(buf, n, "%.1f h", s / 3600);
 }
 
-static int run_unit(runner *R, int i)
+/* A unit is in place: its journal line, then the progress line with the ETA of the rest. */
+static int unit_done(runner *R, int i)
 {
     const sqk_plan_unit *u = &R->p->units[i];
-    const char *out = R->o->out;
-    char stage[4096], final[4096], log[4096], line[256];
-    snprintf(stage, sizeof stage, "%s/.partial/%s-%s", out, type_word(u->type), u->name);
-    snprintf(final, sizeof final, "%s/%s/%s", out, type_dir(u->type), u->name);
-    snprintf(log, sizeof log, "%s/logs/%s-%s.log", out, type_word(u->type), u->name);
-    int rc = rm_tree(stage);
-    if (!rc) rc = sqk_mkdir_p(stage);
-    if (!rc) {
-        FILE *f = fopen(log, "w"); /* a fresh log for each attempt */
-        if (f) fclose(f);
-    }
-    double t0 = now_s();
-    if (!rc) {
-        switch (u->type) {
-        case SQK_UNIT_DATASET: rc = run_dataset(R, u, stage, log); break;
-        case SQK_UNIT_SEARCH: rc = run_search(R, i, stage); break;
-        case SQK_UNIT_MODEL: rc = run_model(R, u, stage, log); break;
-        case SQK_UNIT_REPORT: rc = run_report(R, u, stage, log); break;
-        }
-    }
-    /* commit: the whole folder into place, then its journal line */
-    if (!rc) rc = rm_tree(final);
-    if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
-    if (!rc) {
-        snprintf(line, sizeof line, "done %s %s\n", type_word(u->type), u->name);
-        rc = journal_append(R, line);
-    }
+    char line[256];
+    snprintf(line, sizeof line, "done %s %s\n", type_word(u->type), u->name);
+    int rc = journal_append(R, line);
     if (rc) return rc;
-    double dt = now_s() - t0, w = unit_weight(u);
-    R->work_done += w;
-    R->work_s += dt;
+    R->done[i] = 1;
+    double dt = now_s() - R->u[i].t0;
+    R->work_done += unit_weight(u);
     R->s->units_run++;
     R->s->units_done++;
     if (R->o->on_unit) {
         char took[32], eta[32];
         format_duration(took, sizeof took, dt);
-        format_duration(eta, sizeof eta, R->work_s / R->work_done * (R->work_total - R->work_done));
+        format_duration(eta, sizeof eta, (now_s() - R->t0) / R->work_done * (R->work_total - R->work_done));
         snprintf(line, sizeof line, "[%d/%d] %s %s done in %s; ETA %s", R->s->units_done, R->p->n_units,
-                 type_word(u->type), u->name, took, R->work_done < R->work_total ? eta : "-");
+                 type_word(u->type), u->name, took, R->work_done < R->work_total - 1e-9 ? eta : "-");
         R->o->on_unit(R->o->ctx, line);
     }
     return SQK_OK;
 }
 
+/* A search starts: its TPE, then the journalled trials replayed in the order suggested: the
+ * K-th is suggested again. While every trial so far was made with one worker, it must be that
+ * point (the TPE then goes on exactly as it would have); one made by several workers
+ * (asynchronous: what was suggested depended on the trials in flight) is observed as
+ * recorded. A number missing (a trial lost in flight) is given out again with the point drawn
+ * for it now. So no point is suggested twice, and a search from the prior alone
+ * (algorithm=random) has the same K-th point however the run was cut or spread. */
+static int search_start(runner *R, int ui)
+{
+    const sqk_plan_unit *u = &R->p->units[ui];
+    unit_state *st = &R->u[ui];
+    const char *v;
+    int rc = search_setup(R, u, &st->S);
+    if (rc) return rc;
+    st->trials = (v = sqk_plan_get(u, "trials")) ? atoi(v) : 100;
+    sqk_tpe_config cfg;
+    const char *algorithm = (v = sqk_plan_get(u, "algorithm")) ? v : "tpe";
+    if ((rc = sqk_tpe_config_for(&cfg, strcmp(algorithm, "random") ? algorithm : "tpe"))) return rc;
+    if ((v = sqk_plan_get(u, "startup"))) cfg.n_startup = atoi(v);
+    if (!strcmp(algorithm, "random")) cfg.n_startup = st->trials; /* every point from the prior */
+    int n = st->S.space->n;
+    sqk_tpe_param tp[FARM_MAX_X];
+    double x[FARM_MAX_X];
+    for (int j = 0; j < n; j++) tp[j] = st->S.space->params[j].p;
+    if (!(st->mine = sqk_calloc((size_t)st->trials + 1, sizeof *st->mine)) ||
+        !(st->retry_x = sqk_calloc((size_t)st->trials * n + 1, sizeof *st->retry_x)) ||
+        !(st->retry_number = sqk_calloc((size_t)st->trials + 1, sizeof *st->retry_number)))
+        return SQK_EMEM;
+    if ((rc = sqk_tpe_create(&st->tpe, tp, n, &cfg, st->S.seed))) return rc;
+    /* this search's records in the order suggested */
+    size_t *mine = sqk_calloc(R->n_trials + 1, sizeof *mine), cnt = 0;
+    if (!mine) return SQK_EMEM;
+    for (size_t i = 0; i < R->n_trials; i++)
+        if (R->trials[i].search == ui) mine[cnt++] = i;
+    for (size_t a = 1; a < cnt; a++) /* insertion sort: stable, and the journal is nearly in order */
+        for (size_t b = a; b > 0 && R->trials[mine[b - 1]].number > R->trials[mine[b]].number; b--) {
+            size_t tmp = mine[b];
+            mine[b] = mine[b - 1];
+            mine[b - 1] = tmp;
+        }
+    int max_number = cnt ? R->trials[mine[cnt - 1]].number : 0, exact = 1;
+    size_t pos = 0;
+    for (int K = 1; !rc && K <= max_number && st->finished < st->trials; K++) {
+        if ((rc = sqk_tpe_suggest(st->tpe, x))) break;
+        if (pos < cnt && R->trials[mine[pos]].number == K) {
+            const trial_record *t = &R->trials[mine[pos]];
+            exact &= t->serial;
+            if (exact && !same_point(x, t->x, n)) {
+                rc = sqk_fail(SQK_EFORMAT, "%s/journal.txt: trial %d of search %s is not the one this plan suggests "
+                              "(was the program changed?): use a new --out folder", R->o->out, K, u->name);
+                break;
+            }
+            rc = sqk_tpe_observe(st->tpe, t->x, -t->val_f1);
+            st->mine[st->finished++] = mine[pos++];
+            R->s->trials_replayed++;
+        } else { /* lost in flight: done again, as the same K-th suggestion */
+            exact = 0;
+            memcpy(st->retry_x + (size_t)st->n_retry * n, x, (size_t)n * sizeof *x);
+            st->retry_number[st->n_retry++] = K;
+        }
+        while (pos < cnt && R->trials[mine[pos]].number <= K) pos++; /* a number twice: the first counts */
+    }
+    free(mine);
+    st->next_number = max_number + 1;
+    st->started = st->finished;
+    st->t0 = now_s();
+    st->running = 1;
+    char stage[4096];
+    snprintf(stage, sizeof stage, "%s/.partial/search-%s", R->o->out, u->name);
+    if (!rc) rc = rm_tree(stage);
+    if (!rc) rc = sqk_mkdir_p(stage);
+    snprintf(stage, sizeof stage, "%s/logs/search-%s.log", R->o->out, u->name);
+    FILE *f = rc ? NULL : fopen(stage, "w");
+    if (f) fclose(f);
+    return rc;
+}
+
+static int by_number(const void *a, const void *b)
+{
+    const trial_record *x = *(const trial_record *const *)a, *y = *(const trial_record *const *)b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* Every trial in: best.txt (train --params) and trials.csv into place, the journal line. */
+static int search_finish(runner *R, int ui)
+{
+    const sqk_plan_unit *u = &R->p->units[ui];
+    unit_state *st = &R->u[ui];
+    const trial_record **mine = sqk_calloc((size_t)st->trials, sizeof *mine);
+    if (!mine) return SQK_EMEM;
+    int best = -1, rc = SQK_OK;
+    for (int i = 0; i < st->trials; i++) mine[i] = &R->trials[st->mine[i]];
+    /* in the order suggested (several workers finish them in another), so that a search whose
+     * points do not depend on timing (algorithm=random) gives the same files on any ranks;
+     * ties: the earlier suggestion */
+    qsort(mine, (size_t)st->trials, sizeof *mine, by_number);
+    for (int i = 0; i < st->trials; i++) {
+        if (mine[i]->ok && (best < 0 || mine[i]->val_f1 > mine[best]->val_f1)) best = i;
+    }
+    if (best < 0) rc = sqk_fail(SQK_EVALUE, "search %s: no trial could be trained", u->name);
+    char stage[4096], path[4200], final[4096];
+    snprintf(stage, sizeof stage, "%s/.partial/search-%s", R->o->out, u->name);
+    snprintf(final, sizeof final, "%s/searches/%s", R->o->out, u->name);
+    if (!rc) {
+        sqk_hparams hp;
+        rc = trial_hparams(&st->S, mine[best]->x, &hp);
+        char *text = rc ? NULL : sqk_hparams_format(&hp);
+        if (!rc && !text) rc = SQK_EMEM;
+        snprintf(path, sizeof path, "%s/best.txt", stage);
+        if (!rc) rc = write_text_atomic(path, text);
+        free(text);
+        snprintf(path, sizeof path, "%s/trials.csv", stage);
+        if (!rc) rc = write_trials(path, &st->S, mine, st->trials);
+    }
+    free(mine);
+    if (!rc) rc = rm_tree(final);
+    if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    sqk_tpe_free(st->tpe);
+    st->tpe = NULL;
+    st->running = 0;
+    return rc ? rc : unit_done(R, ui);
+}
+
+static int deps_done(const runner *R, int i)
+{
+    const sqk_plan *p = R->p;
+    const sqk_plan_unit *u = &p->units[i];
+    if ((u->data >= 0 && !R->done[u->data]) || (u->params >= 0 && !R->done[u->params]) ||
+        (u->init >= 0 && !R->done[u->init]))
+        return 0;
+    if (u->type == SQK_UNIT_REPORT) {
+        char list[sizeof u->value[0]];
+        snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
+        for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+            int k = find_named(p, "model", m);
+            if (k < 0 || !R->done[k]) return 0;
+        }
+    }
+    return 1;
+}
+
+/* The next search trial: suggested with this search's trials in flight as constant liars. */
+static int next_trial(runner *R, int ui, farm_task *t)
+{
+    unit_state *st = &R->u[ui];
+    int n = st->S.space->n;
+    double *pending = sqk_malloc(((size_t)R->F->slots * n + 1) * sizeof *pending);
+    size_t n_pending = 0;
+    if (!pending) return SQK_EMEM;
+    for (int s = 0; s < R->F->slots; s++)
+        if (R->slot_busy[s] && R->slot_task[s].kind == FARM_TRIAL && R->slot_task[s].unit == ui)
+            memcpy(pending + n * n_pending++, R->slot_task[s].x, (size_t)n * sizeof *pending);
+    memset(t, 0, sizeof *t);
+    t->kind = FARM_TRIAL;
+    t->unit = ui;
+    t->n_x = n;
+    if (st->retry_pos < st->n_retry) {
+        t->number = st->retry_number[st->retry_pos];
+        memcpy(t->x, st->retry_x + (size_t)st->retry_pos++ * n, (size_t)n * sizeof *t->x);
+    } else {
+        t->number = st->next_number++;
+        int rc = sqk_tpe_suggest_pending(st->tpe, t->x, pending, n_pending);
+        if (rc) {
+            free(pending);
+            return rc;
+        }
+    }
+    free(pending);
+    st->started++;
+    char what[160];
+    snprintf(what, sizeof what, "search %s: trial %d/%d", R->p->units[ui].name, st->started, st->trials);
+    sqk_progress_report(R->o->progress, what, st->finished, st->trials);
+    return SQK_OK;
+}
+
+/* The first work in the plan's order that can start: a trial of a running search, or a unit
+ * whose inputs are done. Returns 1 with a task, 0 when nothing can start now, or < 0 (the
+ * status negated) on an error. */
+static int next_task(runner *R, farm_task *t)
+{
+    const sqk_plan *p = R->p;
+    for (int i = 0; i < p->n_units; i++) {
+        unit_state *st = &R->u[i];
+        if (R->done[i] || (st->running && p->units[i].type != SQK_UNIT_SEARCH)) continue;
+        if (!st->running) {
+            if (!deps_done(R, i)) continue;
+            if (p->units[i].type != SQK_UNIT_SEARCH) {
+                memset(t, 0, sizeof *t);
+                t->kind = FARM_UNIT;
+                t->unit = i;
+                st->running = 1;
+                st->t0 = now_s();
+                return 1;
+            }
+            int rc = search_start(R, i);
+            if (!rc && st->finished == st->trials) rc = search_finish(R, i);
+            if (rc) return -rc;
+        }
+        if (st->running && st->started < st->trials) {
+            int rc = next_trial(R, i, t);
+            return rc ? -rc : 1;
+        }
+    }
+    return 0;
+}
+
+/* A worker's result: a unit in place, or a trial to journal and show the TPE. */
+static int take_result(runner *R, const farm_task *t, const farm_result *r)
+{
+    const sqk_plan_unit *u = &R->p->units[t->unit];
+    unit_state *st = &R->u[t->unit];
+    if (r->rc) return sqk_fail(r->rc, "%s", r->msg);
+    if (t->kind == FARM_UNIT) {
+        st->running = 0;
+        return unit_done(R, t->unit);
+    }
+    int n = t->n_x;
+    /* journal first, then the record: a trial is done once its line is on disk */
+    size_t cap = 64 + 32 * (size_t)n, len;
+    char *line = sqk_malloc(cap);
+    if (!line) return SQK_EMEM;
+    len = (size_t)snprintf(line, cap, "trial %s %d %d %.17g", u->name, t->number, r->ok, r->val_f1);
+    for (int j = 0; j < n; j++) len += (size_t)snprintf(line + len, cap - len, " %.17g", t->x[j]);
+    snprintf(line + len, cap - len, "\n");
+    int rc = journal_append(R, line);
+    free(line);
+    if (rc) return rc;
+    if (sqk_grow((void **)&R->trials, &R->cap_trials, R->n_trials + 1, sizeof *R->trials)) return SQK_EMEM;
+    trial_record *rec = &R->trials[R->n_trials];
+    if (!(rec->x = sqk_malloc((size_t)n * sizeof *rec->x))) return SQK_EMEM;
+    memcpy(rec->x, t->x, (size_t)n * sizeof *rec->x);
+    rec->search = t->unit;
+    rec->number = t->number;
+    rec->ok = r->ok;
+    rec->val_f1 = r->val_f1;
+    rec->serial = R->journal_workers == 1;
+    st->mine[st->finished++] = R->n_trials++;
+    R->s->trials_run++;
+    if ((rc = sqk_tpe_observe(st->tpe, t->x, -r->val_f1))) return rc;
+    return st->finished == st->trials ? search_finish(R, t->unit) : SQK_OK;
+}
+
+/* Feeds the farm's slots in the plan's order until every unit is done. After a failure no new
+ * work starts; the work in flight is waited for (and journalled when it succeeds), and the
+ * first failure is returned. */
+static int schedule(runner *R)
+{
+    farm *F = R->F;
+    int in_flight = 0, rc = SQK_OK;
+    char first_error[FARM_MSG] = "";
+    for (;;) {
+        for (int s = 0; s < F->slots && !rc; s++) {
+            if (R->slot_busy[s]) continue;
+            farm_task t;
+            int got = next_task(R, &t);
+            if (got < 0) rc = -got;
+            if (got <= 0) break;
+            if ((rc = F->submit(F, s, &t))) break;
+            R->slot_task[s] = t;
+            R->slot_busy[s] = 1;
+            in_flight++;
+        }
+        if (rc && !first_error[0]) snprintf(first_error, sizeof first_error, "%s", sqk_last_error());
+        if (in_flight == 0) break;
+        farm_result r;
+        int wrc = F->wait(F, &r);
+        if (wrc) {
+            if (!rc) snprintf(first_error, sizeof first_error, "%s", sqk_last_error());
+            rc = rc ? rc : wrc;
+            break;
+        }
+        R->slot_busy[r.slot] = 0;
+        in_flight--;
+        int trc = take_result(R, &R->slot_task[r.slot], &r);
+        if (trc && !rc) {
+            rc = trc;
+            snprintf(first_error, sizeof first_error, "%s", sqk_last_error());
+        }
+    }
+    if (rc) return sqk_fail(rc, "%s", first_error);
+    for (int i = 0; i < R->p->n_units; i++)
+        if (!R->done[i]) return sqk_fail(SQK_EARG, "unit %s could not be scheduled", R->p->units[i].name);
+    return SQK_OK;
+}
+
+int sqk_experiment_rank(void) { return farm_launch_rank(); }
+
 int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_experiment_summary *s)
 {
     memset(s, 0, sizeof *s);
-    runner R = {.p = p, .o = o, .journal_fd = -1, .s = s, .t0 = now_s()};
+    runner R = {.p = p, .o = o, .journal_fd = -1, .journal_workers = 1, .s = s, .t0 = now_s()};
+    worker W = {.R = &R, .d_unit = -1};
     char path[4096], inputs[4200];
-    int rc = sqk_mkdir_p(o->out);
-    if (rc) return rc;
+    int rc = SQK_OK, lock = -1;
+    int have_archive = realpath(o->archive, R.archive) != NULL;
+    if (!have_archive) snprintf(R.archive, sizeof R.archive, "%s", o->archive);
+    if ((rc = farm_open(&R.F, do_task, &W))) return rc;
+    s->rank = R.F->rank;
+    s->workers = R.F->slots;
+    if (R.F->rank != 0) { /* a worker rank: tasks until the scheduler is done */
+        rc = R.F->serve(R.F);
+        goto done;
+    }
+    if ((rc = sqk_mkdir_p(o->out))) goto done;
     /* one run at a time into a folder */
     snprintf(path, sizeof path, "%s/.lock", o->out);
-    int lock = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (lock < 0) return sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
-    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
-        close(lock);
-        return sqk_fail(SQK_EARG, "%s: another experiment is running into this folder", o->out);
+    if ((lock = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        rc = sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
+        goto done;
     }
-    char *archive = R.archive;
-    if (!realpath(o->archive, archive)) {
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        rc = sqk_fail(SQK_EARG, "%s: another experiment is running into this folder", o->out);
+        goto done;
+    }
+    if (!have_archive) {
         rc = sqk_fail(SQK_EIO, "%s: the archive folder: %s", o->archive, strerror(errno));
         goto done;
     }
-    snprintf(inputs, sizeof inputs, "archive %s\n", archive);
+    snprintf(inputs, sizeof inputs, "archive %s\n", R.archive);
     if ((rc = check_same_plan(o->out, "plan.txt", p->text, "plan")) ||
         (rc = check_same_plan(o->out, "inputs.txt", inputs, "archive")))
         goto done;
-    if (!(R.done = sqk_calloc((size_t)p->n_units, 1))) { rc = SQK_EMEM; goto done; }
+    R.done = sqk_calloc((size_t)p->n_units, 1);
+    R.u = sqk_calloc((size_t)p->n_units, sizeof *R.u);
+    R.slot_task = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_task);
+    R.slot_busy = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_busy);
+    if (!R.done || !R.u || !R.slot_task || !R.slot_busy) { rc = SQK_EMEM; goto done; }
     if ((rc = journal_open(&R))) goto done;
+    if (R.journal_workers != R.F->slots) { /* the trials from here on are made by this many workers */
+        snprintf(path, sizeof path, "workers %d\n", R.F->slots);
+        if ((rc = journal_append(&R, path))) goto done;
+        R.journal_workers = R.F->slots;
+    }
     snprintf(path, sizeof path, "%s/.partial", o->out);
     if ((rc = rm_tree(path))) goto done;
     for (int t = 0; t < 4 && !rc; t++) {
@@ -681,14 +990,30 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         if (R.done[i]) s->units_done++;
         else R.work_total += unit_weight(&p->units[i]);
     }
-    for (int i = 0; !rc && i < p->n_units; i++)
-        if (!R.done[i]) rc = run_unit(&R, i);
+    if (!rc) rc = schedule(&R);
     s->seconds = now_s() - R.t0;
 done:
+    {
+        /* the farm's close (the workers told to stop) must not lose the message */
+        char msg[FARM_MSG];
+        snprintf(msg, sizeof msg, "%s", rc ? sqk_last_error() : "");
+        R.F->close(R.F);
+        if (rc) sqk_fail(rc, "%s", msg);
+    }
     if (R.journal_fd >= 0) close(R.journal_fd);
     for (size_t i = 0; i < R.n_trials; i++) free(R.trials[i].x);
+    for (int i = 0; R.u && i < p->n_units; i++) {
+        sqk_tpe_free(R.u[i].tpe);
+        free(R.u[i].mine);
+        free(R.u[i].retry_x);
+        free(R.u[i].retry_number);
+    }
+    if (W.d_unit >= 0) sqk_train_data_free(&W.d);
     free(R.trials);
     free(R.done);
-    close(lock);
+    free(R.u);
+    free(R.slot_task);
+    free(R.slot_busy);
+    if (lock >= 0) close(lock);
     return rc;
 }

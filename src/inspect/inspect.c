@@ -70,8 +70,8 @@ static int inspect_one(const char *path, FILE *out)
     int st = sqk_file_kind_of(path, &kind);
     if (st) return st;
     switch (kind) {
-    case SQK_FILE_CSES:
-    case SQK_FILE_DEMETER: return inspect_pass_file(path, out);
+    case SQK_FILE_CSES: return inspect_pass_file(path, 0, out);
+    case SQK_FILE_DEMETER: return inspect_pass_file(path, 1, out);
     case SQK_FILE_DATASET: return inspect_dataset(path, out);
     case SQK_FILE_MODEL: return inspect_model(path, out);
     case SQK_FILE_CATALOG: return inspect_catalog(path, out);

@@ -5,7 +5,8 @@
 
 #include <stdio.h>
 
-int inspect_pass_file(const char *path, FILE *out);   /* CSES L2 .h5, DEMETER .DAT */
+/* CSES L2 .h5 or (demeter) DEMETER .DAT, as the file-kind sniffer told. */
+int inspect_pass_file(const char *path, int demeter, FILE *out);
 int inspect_catalog(const char *path, FILE *out);     /* USGS ComCat CSV */
 int inspect_kp(const char *path, FILE *out);          /* any supported Kp table */
 

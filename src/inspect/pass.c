@@ -306,8 +306,7 @@ static int inspect_demeter(const char *path, FILE *out)
     return SQK_OK;
 }
 
-int inspect_pass_file(const char *path, FILE *out)
+int inspect_pass_file(const char *path, int demeter, FILE *out)
 {
-    if (sqk_h5_is_file(path, NULL, 0)) return inspect_cses(path, out);
-    return inspect_demeter(path, out);
+    return demeter ? inspect_demeter(path, out) : inspect_cses(path, out);
 }

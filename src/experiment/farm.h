@@ -1,0 +1,62 @@
+/* Where the experiment's work runs (docs/experiment.md, "On a cluster"): a farm of worker
+ * slots fed by one scheduler. The local farm (farm.c) is this process alone: one slot, the
+ * work done when its result is waited for, so a run is exactly the serial one. Under
+ * `mpirun -n N` (farm_mpi.c, built in when CMake finds MPI) rank 0 schedules and works in a
+ * thread of its own while ranks 1..N-1 work: N slots. Only farm_mpi.c includes mpi.h. */
+#ifndef SQK_EXPERIMENT_FARM_H
+#define SQK_EXPERIMENT_FARM_H
+
+#include <stddef.h>
+
+enum { FARM_MAX_X = 64, FARM_MSG = 1024 };
+
+typedef enum { FARM_UNIT = 1, FARM_TRIAL = 2 } farm_task_kind;
+
+/* A unit (a dataset, model or report, built and renamed into place) or one trial of a search
+ * (train on the training split, score on the validation split). Plain data: it travels as
+ * bytes between ranks of one program. */
+typedef struct {
+    int kind;                /* farm_task_kind */
+    int unit;                /* index in the plan */
+    int number;              /* trials: the search's K-th suggestion */
+    int n_x;                 /* trials: the point */
+    double x[FARM_MAX_X];
+} farm_task;
+
+typedef struct {
+    int slot;                /* set by the farm */
+    int rc;                  /* SQK_OK or the status of the failure */
+    int ok;                  /* trials: the point could be trained */
+    double val_f1;           /* trials */
+    char msg[FARM_MSG];      /* rc != 0: the error message */
+} farm_result;
+
+/* Does one task; called in a worker (another rank, or the local slot). */
+typedef void (*farm_work_fn)(void *ctx, const farm_task *t, farm_result *r);
+
+typedef struct farm farm;
+struct farm {
+    int slots;               /* workers the scheduler can feed */
+    int rank, size;          /* this process in the run (0, 1 when local) */
+    const char *name;        /* "local" or "MPI" */
+    farm_work_fn work;
+    void *ctx;
+    /* scheduler (rank 0): give a task to a free slot; wait for the next result */
+    int (*submit)(farm *f, int slot, const farm_task *t);
+    int (*wait)(farm *f, farm_result *r);
+    /* workers (rank > 0): do tasks until the scheduler closes the farm */
+    int (*serve)(farm *f);
+    /* every rank: the scheduler's close tells the workers to stop */
+    void (*close)(farm *f);
+};
+
+/* The MPI farm when this process was started by mpirun (and MPI is built in), else the local
+ * one. */
+int farm_open(farm **f, farm_work_fn work, void *ctx);
+int farm_local_open(farm **f, farm_work_fn work, void *ctx);
+/* *f = NULL (and SQK_OK) when this process was not started by an MPI launcher. */
+int farm_mpi_open(farm **f, farm_work_fn work, void *ctx);
+/* The rank an MPI launcher gave this process (from its environment), 0 otherwise. */
+int farm_launch_rank(void);
+
+#endif

@@ -1,0 +1,275 @@
+/* seqnetquake experiment under `mpirun -n 3` (docs/experiment.md, "On a cluster") against the
+ * same plan run without MPI.
+ *
+ * What must match: every unit's results (datasets' summaries, best hyperparameters, trials,
+ * predictions, metrics, tables). The plan's searches draw every point from the prior
+ * (algorithm=random): the K-th suggestion is then the K-th draw whatever the ranks and timing,
+ * so the farmed-out search equals the serial one. A TPE search is asynchronous under MPI (what
+ * it suggests depends on which trials are still in flight, counted as constant liars), so its
+ * points may legitimately differ from the serial ones: of the plan's TPE search only the number
+ * of trials and their validity are checked. Then a worker rank is killed with SIGKILL: the run
+ * fails saying how to continue, and the same command finishes it with the same results.
+ * Skipped (exit 77) when the program was built without MPI or mpirun is missing.
+ * ctest-labels: slow */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef SQK_HAVE_MPI
+static char *dir, *archive;
+static const char *bin;
+
+static const char plan_text[] =
+    "# a tiny plan: its random searches give the same points on any number of ranks\n"
+    "seed 4\n"
+    "dataset ds07 preset=07\n"
+    "search gbm-07 data=ds07 model=gbm trials=6 algorithm=random\n"
+    "search seqnet-07 data=ds07 model=seqnet trials=3 max-epochs=1 algorithm=random\n"
+    "search tpe-07 data=ds07 model=rf trials=5 startup=2\n"
+    "model gbm-07 data=ds07 kind=gbm params=gbm-07 bootstrap=20 permutations=20 figures=0\n"
+    "model geo-07 data=ds07 kind=geo bootstrap=20 permutations=20 figures=0\n"
+    "report all table=auto title=\"tiny plan\" eval=gbm-07,geo-07\n";
+
+/* The files that must be the same with and without MPI. */
+static const char *const same[] = {
+    "datasets/ds07/dataset.h5.summary.txt",
+    "searches/gbm-07/best.txt", "searches/gbm-07/trials.csv",
+    "searches/seqnet-07/best.txt", "searches/seqnet-07/trials.csv",
+    "models/gbm-07/test.csv", "models/gbm-07/val.csv", "models/gbm-07/eval/metrics.json",
+    "models/geo-07/test.csv", "models/geo-07/eval/metrics.json", "reports/all/table2.csv",
+};
+
+/* Runs a shell command; captures stdout and stderr into *out; returns the exit status. */
+static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int sh(char **out, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    size_t k;
+    while ((k = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += k;
+        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = 0;
+    int st = pclose(p);
+    if (out) *out = buf;
+    else free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* mpirun as the tests run it: root allowed (containers), more ranks than cores allowed; the
+ * leak checker off in the ranks (MPI's own allocations live until exit); when a rank dies,
+ * the others have 30 s between SIGTERM and SIGKILL (Open MPI's default, 1 s, can pass before a
+ * loaded machine runs rank 0's handler at all). */
+#define MPIRUN "ASAN_OPTIONS=detect_leaks=0 mpirun -n 3 --oversubscribe --allow-run-as-root " \
+               "--mca odls_base_sigkill_timeout 30"
+
+static int setup(void **state)
+{
+    (void)state;
+    bin = getenv("SQK_BIN") ? getenv("SQK_BIN") : "build/seqnetquake";
+    dir = test_tmpdir();
+    if (!dir) return -1;
+    archive = malloc(strlen(dir) + 16);
+    sprintf(archive, "%s/archive", dir);
+    char *out = NULL, path[4096];
+    int rc = test_cli(&out, "synth --out %s --cses-days 6 --demeter-days 6 --seed 3 --quiet", archive);
+    if (rc) fprintf(stderr, "synth failed: %s\n", out ? out : "");
+    free(out);
+    snprintf(path, sizeof path, "%s/tiny.plan", dir);
+    return rc || test_write_file(path, plan_text, strlen(plan_text)) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    test_rmtree(dir);
+    free(dir);
+    free(archive);
+    return 0;
+}
+
+static char *file_in(const char *out, const char *rel)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", out, rel);
+    char *s = test_read_file(path, NULL);
+    if (!s) fail_msg("missing %s", path);
+    return s;
+}
+
+static void assert_same_results(const char *a, const char *b)
+{
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char *x = file_in(a, same[i]), *y = file_in(b, same[i]);
+        if (strcmp(x, y)) fail_msg("%s differs between %s and %s", same[i], a, b);
+        free(x);
+        free(y);
+    }
+    /* the TPE search: as many trials, every one trained, whatever the points */
+    for (int k = 0; k < 2; k++) {
+        char *t = file_in(k ? b : a, "searches/tpe-07/trials.csv");
+        int rows = 0;
+        for (char *c = strchr(t, '\n'); c && c[1]; c = strchr(c + 1, '\n')) {
+            rows++;
+            assert_non_null(strstr(c, ",1\n")); /* ok */
+        }
+        assert_int_equal(rows, 5);
+        free(t);
+    }
+}
+
+/* The journal's lines, sorted, without the "workers" lines: the same set of finished trials
+ * and units, whatever order the ranks finished them in. */
+static char *journal_set(const char *out)
+{
+    char *s = NULL;
+    assert_int_equal(sh(&s, "grep -v '^workers\\|^trial tpe-07' %s/journal.txt | sort", out), 0);
+    return s;
+}
+
+static void test_mpi_equals_local(void **state)
+{
+    (void)state;
+    char *log = NULL;
+    assert_int_equal(test_cli(&log, "experiment --plan %s/tiny.plan --archive %s --out %s/local --quiet", dir, archive, dir), 0);
+    free(log);
+    int rc = sh(&log, MPIRUN " %s experiment --plan %s/tiny.plan --archive %s --out %s/mpi", bin, dir, archive, dir);
+    if (rc) fail_msg("mpirun failed (%d): %s", rc, log);
+    /* rank 0 alone speaks: one summary line, which names the ranks */
+    assert_non_null(strstr(log, "on 3 MPI ranks"));
+    assert_null(strstr(strstr(log, "units done") + 1, "units done"));
+    free(log);
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/local", dir);
+    snprintf(b, sizeof b, "%s/mpi", dir);
+    assert_same_results(a, b);
+    char *ja = journal_set(a), *jb = journal_set(b);
+    assert_string_equal(ja, jb);
+    free(ja);
+    free(jb);
+    char *j = file_in(b, "journal.txt");
+    assert_true(!strncmp(j, "workers 3\n", 10)); /* the trials below were made by 3 workers */
+    free(j);
+}
+
+/* The pid of rank 1 of the run writing into out (its environment names the rank), or -1. */
+static pid_t find_rank1(const char *out)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t found = -1;
+    while (d && found < 0 && (e = readdir(d))) {
+        char path[300], buf[8192];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        int experiment = 0, ours = 0;
+        for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+            buf[n] = 0;
+            experiment |= !strcmp(buf + i, "experiment");
+            ours |= !strcmp(buf + i, out);
+        }
+        if (!experiment || !ours) continue;
+        snprintf(path, sizeof path, "/proc/%s/environ", e->d_name);
+        if (!(f = fopen(path, "rb"))) continue;
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+            if (!strcmp(buf + i, "OMPI_COMM_WORLD_RANK=1")) found = (pid_t)atoi(e->d_name);
+    }
+    if (d) closedir(d);
+    return found;
+}
+
+static int journal_has(const char *out, const char *what)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/journal.txt", out);
+    char *s = test_read_file(path, NULL);
+    int has = s && strstr(s, what);
+    free(s);
+    return has;
+}
+
+/* A worker rank killed mid-run: the run stops with a message saying how to continue; the same
+ * command then finishes it, with the results of the uninterrupted run. */
+static void test_rank_dies_then_resume(void **state)
+{
+    (void)state;
+    char out[4200], logp[4300], cmd[12000];
+    snprintf(out, sizeof out, "%s/killed", dir);
+    snprintf(logp, sizeof logp, "%s/killed.log", dir);
+    snprintf(cmd, sizeof cmd, MPIRUN " %s experiment --plan %s/tiny.plan --archive %s --out %s > %s 2>&1", bin, dir,
+             archive, out, logp);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    /* once the search trials are being farmed out, kill rank 1 */
+    pid_t victim = -1;
+    for (int i = 0; i < 3000 && victim < 0; i++) {
+        if (journal_has(out, "trial gbm-07")) victim = find_rank1(out);
+        if (victim < 0) usleep(20000);
+    }
+    if (victim < 0) fail_msg("rank 1 of the run into %s was not found", out);
+    assert_int_equal(kill(victim, SIGKILL), 0);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    char *log = test_read_file(logp, NULL);
+    assert_non_null(log);
+    if (!strstr(log, "run the same command again to continue")) fail_msg("no clear message: %s", log);
+    free(log);
+    assert_false(journal_has(out, "done report all"));
+    char *again = NULL;
+    int rc = sh(&again, MPIRUN " %s experiment --plan %s/tiny.plan --archive %s --out %s", bin, dir, archive, out);
+    if (rc) fail_msg("the rerun failed (%d): %s", rc, again);
+    assert_non_null(strstr(again, "replayed from the journal"));
+    free(again);
+    char ref[4200];
+    snprintf(ref, sizeof ref, "%s/local", dir);
+    assert_same_results(ref, out);
+}
+
+#endif
+
+int main(void)
+{
+#ifndef SQK_HAVE_MPI
+    printf("skipped: built without MPI (docs/experiment.md)\n");
+    return 77;
+#else
+    if (system("mpirun --version > /dev/null 2>&1") != 0) {
+        printf("skipped: mpirun is not on PATH\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpi_equals_local),
+        cmocka_unit_test(test_rank_dies_then_resume),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+#endif
+}
