@@ -35,7 +35,7 @@ search() {
   local p=$1 seed=$2 run="$tmp/$1-$2"
   /usr/bin/time -f "%U %S %e" -o "$run.time" \
     "$bin" tune --data "$tmp/ds07.h5" --model seqnet --trials "$trials" --max-epochs "$max_epochs" \
-    --seed "$seed" --threads 1 --pruner "$p" --out "$run.best" --log "$run.log" --curves "$run.curves" --quiet
+    --seed "$seed" --threads 1 --pruner "$p" --out "$run.best" --log "$run.log" --quiet
   read -r user sys wall < "$run.time"
   $py - "$run.log" "$p" "$seed" "$user" "$sys" "$wall" > "$run.row" <<'PY'
 import csv, sys

@@ -4,8 +4,8 @@
     prune_peer.py summary ROWS.csv            the table: compute and best F1 per pruner
     prune_peer.py replay DIR PRUNERS SEEDS    optuna's pruners on our pruned searches' curves
 
-replay: for each pruned search (DIR/P-S.log and DIR/P-S.curves, as tune --log/--curves write
-them) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
+replay: for each pruned search (DIR/P-S.log, as tune --log writes it, with each trial's
+learning curve in its val_f1_curve column) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
 (n_startup_trials 5, no warm-up; step = epoch - 1, as its warm-up counts from zero) or
 SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), exactly as far as
 our search ran them; a trial agrees when optuna prunes it at the epoch we did, or never prunes
@@ -71,15 +71,12 @@ def replay(d, pruners, seeds):
         diffs = []
         for s in range(1, seeds + 1):
             log = list(csv.DictReader(open("%s/%s-%d.log" % (d, p, s))))
-            curves = {}
-            for r in csv.DictReader(open("%s/%s-%d.curves" % (d, p, s))):
-                curves.setdefault(int(r["trial"]), []).append(float(r["val_f1"]))
             pr, offset = pruner(p)
             study = optuna.create_study(direction="maximize", pruner=pr,
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             for r in log:
                 t = int(r["trial"])
-                c = curves.get(t, [])
+                c = [float(v) for v in r["val_f1_curve"].split(";") if v]
                 trial = study.ask()
                 if r["ok"] != "1":
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)

@@ -1,7 +1,8 @@
 /* ctest-labels: slow */
 /* seqnetquake tune on a small hand-made dataset: writes BEST.txt and the trial log, is
  * deterministic for a seed, never looks at the test split, and train --params BEST.txt
- * reproduces the best trial; bad params files and bad options are clear errors. */
+ * reproduces the best trial; bad params files and bad options are clear errors; killed at
+ * random moments and rerun, a search ends as an uninterrupted one. */
 #include "testutil.h"
 #include "sqk/core.h"
 #include "sqk/h5.h"
@@ -102,7 +103,7 @@ static void test_tune_gbm_and_train_params(void **state)
     assert_non_null(strstr(best, "seed=3\n"));
     char *log = test_read_in(fx->dir, "trials.csv");
     const char *header = "trial,learning_rate,subsample,max_depth,max_features,min_samples_leaf,"
-                         "n_estimators,scale,normalize,val_f1,ok,epochs_run,pruned,seconds\n";
+                         "n_estimators,scale,normalize,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds\n";
     assert_true(!strncmp(log, header, strlen(header)));
     int lines = 0;
     double best_f1 = -1;
@@ -111,7 +112,7 @@ static void test_tune_gbm_and_train_params(void **state)
         char *c = l + 1, *last = strchr(c, '\n');
         int commas = 0;
         for (char *q = last; q > c; q--)
-            if (*q == ',' && ++commas == 5) {
+            if (*q == ',' && ++commas == 6) {
                 double f1 = atof(q + 1);
                 if (f1 > best_f1) best_f1 = f1;
                 break;
@@ -165,7 +166,7 @@ static void test_tune_dnn_epoch_cap(void **state)
     assert_true(strstr(best, "epochs=2\n") || strstr(best, "epochs=1\n"));
     assert_non_null(strstr(best, "optimizer="));
     char *log = test_read_in(fx->dir, "dnn.csv");
-    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,epochs_run,pruned,seconds\n"));
+    assert_non_null(strstr(log, ",optimizer,lr,momentum,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds\n"));
     free(best);
     free(log);
 }
@@ -186,13 +187,16 @@ static void test_tune_pruning_deterministic(void **state)
     fixture *fx = *state;
     char *out = NULL;
     const char *cmd = "tune --data %s --model dnn --trials 8 --startup 4 --max-epochs 6 --seed 5 "
-                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet%s";
-    char curves_opt[600];
-    snprintf(curves_opt, sizeof curves_opt, " --curves %s/curves.csv", fx->dir);
-    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1", curves_opt);
+                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
+    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1");
     if (rc) fail_msg("tune --pruner asha failed: %s", out);
     free(out);
-    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2", ""), 0);
+    /* the same search in two goes (3 trials, then continued from the log to 8): the pruner hears
+     * the logged curves again and the search ends as the uninterrupted one */
+    const char *cmd3 = "tune --data %s --model dnn --trials 3 --startup 4 --max-epochs 6 --seed 5 "
+                       "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
+    assert_int_equal(test_cli(NULL, cmd3, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
     char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
     char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
     assert_string_equal(strip_seconds(log1), strip_seconds(log2));
@@ -201,13 +205,12 @@ static void test_tune_pruning_deterministic(void **state)
      * (BEST.txt's) ran to its end */
     char *header = log1, *nl = strchr(log1, '\n');
     *nl = 0;
-    int pruned = 0, finished = 0, epochs_run = 0;
+    int pruned = 0, finished = 0;
     double best_f1 = -1, best_pruned_f1 = -1;
     for (char *l = nl + 1; *l; l = strchr(l, '\n') + 1) {
         int epochs = (int)log_field(header, l, ",epochs_run"), p = (int)log_field(header, l, ",pruned");
         double f1 = log_field(header, l, ",val_f1");
         assert_true(epochs >= 1 && epochs <= 6);
-        epochs_run += epochs;
         if (p) {
             pruned++;
             if (epochs != 1 && epochs != 2 && epochs != 4) fail_msg("pruned off a rung: %s", l);
@@ -218,13 +221,6 @@ static void test_tune_pruning_deterministic(void **state)
         }
     }
     assert_int_equal(pruned + finished, 8);
-    /* the learning curves: one row per epoch trained */
-    char *curves = test_read_in(fx->dir, "curves.csv");
-    int rows = -1;
-    for (char *c = curves; (c = strchr(c, '\n')); c++) rows++;
-    assert_int_equal(rows, epochs_run);
-    assert_true(!strncmp(curves, "trial,epoch,val_f1\n1,1,", 23));
-    free(curves);
     if (pruned < 1 || finished < 1) fail_msg("expected pruned and finished trials: %d pruned", pruned);
     assert_true(best_f1 > 0);
     free(log1); free(log2); free(best1); free(best2);
@@ -279,6 +275,78 @@ static void test_tune_errors(void **state)
     free(out);
 }
 
+/* Killed with SIGKILL at random moments and run again with the same command until it ends, a
+ * search ends with the log and BEST.txt of an uninterrupted one (same seed, one thread), with
+ * no temporary left; a rerun asking fewer trials keeps the longer search, another search never
+ * replaces a BEST.txt that records a better result, and a log of other options is refused. */
+#define KILL_TUNE "tune --data %s --model gbm --trials 8 --seed 4 --out %s/%s.txt --log %s/%s.csv"
+static void test_tune_kill_and_resume(void **state)
+{
+    fixture *fx = *state;
+    char *out = NULL;
+    double t0 = test_now();
+    assert_int_equal(test_cli(NULL, KILL_TUNE " --quiet", fx->data, fx->dir, "kref", fx->dir, "kref"), 0);
+    double full_s = test_now() - t0;
+    int kills = 0;
+    char path[600];
+    for (int k = 0; k < 8 && kills < 3; k++) {
+        double delay = test_kill_delay(0.02, 0.7 * full_s);
+        int r = test_cli_killed(delay, KILL_TUNE, fx->data, fx->dir, "kill", fx->dir, "kill");
+        printf("  tune run %d: %s after %.2f s of a %.2f s search\n", k + 1, r ? "killed" : "finished", delay, full_s);
+        assert_true(r >= 0);
+        kills += r;
+        for (int i = 0; !r && i < 2; i++) { /* it finished first: start again, to be killed */
+            snprintf(path, sizeof path, "%s/kill.%s", fx->dir, i ? "csv" : "txt");
+            remove(path);
+        }
+    }
+    assert_true(kills >= 1);
+    int rc = test_cli(&out, KILL_TUNE, fx->data, fx->dir, "kill", fx->dir, "kill");
+    if (rc) fail_msg("the rerun failed: %s", out);
+    free(out);
+    char *best = test_read_in(fx->dir, "kref.txt"), *log = test_read_in(fx->dir, "kref.csv");
+    char *best2 = test_read_in(fx->dir, "kill.txt"), *log2 = test_read_in(fx->dir, "kill.csv");
+    assert_non_null(strstr(best, "# seqnetquake tune: trial "));
+    assert_string_equal(best, best2);
+    assert_string_equal(strip_seconds(log), strip_seconds(log2));
+    assert_int_equal(test_count_files(fx->dir, ".tmp."), 0);
+    free(best2);
+    free(log2);
+
+    /* fewer trials asked: the 8 logged ones are kept, and so is their best */
+    assert_int_equal(test_cli(&out, "tune --data %s --model gbm --trials 3 --seed 4 --out %s/kill.txt --log %s/kill.csv",
+                              fx->data, fx->dir, fx->dir), 0);
+    assert_non_null(strstr(out, "8 trials read back"));
+    free(out);
+    best2 = test_read_in(fx->dir, "kill.txt");
+    log2 = test_read_in(fx->dir, "kill.csv");
+    assert_string_equal(best, best2);
+    assert_string_equal(log, strip_seconds(log2));
+    free(best2);
+    free(log2);
+
+    /* another search (no log) never overwrites a better recorded result */
+    snprintf(path, sizeof path, "%s/better.txt", fx->dir);
+    const char *better = "# seqnetquake tune: trial 3, val_f1 0.99999\nn_estimators=7\n";
+    assert_int_equal(test_write_file(path, better, strlen(better)), 0);
+    assert_int_equal(test_cli(&out, "tune --data %s --model gbm --trials 2 --seed 4 --out %s --quiet", fx->data, path), 0);
+    assert_non_null(strstr(out, "was kept"));
+    free(out);
+    best2 = test_read_file(path, NULL);
+    assert_string_equal(best2, better);
+    free(best2);
+
+    /* the log of another seed is refused, naming its first trial's line */
+    assert_int_equal(test_cli(&out, "tune --data %s --model gbm --trials 9 --seed 5 --out %s/other.txt --log %s/kill.csv",
+                              fx->data, fx->dir, fx->dir), 1);
+    assert_non_null(strstr(out, "kill.csv line 2"));
+    assert_non_null(strstr(out, "--seed"));
+    free(out);
+    assert_int_equal(test_count_files(fx->dir, "other.txt"), 0);
+    free(best);
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_tune_pruning_deterministic),
         cmocka_unit_test(test_params_errors),
         cmocka_unit_test(test_tune_errors),
+        cmocka_unit_test(test_tune_kill_and_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

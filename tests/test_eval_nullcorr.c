@@ -2,7 +2,9 @@
  * difference of exactly 0 in every resample; a perfect planted side against an uninformative
  * null gives differences known exactly, and the paired bootstrap (the same events drawn on
  * both sides) keeps the AUC difference at exactly 0.5 in every resample; several pairs
- * average; predictions of unpaired datasets are refused naming both files and the line. */
+ * average, and the pairs are resampled too; predictions of unpaired datasets are refused naming
+ * both files and the line. The within-seismic AUC by hand, and every metric that scikit-learn
+ * has against it. */
 #include "testutil.h"
 
 #include "sqk/eval.h"
@@ -107,8 +109,15 @@ static void test_perfect_vs_uninformative(void **state)
     assert_close(nc.diff[SQK_NC_MCC_SVC].value, 0.5, 1e-12);
     assert_close(nc.pair_diff[0][SQK_NC_MCC_SVC], 1.0, 1e-12);
     assert_close(nc.pair_diff[1][SQK_NC_MCC_SVC], 0.0, 1e-12);
-    assert_close(nc.diff[SQK_NC_AUC1].lo, 0.25, 1e-12);
-    assert_close(nc.diff[SQK_NC_AUC1].hi, 0.25, 1e-12);
+    /* The pairs are resampled too (two seeds: both twice, or one of each): the MCC difference
+     * of a resample is 0, 0.5 or 1 with probabilities 1/4, 1/2, 1/4, so its 95% interval is
+     * [0, 1]; the AUC difference (0.5 and 0 per pair) spans [0, 0.5]. */
+    assert_close(nc.diff[SQK_NC_MCC_SVC].lo, 0.0, 1e-12);
+    assert_close(nc.diff[SQK_NC_MCC_SVC].hi, 1.0, 1e-12);
+    assert_close(nc.diff[SQK_NC_AUC1].lo, 0.0, 1e-12);
+    assert_close(nc.diff[SQK_NC_AUC1].hi, 0.5, 1e-12);
+    /* p_diff counts resampled differences <= 0: those that drew the second pair twice. */
+    assert_true(nc.p_diff[SQK_NC_MCC_SVC] > 0.15 && nc.p_diff[SQK_NC_MCC_SVC] < 0.35);
     assert_int_equal(nc.n_units, 50); /* one dataset: its 50 events counted once */
     /* Same seed, same result. */
     sqk_null_corrected again;
@@ -182,6 +191,78 @@ static void test_unpaired_refused(void **state)
     sqk_pred_free(&b);
 }
 
+/* The within-seismic AUC by hand: class-1 windows 0..3 with weights {0.5, 0, 0.2, 0} and
+ * class-1 probabilities {0.9, 0.4, 0.4, 0.1}: perturbed {0.9, 0.4} against unperturbed
+ * {0.4, 0.1}: pairs won 3 of 4, one tie -> 3.5 / 4. Windows of other classes do not count. */
+static void test_within_seismic_known(void **state)
+{
+    (void)state;
+    sqk_pred t;
+    make_pred(&t, 6, 1);
+    int y[6] = {1, 1, 1, 1, 0, 2};
+    double p1[6] = {0.9, 0.4, 0.4, 0.1, 0.99, 0.99}, w[6] = {0.5, 0, 0.2, 0, 1, 1};
+    for (size_t i = 0; i < 6; i++) {
+        t.y_true[i] = y[i];
+        t.prob[i * 3 + 1] = p1[i];
+        t.prob[i * 3] = 1 - p1[i];
+    }
+    sqk_eval_dataset ds = {.n_windows = 6, .precursor_weight = w};
+    size_t np = 0, nu = 0;
+    assert_close(sqk_within_seismic_auc(&t, &ds, &np, &nu), 3.5 / 4.0, 1e-12);
+    assert_int_equal(np, 2);
+    assert_int_equal(nu, 2);
+    /* no weights: undefined */
+    ds.precursor_weight = NULL;
+    assert_true(isnan(sqk_within_seismic_auc(&t, &ds, &np, &nu)));
+    sqk_pred_free(&t);
+}
+
+/* scikit-learn's answers (tests/fixtures/eval/make_nullcorr_fixtures.py): MCC seismic/control,
+ * class-1 AUC and the within-seismic AUC of a planted and a null side, and their differences. */
+static double expected(const char *key)
+{
+    FILE *f = fopen("tests/fixtures/eval/nc.expected.txt", "r");
+    assert_non_null(f);
+    char k[64];
+    double v, out = NAN;
+    while (fscanf(f, "%63s %lf", k, &v) == 2)
+        if (!strcmp(k, key)) out = v;
+    fclose(f);
+    assert_false(isnan(out));
+    return out;
+}
+
+static void test_sklearn_fixture(void **state)
+{
+    (void)state;
+    sqk_pred a, b;
+    assert_int_equal(sqk_pred_read("tests/fixtures/eval/nc_planted.pred.csv", &a), SQK_OK);
+    assert_int_equal(sqk_pred_read("tests/fixtures/eval/nc_null.pred.csv", &b), SQK_OK);
+    assert_int_equal(sqk_null_pair_check(&a, "planted", &b, "null"), SQK_OK);
+    sqk_null_pair q;
+    pair_of(&q, &a, &b);
+    sqk_null_corrected nc;
+    assert_int_equal(sqk_null_corrected_compute(&q, 1, 0, 1, 0.95, &nc), SQK_OK);
+    assert_close(nc.planted[SQK_NC_MCC_SVC].value, expected("mcc_svc_planted"), 1e-12);
+    assert_close(nc.null[SQK_NC_MCC_SVC].value, expected("mcc_svc_null"), 1e-12);
+    assert_close(nc.diff[SQK_NC_MCC_SVC].value, expected("mcc_svc_diff"), 1e-12);
+    assert_close(nc.planted[SQK_NC_AUC1].value, expected("auc1_planted"), 1e-12);
+    assert_close(nc.null[SQK_NC_AUC1].value, expected("auc1_null"), 1e-12);
+    assert_close(nc.diff[SQK_NC_AUC1].value, expected("auc1_diff"), 1e-12);
+    double *w = calloc(a.n, sizeof *w);
+    FILE *f = fopen("tests/fixtures/eval/nc_weight.txt", "r");
+    assert_non_null(f);
+    for (size_t i = 0; i < a.n; i++) assert_int_equal(fscanf(f, "%lf", &w[i]), 1);
+    fclose(f);
+    sqk_eval_dataset ds = {.n_windows = a.n, .precursor_weight = w};
+    size_t np, nu;
+    assert_close(sqk_within_seismic_auc(&a, &ds, &np, &nu), expected("within_auc_planted"), 1e-12);
+    assert_close(sqk_within_seismic_auc(&b, &ds, &np, &nu), expected("within_auc_null"), 1e-12);
+    free(w);
+    sqk_pred_free(&a);
+    sqk_pred_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +270,8 @@ int main(void)
         cmocka_unit_test(test_perfect_vs_uninformative),
         cmocka_unit_test(test_known_counts),
         cmocka_unit_test(test_unpaired_refused),
+        cmocka_unit_test(test_within_seismic_known),
+        cmocka_unit_test(test_sklearn_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ static void test_table2_for_models_on_one_test_set(void **state)
     char *tmp = test_tmpdir(), out[1300];
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[3] = {FIX "/eval_a", FIX "/eval_b", FIX "/eval_c"};
-    sqk_report_opts o = {dirs, 3, out, "Models on TS1", SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 3, out, "Models on TS1", SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     int table = 0;
     if (sqk_report(&o, NULL, &table)) fail_msg("%s", sqk_last_error());
     assert_int_equal(table, SQK_TABLE2); /* the three share their test windows */
@@ -64,7 +64,7 @@ static void test_table1_for_different_test_sets(void **state)
     assert_int_equal(test_write_file(path, json, strlen(json)), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[2] = {a, b};
-    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     int table = 0;
     if (sqk_report(&o, NULL, &table)) fail_msg("%s", sqk_last_error());
     assert_int_equal(table, SQK_TABLE1);
@@ -94,7 +94,7 @@ static void test_both_tables_for_a_mixed_study(void **state)
     assert_int_equal(test_write_file(path, other, strlen(other)), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[3] = {a, FIX "/eval_b", FIX "/eval_c"};
-    sqk_report_opts o = {dirs, 3, out, NULL, SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 3, out, NULL, SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     int tables = 0;
     if (sqk_report(&o, NULL, &tables)) fail_msg("%s", sqk_last_error());
     assert_int_equal(tables, SQK_TABLE1 | SQK_TABLE2);
@@ -126,7 +126,7 @@ static void test_evaluation_figures_are_shown(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[1] = {a};
-    sqk_report_opts o = {dirs, 1, out, NULL, SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 1, out, NULL, SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     if (sqk_report(&o, NULL, NULL)) fail_msg("%s", sqk_last_error());
     char *html = test_read_in(out, "report.html");
     assert_non_null(strstr(html, "<img src=\"eval1_confusion.png\""));
@@ -147,7 +147,7 @@ static void test_bad_folder_writes_nothing(void **state)
     snprintf(out, sizeof out, "%s/report", tmp);
     snprintf(missing, sizeof missing, "%s/none", tmp);
     const char *dirs[2] = {FIX "/eval_a", missing};
-    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 2, out, NULL, SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     assert_int_equal(sqk_report(&o, NULL, NULL), SQK_EIO);
     assert_non_null(strstr(sqk_last_error(), "evaluation 2"));
     assert_non_null(strstr(sqk_last_error(), "none"));
@@ -166,6 +166,50 @@ static void test_bad_folder_writes_nothing(void **state)
     free(tmp);
 }
 
+/* The sensitivity folders' sections come first in report.html, Markdown turned into HTML (the
+ * heading, the paragraph, the table with its header row, the figure copied as section1.png);
+ * a folder with neither section is refused before anything is written. */
+static void test_sensitivity_sections(void **state)
+{
+    (void)state;
+    char *tmp = test_tmpdir(), out[1300], sens[1300], path[1400];
+    snprintf(out, sizeof out, "%s/report", tmp);
+    snprintf(sens, sizeof sens, "%s/sens", tmp);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && printf '\\211PNG fake' > '%s/sensitivity.png'", sens, sens);
+    assert_int_equal(system(cmd), 0);
+    const char *md = "## Sensitivity: skill & strength\n\nFirst line\nsecond line.\n\n"
+                     "| design | model | s* |\n|---|---|---|\n| rigorous | oracle | 1 |\n\n![sensitivity](sensitivity.png)\n";
+    snprintf(path, sizeof path, "%s/sensitivity.md", sens);
+    assert_int_equal(test_write_file(path, md, strlen(md)), 0);
+    const char *nc = "## Null check\n\n| model | KS p |\n|---|---|\n| rough | 0.41 |\n";
+    snprintf(path, sizeof path, "%s/nullcheck.md", sens);
+    assert_int_equal(test_write_file(path, nc, strlen(nc)), 0);
+    const char *dirs[1] = {FIX "/eval_a"}, *sections[1] = {sens};
+    sqk_report_opts o = {dirs, 1, out, NULL, SQK_TABLE_AUTO, NULL, 0, sections, 1};
+    if (sqk_report(&o, NULL, NULL)) fail_msg("%s", sqk_last_error());
+    char *html = test_read_in(out, "report.html");
+    char *h = strstr(html, "<h2>Sensitivity: skill &amp; strength</h2>");
+    assert_non_null(h);
+    assert_true(h < strstr(html, "<h2>Table"));
+    assert_non_null(strstr(h, "<p class=\"caption\">First line\nsecond line.</p>"));
+    assert_non_null(strstr(h, "<tr><th>design</th><th>model</th><th>s*</th></tr>\n<tr><td>rigorous</td><td>oracle</td><td>1</td></tr>"));
+    assert_null(strstr(h, "---"));
+    assert_non_null(strstr(h, "<img src=\"section1.png\""));
+    assert_non_null(strstr(h, "<h2>Null check</h2>"));
+    assert_non_null(strstr(h, "<td>rough</td><td>0.41</td>"));
+    assert_int_equal(test_count_files(out, "section1.png"), 1);
+    free(html);
+    test_rmtree(out);
+    /* a folder that is not one of seqnetquake sensitivity */
+    sections[0] = tmp;
+    assert_int_equal(sqk_report(&o, NULL, NULL), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "neither sensitivity.md nor nullcheck.md"));
+    assert_int_equal(test_count_files(tmp, "report"), 0);
+    test_rmtree(tmp);
+    free(tmp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_table1_for_different_test_sets),
         cmocka_unit_test(test_both_tables_for_a_mixed_study),
         cmocka_unit_test(test_evaluation_figures_are_shown),
+        cmocka_unit_test(test_sensitivity_sections),
         cmocka_unit_test(test_bad_folder_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,7 +63,7 @@ static void test_report_renders_with_figures(void **state)
     if (sqk_fig_evaluation(a, FIX "/dataset.h5", NULL)) fail_msg("%s", sqk_last_error());
     snprintf(out, sizeof out, "%s/report", tmp);
     const char *dirs[2] = {a, b};
-    sqk_report_opts o = {dirs, 2, out, "Screenshot check", SQK_TABLE_AUTO, NULL, 0};
+    sqk_report_opts o = {dirs, 2, out, "Screenshot check", SQK_TABLE_AUTO, NULL, 0, NULL, 0};
     if (sqk_report(&o, NULL, NULL)) fail_msg("%s", sqk_last_error());
 
     char url[1300], dom[1300];

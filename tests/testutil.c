@@ -4,7 +4,9 @@
 #include "sqk/h5.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -60,6 +62,53 @@ int test_cli(char **out, const char *fmt, ...)
     int st = pclose(p);
     if (out) *out = buf; else free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+double test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int test_cli_killed(double delay_s, const char *fmt, ...)
+{
+    char args[8192], cmd[9000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *bin = getenv("SQK_BIN");
+    snprintf(cmd, sizeof cmd, "exec %s %s >/dev/null 2>&1", bin ? bin : "build/seqnetquake", args);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    double t0 = test_now();
+    int st;
+    while (test_now() - t0 < delay_s) {
+        if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+        usleep(5000);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return 1;
+}
+
+double test_kill_delay(double lo, double hi)
+{
+    static int seeded;
+    if (!seeded) {
+        unsigned seed = getenv("SQK_TEST_SEED") ? (unsigned)atoi(getenv("SQK_TEST_SEED")) : (unsigned)time(NULL);
+        printf("kill moments drawn with SQK_TEST_SEED=%u\n", seed);
+        srand(seed);
+        seeded = 1;
+    }
+    return lo + (hi - lo) * (rand() / (double)RAND_MAX);
 }
 
 int test_write_file(const char *path, const void *data, size_t n)

@@ -18,6 +18,16 @@ void test_rmtree(const char *dir);
 /* Runs the seqnetquake binary (env SQK_BIN) with a shell argument string; captures stdout and
  * stderr together into *out (malloc'd, may be NULL) and returns the exit status. */
 int test_cli(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs the seqnetquake command (arguments as for test_cli, output discarded) in its own
+ * process group and kills the group with SIGKILL after delay_s, as a crash would (no handler
+ * runs). Returns 1 when it was killed, 0 when it ended first with exit status 0, -1 when it
+ * ended first with another status. */
+int test_cli_killed(double delay_s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The kill moments of a test: SQK_TEST_SEED (printed, to replay a failure) or the clock seeds
+ * them; each call gives a delay uniform in [lo, hi] seconds. */
+double test_kill_delay(double lo, double hi);
+/* Seconds on a monotonic clock. */
+double test_now(void);
 /* Writes bytes to a file; returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t n);
 /* Reads a whole file (NUL-terminated) or NULL. */

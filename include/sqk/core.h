@@ -40,7 +40,9 @@ void sqk_progress_report(const sqk_progress *p, const char *what, double done, d
 /* Atomic output: write to a temporary name next to the final path, then rename.
  * sqk_tmp_path fills buf with "<path>.tmp.<pid>"; sqk_commit_file flushes it to the disk
  * (fsync) and renames it into place;
- * sqk_abandon_file removes it. */
+ * sqk_abandon_file removes it. sqk_tmp_path also removes what runs killed before they could
+ * commit left for the same path: "<path>.tmp.PID" and "<path>.old.PID" files and folders whose
+ * process no longer runs (each folder is read once per process). */
 int sqk_tmp_path(const char *path, char *buf, size_t bufsize);
 int sqk_commit_file(const char *tmp, const char *path);
 void sqk_abandon_file(const char *tmp);
@@ -52,6 +54,20 @@ int sqk_write_file_atomic(const char *path, const void *bytes, size_t n);
  * companions paths[1..] are removed and the new files renamed into place, paths[0] first. A
  * kill in between leaves the new paths[0] without some companions, never beside old ones. */
 int sqk_write_files_atomic(const char *const *paths, const void *const *bytes, const size_t *sizes, int n);
+/* An output folder written whole: sqk_tmp_dir makes the empty folder "<dir>.tmp.<pid>" (and
+ * dir's parents) for the run to fill. It refuses a dir that exists and is not a folder, or is a
+ * folder holding files but not the file `mark` (what the command writes last, e.g.
+ * "metrics.json"), so that a user's other files are never replaced;
+ * sqk_commit_dir(tmp, dir) then puts it in place of dir. An existing dir is replaced whole:
+ * swapped with the new folder in one step where the file system allows (renameat2), else renamed
+ * aside to "<dir>.old.<pid>" first, and deleted after. A kill at any moment leaves dir as the
+ * previous folder or the new one, never a mix (after a kill between the two renames of the
+ * fallback, dir is absent and the old and new folders sit under their temporary names, removed
+ * when dir is written again). On failure the temporary folder is removed. */
+int sqk_tmp_dir(const char *dir, const char *mark, char *tmp, size_t size);
+int sqk_commit_dir(const char *tmp, const char *dir);
+/* Removes a file or a folder with everything in it (absent: SQK_OK). */
+int sqk_rm_tree(const char *path);
 /* A whole regular file in one read, malloc'd, its length in *size; NULL when it cannot be read
  * so (missing, empty, not a regular file): the readers then say why. */
 unsigned char *sqk_slurp(const char *path, size_t *size);

@@ -143,6 +143,15 @@ int sqk_permutation_mcc(const int *y_true, const int *y_pred, const int64_t *eve
 int sqk_permutation_mcc_strata(const int *y_true, const int *y_pred, const int64_t *event, size_t n,
                                const int64_t *event_stratum, size_t n_events, int n_perm, uint64_t seed,
                                const sqk_progress *p, double *p_value);
+/* One-sample Kolmogorov-Smirnov test of values (e.g. p-values over seeds) against U(0, 1):
+ * *d = sup |F_n - F|, *p_value the exact two-sided p-value (scipy.stats.kstest(x, "uniform",
+ * method="exact")). SQK_EARG for no value, more than 10000, or a value outside [0, 1]. */
+int sqk_ks_uniform(const double *x, size_t n, double *d, double *p_value);
+/* The one-sided test against an excess of small values (what a leak does to p-values):
+ * *d_plus = sup (F_n - F), *p_value = P(D+ >= d_plus) exactly (scipy.stats.kstest(x,
+ * "uniform", alternative="greater", method="exact")). Too many large p-values (a conservative
+ * test: ties, degenerate predictions) do not count here; the two-sided test sees them. */
+int sqk_ks_uniform_small(const double *x, size_t n, double *d_plus, double *p_value);
 /* The strata of the honest test, from the dataset: matched pairs (events/pair) when the test
  * windows hold both members of at least one pair (the rigorous design), else cadence (the
  * majority native cadence of the event's windows) x 10-degree |magnetic latitude| band x
@@ -281,8 +290,10 @@ int sqk_null_pair_check(const sqk_pred *planted, const char *planted_path, const
                         const char *null_path);
 /* Paired bootstrap: resample b draws the units (events; windows without an event alone) once
  * and applies the same multiplicities to both sides of every pair on that dataset (pairs on
- * other datasets draw their own), recomputes MCC seismic/control, the class-1 AUC and the
- * event-level MCC on each side, and takes the mean over pairs of planted - null. */
+ * other datasets draw their own), then draws n_pairs pairs with replacement (several training
+ * or archive seeds: what varies between them is in the interval too), recomputes MCC
+ * seismic/control, the class-1 AUC and the event-level MCC on each side, and takes the mean
+ * over the drawn pairs of planted - null. The point estimate is the mean over all pairs. */
 int sqk_null_corrected_compute(const sqk_null_pair *pairs, size_t n_pairs, int n_boot, uint64_t seed,
                                double level, sqk_null_corrected *out);
 

@@ -36,6 +36,11 @@ int sqk_fig_confusion(const char *eval_dir, const char *out_prefix);
  * windows coloured by predicted class (predictions.csv + dataset lat/lon). */
 int sqk_fig_map(const char *eval_dir, const char *dataset_h5, const char *out_prefix);
 
+/* The sensitivity figure: MCC seismic/control against precursor strength with its 95%
+ * intervals, a column per design, the null-corrected skill above and the planted archive
+ * alone below, a line per model; from sensitivity.csv of `seqnetquake sensitivity`. */
+int sqk_fig_sensitivity(const char *sensitivity_csv, const char *out_prefix);
+
 /* Quick look of half-orbits (the paper's Figure 1 and S1): Ne and Te (log scales) against time
  * (UTC below) and latitude (above), cadence (survey / burst) and invalid or fill samples, Kp
  * along the pass, every window of the dataset that came from the file shaded by its label

@@ -102,6 +102,10 @@ typedef struct {
     void *ctx;
     const sqk_progress *progress; /* may be NULL */
     int threads;                  /* 0 = keep the current setting */
+    /* Neural kinds: the fit's state after every epoch, and a state to resume from (see
+     * sqk_nn_fit_options); ignored by the other kinds. May be NULL. */
+    int (*checkpoint)(void *ctx, const sqk_nn_fit_state *s);
+    const sqk_nn_fit_state *resume;
     /* neural kinds: asked after each epoch, non-zero stops there (sqk_nn_fit_options) */
     int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);
     void *stop_ctx;
@@ -167,6 +171,9 @@ int sqk_model_fit(sqk_model *m, const sqk_model_data *train, const sqk_model_dat
 int sqk_model_predict(sqk_model *m, const float *X, size_t N, float *probs);
 /* Model file, written atomically; loading reproduces predictions bit for bit. */
 int sqk_model_save(const sqk_model *m, const char *path);
+/* The bytes of the model file sqk_model_save would write (malloc'd), for committing it
+ * together with other outputs (sqk_write_files_atomic); path names it in messages. */
+int sqk_model_file_image(const sqk_model *m, const char *path, unsigned char **bytes, size_t *n);
 int sqk_model_load(sqk_model **out, const char *path);
 /* Transfer learning: copies the weights of the model file into m (same kind, architecture
  * hyperparameters, T and F, or SQK_EARG saying what differs). */

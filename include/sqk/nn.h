@@ -225,6 +225,22 @@ typedef struct {
     size_t N;
 } sqk_nn_data;
 
+/* Everything a fit carries from one epoch to the next, beside the network's parameters and
+ * the optimizer's moments (pointed to here): what a checkpoint saves so that a fit resumed from
+ * it goes on bit for bit as one never stopped (one thread). */
+typedef struct {
+    int epoch;             /* epochs done */
+    int best_epoch, since_best, stopped; /* early stopping; stopped: patience ran out */
+    double best_f1;        /* of best_epoch (-1 before any) */
+    sqk_rng shuffle, drop; /* the generators of the batch order and of dropout */
+    size_t n_train;
+    size_t *order;         /* (n_train) the training windows in the last epoch's order */
+    size_t n_params;
+    float *params;         /* (n_params) the network's parameters */
+    float *best;           /* (n_params) the best epoch's parameters; NULL without validation */
+    long opt_t;            /* the optimizer's steps taken */
+    float *opt_m, *opt_v;  /* (n_params each) its moments */
+} sqk_nn_fit_state;
 typedef struct {
     int epochs, batch_size;
     int patience;          /* stop after this many epochs without a better val_f1; 0 = never */
@@ -233,6 +249,13 @@ typedef struct {
     void (*on_epoch)(void *ctx, const sqk_epoch_stats *s); /* may be NULL */
     void *ctx;
     const struct sqk_progress *progress; /* may be NULL */
+    /* Called after every epoch (early stopping decided) with the fit's state, valid during the
+     * call; a status other than SQK_OK ends the fit with it. May be NULL. */
+    int (*checkpoint)(void *ctx, const sqk_nn_fit_state *s);
+    /* Continue from a state a checkpoint saw (same network, data and options): its parameters,
+     * moments, generators, order and early stopping are taken and the fit goes on at the next
+     * epoch. NULL: a fresh fit. */
+    const sqk_nn_fit_state *resume;
     /* Asked after each epoch's validation (val given): non-zero stops training there, as
      * early stopping does (a pruned trial of a search); may be NULL. */
     int (*should_stop)(void *stop_ctx, const sqk_epoch_stats *s);

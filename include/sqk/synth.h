@@ -166,16 +166,23 @@ typedef struct {
     size_t files_cses, files_demeter, samples, bytes;
     size_t events, mainshocks, precursors;
     size_t kp_intervals, kp_storm;
+    int replaced_incomplete; /* dir held an incomplete archive (a killed synth), replaced */
 } sqk_synth_summary;
 
-/* Writes the whole archive into dir: cses/, demeter/, catalog.csv, kp.txt, truth.csv and
- * synth.txt (written last). Inputs are checked before anything is written. */
+/* Writes the whole archive into dir: synth.partial (first, holding the options), cses/,
+ * demeter/, catalog.csv, kp.txt, truth.csv and synth.txt (last, the completeness mark; then
+ * synth.partial is removed). Inputs are checked before anything is written. A complete
+ * archive in dir is refused; an incomplete one (sqk_synth_incomplete) is removed and written
+ * again, so the same command after a kill finishes the job. */
 int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress *progress,
                   sqk_synth_summary *summary);
 /* Writes truth.csv (contracts: event_id,time,lat,lon,mag,onset_days_before,duration_days,
  * amplitude,strength,unit_amplitude,unit_irregularity,radius_km): one row per would-be
  * precursor, also at strength 0 (amplitude 0 there). Atomic. */
 int sqk_synth_write_truth(const char *path, const sqk_synth_model *m);
+/* 1 when dir holds an archive synth began and did not finish (synth.partial, or truth.csv
+ * without synth.txt as earlier versions left it): build refuses it. */
+int sqk_synth_incomplete(const char *dir);
 
 /* Reads truth.csv back (columns found by name; the unit_ columns may be absent, as in files
  * of earlier versions): one precursor per row, with the Dobrovolsky radius recomputed from

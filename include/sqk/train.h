@@ -62,8 +62,14 @@ typedef struct {
     const char *init_path;            /* transfer learning: start from this model (may be NULL) */
     const char *freeze;               /* comma-separated layer names kept fixed (may be NULL) */
     int threads;                      /* 0: all cores */
-    const char *out_path;             /* MODEL.h5 */
-    const char *log_path;             /* epochs.csv (may be NULL) */
+    const char *out_path;             /* MODEL.h5; committed together with the final log. The
+                                         previous file there is removed when training starts */
+    const char *log_path;             /* epochs.csv (may be NULL), rewritten after every epoch */
+    int resume;                       /* continue from out_path + ".checkpoint" (written after
+                                         every epoch of a neural kind, removed at the end) when
+                                         it exists: bit for bit as an uninterrupted run with
+                                         one thread; a checkpoint of another kind,
+                                         hyperparameters, frozen layers or dataset is refused */
     const sqk_progress *progress;
     void (*on_epoch)(void *ctx, const sqk_epoch_stats *s); /* may be NULL */
     void *ctx;
@@ -71,6 +77,7 @@ typedef struct {
 
 typedef struct {
     size_t n_train, n_val;
+    int resumed_epoch;                /* the checkpoint's epoch training went on from (0: none) */
     int epochs_run, best_epoch;
     double best_val_f1, seconds;
 } sqk_train_summary;

@@ -148,9 +148,14 @@ typedef struct {
     uint64_t seed;         /* TPE and every model's "seed" */
     int max_epochs;        /* > 0: caps "epochs" */
     int threads;
-    const char *out_path;  /* BEST.txt: the best trial's hyperparameters, key=value lines */
-    const char *log_path;  /* trials.csv (may be NULL) */
-    const char *curves_path; /* curves.csv: trial,epoch,val_f1 of every epoch (may be NULL) */
+    const char *out_path;  /* BEST.txt: a comment naming the best trial and its val_f1, then its
+                              hyperparameters as key=value lines; never replaced by a worse
+                              result (one whose comment records a better val_f1 is kept) */
+    const char *log_path;  /* trials.csv (may be NULL), rewritten durably after every trial. An
+                              existing log is continued: its trials are replayed (they must be
+                              the ones this search suggests) and only the rest are run, so an
+                              interrupted search ends as an uninterrupted one; a log with more
+                              than n_trials trials is kept whole */
     const sqk_pruner_config *pruner; /* NULL: no pruning */
     const sqk_progress *progress;
     void (*on_trial)(void *ctx, const sqk_tune_trial *t); /* may be NULL */
@@ -159,6 +164,8 @@ typedef struct {
 
 typedef struct {
     int best_trial, n_trials;
+    int n_resumed;         /* trials read back from the log */
+    int kept_better;       /* BEST.txt kept an earlier, better result (best_val_f1 is this search's) */
     double best_val_f1, seconds;
     long epochs;           /* epochs trained over all trials (the search's compute) */
     int n_pruned;

@@ -19,6 +19,7 @@ int cmd_report(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_sensitivity(int argc, char **argv);
 
 /* A progress reporter that draws one updating line on stderr when stderr is a terminal and
  * quiet is 0; otherwise it reports nothing. */

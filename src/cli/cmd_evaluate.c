@@ -32,7 +32,8 @@ static void usage(FILE *f)
           "  --bootstrap B        bootstrap resamples (default 1000; 0 = none)\n"
           "  --permutations P     permutations for the MCC p-value (default 1000; 0 = none)\n"
           "  --seed N             random seed (default 1)\n"
-          "  --out DIR            evaluation folder to write (created if needed)\n"
+          "  --out DIR            evaluation folder to write; written under a temporary name and\n"
+          "                       put in place whole, replacing an earlier evaluation there\n"
           "  --no-figures         do not draw the figures into DIR/figures/\n"
           "  --quiet              print nothing but errors\n"
           "  -h, --help           this help\n", f);
@@ -199,27 +200,41 @@ int cmd_evaluate(int argc, char **argv)
 static int run(eval_args *ap)
 {
     const eval_args *a = ap;
-    sqk_evaluate_options o = {.pred = a->pred, .out = a->out, .val_pred = a->val, .data = a->data,
+    /* The folder, figures included, is filled under a temporary name and put in place whole:
+     * a failure or a kill leaves the previous evaluation there untouched, never new metrics
+     * beside old figures. */
+    char tmp[4200];
+    if (sqk_tmp_dir(a->out, "metrics.json", tmp, sizeof tmp)) return cli_fail("evaluate");
+    sqk_evaluate_options o = {.pred = a->pred, .out = tmp, .val_pred = a->val, .data = a->data,
                               .truth = a->truth, .name = a->name, .null_pred = a->null,
                               .null_val_pred = a->null_val, .n_pairs = a->n_pairs, .pairs = ap->pair,
                               .n_boot = a->n_boot, .n_perm = a->n_perm, .seed = a->seed};
     sqk_progress prog = cli_progress(a->quiet);
     sqk_evaluate_result r;
-    if (sqk_evaluate_run(&o, &prog, &r)) return cli_fail("evaluate");
+    if (sqk_evaluate_run(&o, &prog, &r)) {
+        sqk_rm_tree(tmp);
+        return cli_fail("evaluate");
+    }
     cli_progress_done();
+    /* Figures of this evaluation (src/figures), drawn from the files just written: drawn here,
+     * not in sqk_evaluate_run, because figures is a later stage than eval and reads its folder. */
+    if (!a->no_figures && sqk_fig_evaluation(tmp, a->data, &prog) != SQK_OK) {
+        cli_progress_done();
+        fprintf(stderr, "seqnetquake evaluate: the figures failed, so nothing was written to %s: %s\n"
+                        "(rerun with --no-figures to skip them)\n", a->out, sqk_last_error());
+        sqk_evaluate_result_free(&r);
+        sqk_rm_tree(tmp);
+        return 1;
+    }
+    cli_progress_done();
+    if (sqk_commit_dir(tmp, a->out)) {
+        sqk_evaluate_result_free(&r);
+        return cli_fail("evaluate");
+    }
     if (!a->quiet) {
         if (r.has_null) print_null_corrected(&r.nc, r.within_seismic_auc);
         print_summary(&r.ev, a->out);
     }
     sqk_evaluate_result_free(&r);
-    /* Figures of this evaluation (src/figures), drawn from the files just written: drawn here,
-     * not in sqk_evaluate_run, because figures is a later stage than eval and reads its folder. */
-    if (!a->no_figures && sqk_fig_evaluation(a->out, a->data, &prog) != SQK_OK) {
-        cli_progress_done();
-        fprintf(stderr, "seqnetquake evaluate: the metrics in %s are complete, but the figures failed: %s\n"
-                        "(rerun with --no-figures to skip them)\n", a->out, sqk_last_error());
-        return 1;
-    }
-    cli_progress_done();
     return 0;
 }

@@ -24,13 +24,17 @@ static void usage(FILE *f)
           "                       test set, Table 2 of the largest such group\n"
           "  --figure PNG         one more figure to show (e.g. a plot pass or a scan's\n"
           "                       molchan.png); repeatable\n"
+          "  --sensitivity DIR    a folder of seqnetquake sensitivity: its sensitivity.md with\n"
+          "                       sensitivity.png (the curve) and nullcheck.md (the test of chance)\n"
+          "                       are shown first, as the headline; repeatable (4 at most)\n"
           "  --quiet              print nothing but errors\n"
           "  -h, --help           this help\n", f);
 }
 
 typedef struct {
     const char **evals, **figures;
-    int n_evals, n_figures, table, quiet;
+    const char *sections[SQK_REPORT_MAX_SECTIONS];
+    int n_evals, n_figures, n_sections, table, quiet;
     const char *out, *title;
 } report_args;
 
@@ -54,6 +58,17 @@ static int add_eval(const char *cmd, const char *opt, const char *v, void *dest)
     return CLI_OK;
 }
 
+static int add_section(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    report_args *a = dest;
+    if (a->n_sections >= SQK_REPORT_MAX_SECTIONS) {
+        fprintf(stderr, "seqnetquake %s: --%s: at most %d folders\n", cmd, opt, SQK_REPORT_MAX_SECTIONS);
+        return CLI_USAGE;
+    }
+    a->sections[a->n_sections++] = v;
+    return CLI_OK;
+}
+
 static int add_figure(const char *cmd, const char *opt, const char *v, void *dest)
 {
     (void)cmd; (void)opt;
@@ -70,6 +85,7 @@ static int parse_args(int argc, char **argv, report_args *a)
         CLI_OPT("title", CLI_STRING, &a->title), CLI_OPT_SET("table1", &a->table, SQK_TABLE1),
         CLI_OPT_SET("table2", &a->table, SQK_TABLE2), CLI_OPT_CALL("table", parse_table, &a->table),
         CLI_OPT("quiet", CLI_FLAG, &a->quiet), CLI_OPT_CALL("figure", add_figure, a),
+        CLI_OPT_CALL("sensitivity", add_section, a),
     };
     int st = cli_parse("report", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) { usage(stdout); return 1; }
@@ -101,7 +117,8 @@ int cmd_report(int argc, char **argv)
     }
     sqk_progress prog = cli_progress(a.quiet);
     sqk_report_opts o = {.eval_dirs = a.evals, .n = a.n_evals, .out_dir = a.out, .title = a.title,
-                         .table = a.table, .figures = a.figures, .n_figures = a.n_figures};
+                         .table = a.table, .figures = a.figures, .n_figures = a.n_figures,
+                         .sections = a.sections, .n_sections = a.n_sections};
     int tables = 0;
     st = sqk_report(&o, &prog, &tables);
     free(a.evals);

@@ -18,9 +18,12 @@ static void usage(FILE *f)
         "Writes a synthetic archive in the real formats: DIR/cses/*.h5 (CSES LAP L2),\n"
         "DIR/demeter/*.DAT (DEMETER ISL 1144 survey / 1143 burst), DIR/catalog.csv (USGS CSV),\n"
         "DIR/kp.txt (GFZ Kp), DIR/truth.csv (the planted precursors) and DIR/synth.txt (the\n"
-        "configuration). The same seed gives identical files whatever the number of threads.\n\n"
+        "configuration, written last: the mark of a complete archive). The same seed gives\n"
+        "identical files whatever the number of threads. While it runs, DIR/synth.partial\n"
+        "holds the options; an archive left incomplete by a killed synth is refused by build\n"
+        "and replaced by synth run again on the same folder.\n\n"
         "options:\n"
-        "  --out DIR                 output folder (created; never one holding an archive)\n"
+        "  --out DIR                 output folder (created; never one holding a complete archive)\n"
         "  --seed N                  random seed (1)\n"
         "  --cses-start DATE         first day of CSES data, YYYY-MM-DD (2020-01-01)\n"
         "  --cses-days N             days of CSES data (90)\n"
@@ -98,6 +101,8 @@ int cmd_synth(int argc, char **argv)
     sqk_synth_summary s;
     if (sqk_synth_run(out, &c, &prog, &s) != SQK_OK) return cli_fail("synth");
     cli_progress_done();
+    if (!quiet && s.replaced_incomplete)
+        printf("%s held an incomplete archive (an interrupted synth): replaced\n", out);
     if (!quiet)
         printf("%s: %zu CSES + %zu DEMETER files, %zu samples, %.1f MB; %zu events (%zu mainshocks), "
                "%zu precursors; Kp > 3 in %zu of %zu intervals\n",

@@ -29,8 +29,16 @@ static void usage(FILE *f)
         "  --seed N              = --set seed=N\n"
         "  --threads N           split large batches over N threads (default 1; results are\n"
         "                        reproducible for a fixed N)\n"
-        "  --out MODEL.h5        model file (written atomically)\n"
-        "  --log epochs.csv      per-epoch loss, accuracy, val_loss, val_accuracy, val_f1, seconds\n"
+        "  --out MODEL.h5        model file, written at the end together with the log (a\n"
+        "                        previous file there is removed when training starts, so an\n"
+        "                        interrupted run leaves no model)\n"
+        "  --log epochs.csv      per-epoch loss, accuracy, val_loss, val_accuracy, val_f1, seconds;\n"
+        "                        rewritten after every epoch\n"
+        "  --resume              continue from MODEL.h5.checkpoint, which neural kinds write after\n"
+        "                        every epoch (weights, optimiser, random generators, early\n"
+        "                        stopping): a run killed midway and resumed ends with the model\n"
+        "                        and log of an uninterrupted one (same options; one thread: bit\n"
+        "                        for bit). Without a checkpoint, training starts from epoch 1\n"
         "  --quiet               no progress and no per-epoch lines\n",
         sqk_model_kind_names());
 }
@@ -135,6 +143,7 @@ int cmd_train(int argc, char **argv)
         CLI_OPT_CALL("patience", add_set, &t), CLI_OPT_CALL("seed", add_set, &t),
         CLI_OPT_INT("threads", &o.threads, 1, INT_MAX), CLI_OPT("out", CLI_STRING, &o.out_path),
         CLI_OPT("log", CLI_STRING, &o.log_path), CLI_OPT("quiet", CLI_FLAG, &quiet),
+        CLI_OPT("resume", CLI_FLAG, &o.resume),
     };
     memset(&t, 0, sizeof t);
     int help = cli_parse("train", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
@@ -174,6 +183,7 @@ int cmd_train(int argc, char **argv)
     cli_progress_done();
     if (rc) return rc == SQK_EARG ? (fprintf(stderr, "seqnetquake train: error: %s\n", sqk_last_error()), 2) : cli_fail("train");
     if (quiet) return 0;
+    if (s.resumed_epoch) printf("resumed from %s.checkpoint after epoch %d\n", o.out_path, s.resumed_epoch);
     printf("trained %s on %zu windows (%zu validation): ", o.kind, s.n_train, s.n_val);
     if (s.epochs_run > 0)
         printf("%d epochs, kept epoch %d", s.epochs_run, s.best_epoch);

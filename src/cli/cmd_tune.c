@@ -25,10 +25,14 @@ static void usage(FILE *f)
         "  --max-epochs N        cap each trial's 'epochs' (neural kinds) to keep trials affordable\n"
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
         "  --out BEST.txt        the best trial's hyperparameters, key=value lines, for\n"
-        "                        seqnetquake train --params BEST.txt\n"
+        "                        seqnetquake train --params BEST.txt; its first line records\n"
+        "                        the val_f1, and a BEST.txt recording a better one is kept\n"
         "  --log trials.csv      one row per trial: its hyperparameters, val_f1, ok, epochs_run,\n"
-        "                        pruned, seconds (a pruned trial: its last epoch and its F1 there)\n"
-        "  --curves curves.csv   the learning curves: trial,epoch,val_f1 for every epoch trained\n"
+        "                        pruned, seconds (a pruned trial: its last epoch and its F1 there);\n"
+        "                        written after every trial. Rerun with the same log, a search\n"
+        "                        killed midway continues where it stopped (same options: the\n"
+        "                        logged trials must be the ones it suggests) and ends as an\n"
+        "                        uninterrupted one\n"
         "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
         "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
         "                        far below the finished trials' median at that epoch) or asha\n"
@@ -60,7 +64,6 @@ int cmd_tune(int argc, char **argv)
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
         CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
-        CLI_OPT("curves", CLI_STRING, &o.curves_path),
         CLI_OPT("algorithm", CLI_STRING, &o.algorithm),
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
@@ -95,8 +98,13 @@ int cmd_tune(int argc, char **argv)
     int rc = sqk_tune_run(&o, &s);
     cli_progress_done();
     if (rc) return rc == SQK_EARG ? (fprintf(stderr, "seqnetquake tune: error: %s\n", sqk_last_error()), 2) : cli_fail("tune");
+    if (!quiet && s.n_resumed)
+        printf("continued the search of %s: %d trial%s read back\n", o.log_path, s.n_resumed, s.n_resumed == 1 ? "" : "s");
     if (!quiet)
         printf("tuned %s: best val F1 %.4f at trial %d of %d (%d pruned), %ld epochs, %.1f s -> %s\n",
                o.kind, s.best_val_f1, s.best_trial, s.n_trials, s.n_pruned, s.epochs, s.seconds, o.out_path);
+    if (s.kept_better)
+        fprintf(stderr, "seqnetquake tune: note: %s records a better val F1 from an earlier search and was "
+                        "kept; remove it to write this search's best\n", o.out_path);
     return 0;
 }

@@ -22,6 +22,7 @@ static const struct {
     {"scan", cmd_scan, "a trained model on new orbits: scored windows, alarms, Molchan diagrams"},
     {"plot", cmd_plot, "quick looks of the data: a half-orbit with its labelled windows (plot pass)"},
     {"experiment", cmd_experiment, "a whole experiment (e.g. the paper's) from a plan, resumable"},
+    {"sensitivity", cmd_sensitivity, "null-corrected skill against precursor strength; --null-check: chance"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -30,7 +31,7 @@ static void usage(FILE *f)
     fprintf(f, "seqnetquake %s - pre-earthquake ionospheric perturbations in CSES/DEMETER data\n\n"
                "usage: seqnetquake COMMAND [options]   (seqnetquake COMMAND --help for details)\n\n"
                "commands, in pipeline order:\n", sqk_version());
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
 }
 
 int cli_main(int argc, char **argv)

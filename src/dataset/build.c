@@ -54,6 +54,13 @@ static int list_files(const sqk_build_config *c, const sqk_build_inputs *in, cha
 {
     char pat[4200];
     if (in->files_glob) snprintf(pat, sizeof pat, "%s", in->files_glob);
+    else if (in->archive_dir && sqk_synth_incomplete(in->archive_dir))
+        /* a killed synth: part of the files, silently fewer windows */
+        return sqk_fail(SQK_EFORMAT, "%s is an incomplete synthetic archive: seqnetquake synth stopped before "
+                        "writing %s/synth.txt, its mark of completion; finish it by running the same "
+                        "command again, seqnetquake synth --out %s with the options listed in "
+                        "%s/synth.partial (it replaces the incomplete archive)",
+                        in->archive_dir, in->archive_dir, in->archive_dir, in->archive_dir);
     else if (in->archive_dir)
         snprintf(pat, sizeof pat, "%s/%s", in->archive_dir,
                  c->satellite == SQK_SAT_CSES ? "cses/*.h5" : "demeter/*.DAT");

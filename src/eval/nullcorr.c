@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define KEY_NULL (1ULL << 43)
+#define KEY_PAIRS (1ULL << 44)
 #define MAX_PAIR_DIFF 8
 
 static const char *nc_names[SQK_NC_COUNT] = {"mcc_seismic_vs_control", "auc1", "event_mcc"};
@@ -205,16 +206,21 @@ int sqk_null_corrected_compute(const sqk_null_pair *pairs, size_t n_pairs, int n
                 if (!mult) continue;
                 double sum[3][SQK_NC_COUNT] = {{0}};
                 int cnt[3][SQK_NC_COUNT] = {{0}};
+                /* the events: one draw per dataset, shared by the pairs on it */
                 for (size_t p = 0; p < n_pairs; p++) {
+                    if (d[p].group != p) continue;
                     int *m = mult + p * max_units;
                     size_t nu = d[p].u.n_units;
-                    if (d[p].group == p) { /* this dataset's draw; pairs on it reuse it */
-                        sqk_rng r = sqk_rng_fork(&root, KEY_NULL + (uint64_t)b * 1024 + p);
-                        memset(m, 0, nu * sizeof *m);
-                        for (size_t j = 0; j < nu; j++) m[sqk_rng_below(&r, nu)]++;
-                    } else {
-                        m = mult + d[p].group * max_units;
-                    }
+                    sqk_rng r = sqk_rng_fork(&root, KEY_NULL + (uint64_t)b * 1024 + p);
+                    memset(m, 0, nu * sizeof *m);
+                    for (size_t j = 0; j < nu; j++) m[sqk_rng_below(&r, nu)]++;
+                }
+                /* the pairs (training or archive seeds), drawn with replacement too, so that
+                 * what varies between seeds is inside the interval */
+                sqk_rng rp = sqk_rng_fork(&root, KEY_PAIRS + (uint64_t)b);
+                for (size_t i = 0; i < n_pairs; i++) {
+                    size_t p = n_pairs > 1 ? sqk_rng_below(&rp, n_pairs) : 0;
+                    const int *m = mult + d[p].group * max_units;
                     double a[SQK_NC_COUNT], z[SQK_NC_COUNT];
                     side_metrics(&d[p], &d[p].s[0], m, a);
                     side_metrics(&d[p], &d[p].s[1], m, z);

@@ -19,28 +19,21 @@
  * the trials of running searches (suggested with the trials in flight as constant liars). The
  * local farm has one slot, so a run without MPI is the serial run; under mpirun the ranks are
  * the slots and rank 0 alone writes the journal. */
-#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
-#include "sqk/experiment.h"
+#include "exp_internal.h"
 #include "farm.h"
 #include "sqk/train.h"
 #include "sqk/tuning.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 typedef struct {
     int search;          /* unit index */
@@ -70,13 +63,6 @@ typedef struct {
     int *slot_busy;
 } runner;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static const char *type_dir(sqk_unit_type t)
 {
     static const char *d[] = {"datasets", "searches", "models", "reports"};
@@ -87,72 +73,6 @@ static const char *type_word(sqk_unit_type t)
 {
     static const char *d[] = {"dataset", "search", "model", "report"};
     return d[t];
-}
-
-/* ---- files ---- */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static int rm_tree(const char *dir)
-{
-    struct stat st;
-    if (lstat(dir, &st) != 0) return errno == ENOENT ? SQK_OK : sqk_fail(SQK_EIO, "%s: %s", dir, strerror(errno));
-    if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return sqk_fail(SQK_EIO, "%s: cannot remove: %s", dir, strerror(errno));
-    return SQK_OK;
-}
-
-static char *read_all(const char *path, size_t *n_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 0, n = 0, k;
-    char *buf = NULL, chunk[8192];
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (sqk_grow((void **)&buf, &cap, n + k + 1, 1)) { fclose(f); free(buf); return NULL; }
-        memcpy(buf + n, chunk, k);
-        n += k;
-    }
-    fclose(f);
-    if (!buf && !(buf = sqk_strdup(""))) return NULL;
-    buf[n] = 0;
-    if (n_out) *n_out = n;
-    return buf;
-}
-
-static int write_text_atomic(const char *path, const char *text)
-{
-    sqk_atomic_file a;
-    int rc = sqk_atomic_open(&a, path);
-    if (rc) return rc;
-    fputs(text, a.f);
-    return sqk_atomic_close(&a, SQK_OK);
-}
-
-/* OUT/plan.txt: written by the first run; every later run must bring the same plan. */
-static int check_same_plan(const char *out, const char *name, const char *text, const char *what)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", out, name);
-    char *old = read_all(path, NULL);
-    if (!old) return errno == ENOENT ? write_text_atomic(path, text) : sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
-    int rc = SQK_OK;
-    if (strcmp(old, text)) {
-        int line = 1;
-        const char *a = old, *b = text;
-        while (*a && *a == *b) { line += *a == '\n'; a++; b++; }
-        const char *la = a, *lb = b;
-        while (la > old && la[-1] != '\n') la--;
-        while (lb > text && lb[-1] != '\n') lb--;
-        rc = sqk_fail(SQK_EARG, "%s holds the results of another %s (%s line %d is '%.*s', here it is '%.*s'): "
-                      "use a new --out folder, or the same %s to continue", out, what, path, line,
-                      (int)strcspn(la, "\n"), la, (int)strcspn(lb, "\n"), lb, what);
-    }
-    free(old);
-    return rc;
 }
 
 /* ---- journal ---- */
@@ -185,7 +105,7 @@ static int journal_open(runner *R)
     char path[4096];
     snprintf(path, sizeof path, "%s/journal.txt", R->o->out);
     size_t n = 0;
-    char *text = read_all(path, &n);
+    char *text = exp_read_all(path, &n);
     if (!text && errno != ENOENT) return sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
     size_t keep = 0;
     int rc = SQK_OK, line = 0;
@@ -240,86 +160,31 @@ static int journal_open(runner *R)
     return SQK_OK;
 }
 
-/* ---- units run as commands ---- */
-typedef struct {
-    char *argv[64];
-    int argc;
-    char buf[8192];
-    size_t used;
-} cmdline;
-
-static void arg(cmdline *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void arg(cmdline *c, const char *fmt, ...)
+static void common_args(runner *R, exp_cmdline *c)
 {
-    if (c->argc >= 62 || c->used >= sizeof c->buf) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(c->buf + c->used, sizeof c->buf - c->used, fmt, ap);
-    va_end(ap);
-    if (n < 0 || c->used + (size_t)n + 1 > sizeof c->buf) return;
-    c->argv[c->argc++] = c->buf + c->used;
-    c->argv[c->argc] = NULL;
-    c->used += (size_t)n + 1;
-}
-
-/* Runs self_exe with the arguments in the unit's folder, output appended to the unit's log.
- * Paths are relative to the folder (../../datasets/NAME/...), which is two levels below OUT
- * both while it is built (.partial/UNIT) and in place, so the paths the outputs record stay
- * right after the rename. */
-static int run_command(runner *R, cmdline *c, const char *stage, const char *log_path, const char *unit)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, stage);
-    char *argv[66];
-    argv[0] = (char *)R->o->self_exe;
-    for (int i = 0; i <= c->argc; i++) argv[i + 1] = c->argv[i];
-    pid_t pid;
-    int err = posix_spawn(&pid, R->o->self_exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err) return sqk_fail(SQK_EIO, "%s: cannot start %s: %s", unit, R->o->self_exe, strerror(err));
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return sqk_fail(SQK_EIO, "%s: waitpid: %s", unit, strerror(errno));
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return SQK_OK;
-    /* the last line the command printed says why */
-    char last[512] = "";
-    FILE *f = fopen(log_path, "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f))
-        if (line[0] != '\n') snprintf(last, sizeof last, "%.*s", (int)strcspn(line, "\n"), line);
-    if (f) fclose(f);
-    return sqk_fail(SQK_EVALUE, "%s failed (seqnetquake %s %s): %s (all of it in %s)", unit, c->argv[0],
-                    WIFEXITED(st) ? "exited non-zero" : "was killed", last, log_path);
-}
-
-static void common_args(runner *R, cmdline *c)
-{
-    arg(c, "--seed");
-    arg(c, "%llu", (unsigned long long)R->p->seed);
-    arg(c, "--quiet");
+    exp_arg(c, "--seed");
+    exp_arg(c, "%llu", (unsigned long long)R->p->seed);
+    exp_arg(c, "--quiet");
 }
 
 static int run_dataset(runner *R, const sqk_plan_unit *u, const char *stage, const char *log)
 {
-    cmdline c = {.argc = 0};
-    arg(&c, "build");
-    arg(&c, "--archive");
-    arg(&c, "%s", R->archive);
+    exp_cmdline c = {.argc = 0};
+    exp_arg(&c, "build");
+    exp_arg(&c, "--archive");
+    exp_arg(&c, "%s", R->archive);
     for (int i = 0; i < u->n_kv; i++) {
-        arg(&c, "--%s", u->key[i]);
-        arg(&c, "%s", u->value[i]);
+        exp_arg(&c, "--%s", u->key[i]);
+        exp_arg(&c, "%s", u->value[i]);
     }
-    arg(&c, "--threads");
-    arg(&c, "%d", R->o->threads);
-    arg(&c, "--out");
-    arg(&c, "dataset.h5");
+    exp_arg(&c, "--threads");
+    exp_arg(&c, "%d", R->o->threads);
+    exp_arg(&c, "--out");
+    exp_arg(&c, "dataset.h5");
     common_args(R, &c);
     char what[128];
     snprintf(what, sizeof what, "dataset %s", u->name);
-    return run_command(R, &c, stage, log, what);
+    return exp_spawn(R->o->self_exe, &c, stage, log, what);
 }
 
 static int run_model(runner *R, const sqk_plan_unit *u, const char *stage, const char *log)
@@ -329,109 +194,109 @@ static int run_model(runner *R, const sqk_plan_unit *u, const char *stage, const
     char data[256], what[128];
     snprintf(data, sizeof data, "../../datasets/%s/dataset.h5", p->units[u->data].name);
     snprintf(what, sizeof what, "model %s", u->name);
-    cmdline c = {.argc = 0};
-    arg(&c, "train");
-    arg(&c, "--data");
-    arg(&c, "%s", data);
-    arg(&c, "--model");
-    arg(&c, "%s", sqk_plan_get(u, "kind"));
+    exp_cmdline c = {.argc = 0};
+    exp_arg(&c, "train");
+    exp_arg(&c, "--data");
+    exp_arg(&c, "%s", data);
+    exp_arg(&c, "--model");
+    exp_arg(&c, "%s", sqk_plan_get(u, "kind"));
     if (u->params >= 0) {
-        arg(&c, "--params");
-        arg(&c, "../../searches/%s/best.txt", p->units[u->params].name);
+        exp_arg(&c, "--params");
+        exp_arg(&c, "../../searches/%s/best.txt", p->units[u->params].name);
     }
     if (u->init >= 0) {
-        arg(&c, "--init");
-        arg(&c, "../../models/%s/model.h5", p->units[u->init].name);
+        exp_arg(&c, "--init");
+        exp_arg(&c, "../../models/%s/model.h5", p->units[u->init].name);
     }
     if ((v = sqk_plan_get(u, "freeze"))) {
-        arg(&c, "--freeze");
-        arg(&c, "%s", v);
+        exp_arg(&c, "--freeze");
+        exp_arg(&c, "%s", v);
     }
     if ((v = sqk_plan_get(u, "epochs"))) {
-        arg(&c, "--set");
-        arg(&c, "epochs=%s", v);
+        exp_arg(&c, "--set");
+        exp_arg(&c, "epochs=%s", v);
     }
-    arg(&c, "--threads");
-    arg(&c, "%d", R->o->threads);
-    arg(&c, "--out");
-    arg(&c, "model.h5");
-    arg(&c, "--log");
-    arg(&c, "epochs.csv");
+    exp_arg(&c, "--threads");
+    exp_arg(&c, "%d", R->o->threads);
+    exp_arg(&c, "--out");
+    exp_arg(&c, "model.h5");
+    exp_arg(&c, "--log");
+    exp_arg(&c, "epochs.csv");
     common_args(R, &c);
-    int rc = run_command(R, &c, stage, log, what);
+    int rc = exp_spawn(R->o->self_exe, &c, stage, log, what);
     static const char *splits[2][2] = {{"test", "test.csv"}, {"validation", "val.csv"}};
     for (int k = 0; k < 2 && !rc; k++) {
-        cmdline d = {.argc = 0};
-        arg(&d, "predict");
-        arg(&d, "--model");
-        arg(&d, "model.h5");
-        arg(&d, "--data");
-        arg(&d, "%s", data);
-        arg(&d, "--split");
-        arg(&d, "%s", splits[k][0]);
-        arg(&d, "--threads");
-        arg(&d, "%d", R->o->threads);
-        arg(&d, "--out");
-        arg(&d, "%s", splits[k][1]);
-        arg(&d, "--quiet");
-        rc = run_command(R, &d, stage, log, what);
+        exp_cmdline d = {.argc = 0};
+        exp_arg(&d, "predict");
+        exp_arg(&d, "--model");
+        exp_arg(&d, "model.h5");
+        exp_arg(&d, "--data");
+        exp_arg(&d, "%s", data);
+        exp_arg(&d, "--split");
+        exp_arg(&d, "%s", splits[k][0]);
+        exp_arg(&d, "--threads");
+        exp_arg(&d, "%d", R->o->threads);
+        exp_arg(&d, "--out");
+        exp_arg(&d, "%s", splits[k][1]);
+        exp_arg(&d, "--quiet");
+        rc = exp_spawn(R->o->self_exe, &d, stage, log, what);
     }
     if (!rc) {
-        cmdline e = {.argc = 0};
-        arg(&e, "evaluate");
-        arg(&e, "--pred");
-        arg(&e, "test.csv");
-        arg(&e, "--val-pred");
-        arg(&e, "val.csv");
-        arg(&e, "--data");
-        arg(&e, "%s", data);
+        exp_cmdline e = {.argc = 0};
+        exp_arg(&e, "evaluate");
+        exp_arg(&e, "--pred");
+        exp_arg(&e, "test.csv");
+        exp_arg(&e, "--val-pred");
+        exp_arg(&e, "val.csv");
+        exp_arg(&e, "--data");
+        exp_arg(&e, "%s", data);
         char truth[4200];
         snprintf(truth, sizeof truth, "%s/truth.csv", R->archive);
         if (access(truth, R_OK) == 0) {
-            arg(&e, "--truth");
-            arg(&e, "%s", truth);
+            exp_arg(&e, "--truth");
+            exp_arg(&e, "%s", truth);
         }
-        arg(&e, "--name");
-        arg(&e, "%s", u->name);
-        if ((v = sqk_plan_get(u, "figures")) && !strcmp(v, "0")) arg(&e, "--no-figures");
+        exp_arg(&e, "--name");
+        exp_arg(&e, "%s", u->name);
+        if ((v = sqk_plan_get(u, "figures")) && !strcmp(v, "0")) exp_arg(&e, "--no-figures");
         for (int k = 0; k < 2; k++) {
             static const char *keys[2] = {"bootstrap", "permutations"};
             if ((v = sqk_plan_get(u, keys[k]))) {
-                arg(&e, "--%s", keys[k]);
-                arg(&e, "%s", v);
+                exp_arg(&e, "--%s", keys[k]);
+                exp_arg(&e, "%s", v);
             }
         }
-        arg(&e, "--out");
-        arg(&e, "eval");
+        exp_arg(&e, "--out");
+        exp_arg(&e, "eval");
         common_args(R, &e);
-        rc = run_command(R, &e, stage, log, what);
+        rc = exp_spawn(R->o->self_exe, &e, stage, log, what);
     }
     return rc;
 }
 
 static int run_report(runner *R, const sqk_plan_unit *u, const char *stage, const char *log)
 {
-    cmdline c = {.argc = 0};
+    exp_cmdline c = {.argc = 0};
     const char *v;
-    arg(&c, "report");
+    exp_arg(&c, "report");
     char list[sizeof u->value[0]];
     snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
     for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-        arg(&c, "--eval");
-        arg(&c, "../../models/%s/eval", m);
+        exp_arg(&c, "--eval");
+        exp_arg(&c, "../../models/%s/eval", m);
     }
     if ((v = sqk_plan_get(u, "table"))) {
-        arg(&c, "--table");
-        arg(&c, "%s", v);
+        exp_arg(&c, "--table");
+        exp_arg(&c, "%s", v);
     }
-    arg(&c, "--title");
-    arg(&c, "%s", (v = sqk_plan_get(u, "title")) ? v : u->name);
-    arg(&c, "--out");
-    arg(&c, ".");
-    arg(&c, "--quiet");
+    exp_arg(&c, "--title");
+    exp_arg(&c, "%s", (v = sqk_plan_get(u, "title")) ? v : u->name);
+    exp_arg(&c, "--out");
+    exp_arg(&c, ".");
+    exp_arg(&c, "--quiet");
     char what[128];
     snprintf(what, sizeof what, "report %s", u->name);
-    return run_command(R, &c, stage, log, what);
+    return exp_spawn(R->o->self_exe, &c, stage, log, what);
 }
 
 /* ---- searches: the TPE in the scheduler, the trials in the workers ---- */
@@ -565,7 +430,7 @@ static int unit_work(runner *R, int i)
     snprintf(stage, sizeof stage, "%s/.partial/%s-%s", out, type_word(u->type), u->name);
     snprintf(final, sizeof final, "%s/%s/%s", out, type_dir(u->type), u->name);
     snprintf(log, sizeof log, "%s/logs/%s-%s.log", out, type_word(u->type), u->name);
-    int rc = rm_tree(stage);
+    int rc = sqk_rm_tree(stage);
     if (!rc) rc = sqk_mkdir_p(stage);
     if (!rc) {
         FILE *f = fopen(log, "w"); /* a fresh log for each attempt */
@@ -579,7 +444,7 @@ static int unit_work(runner *R, int i)
         case SQK_UNIT_SEARCH: rc = sqk_fail(SQK_EARG, "search %s is the scheduler's", u->name); break;
         }
     }
-    if (!rc) rc = rm_tree(final);
+    if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     return rc;
 }
@@ -629,14 +494,14 @@ static int unit_done(runner *R, int i)
     int rc = journal_append(R, line);
     if (rc) return rc;
     R->done[i] = 1;
-    double dt = now_s() - R->u[i].t0;
+    double dt = exp_now_s() - R->u[i].t0;
     R->work_done += unit_weight(u);
     R->s->units_run++;
     R->s->units_done++;
     if (R->o->on_unit) {
         char took[32], eta[32];
         format_duration(took, sizeof took, dt);
-        format_duration(eta, sizeof eta, (now_s() - R->t0) / R->work_done * (R->work_total - R->work_done));
+        format_duration(eta, sizeof eta, (exp_now_s() - R->t0) / R->work_done * (R->work_total - R->work_done));
         snprintf(line, sizeof line, "[%d/%d] %s %s done in %s; ETA %s", R->s->units_done, R->p->n_units,
                  type_word(u->type), u->name, took, R->work_done < R->work_total - 1e-9 ? eta : "-");
         R->o->on_unit(R->o->ctx, line);
@@ -709,11 +574,11 @@ static int search_start(runner *R, int ui)
     free(mine);
     st->next_number = max_number + 1;
     st->started = st->finished;
-    st->t0 = now_s();
+    st->t0 = exp_now_s();
     st->running = 1;
     char stage[4096];
     snprintf(stage, sizeof stage, "%s/.partial/search-%s", R->o->out, u->name);
-    if (!rc) rc = rm_tree(stage);
+    if (!rc) rc = sqk_rm_tree(stage);
     if (!rc) rc = sqk_mkdir_p(stage);
     snprintf(stage, sizeof stage, "%s/logs/search-%s.log", R->o->out, u->name);
     FILE *f = rc ? NULL : fopen(stage, "w");
@@ -753,13 +618,13 @@ static int search_finish(runner *R, int ui)
         char *text = rc ? NULL : sqk_hparams_format(&hp);
         if (!rc && !text) rc = SQK_EMEM;
         snprintf(path, sizeof path, "%s/best.txt", stage);
-        if (!rc) rc = write_text_atomic(path, text);
+        if (!rc) rc = exp_write_text_atomic(path, text);
         free(text);
         snprintf(path, sizeof path, "%s/trials.csv", stage);
         if (!rc) rc = write_trials(path, &st->S, mine, st->trials);
     }
     free(mine);
-    if (!rc) rc = rm_tree(final);
+    if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
     sqk_tpe_free(st->tpe);
     st->tpe = NULL;
@@ -835,7 +700,7 @@ static int next_task(runner *R, farm_task *t)
                 t->kind = FARM_UNIT;
                 t->unit = i;
                 st->running = 1;
-                st->t0 = now_s();
+                st->t0 = exp_now_s();
                 return 1;
             }
             int rc = search_start(R, i);
@@ -934,7 +799,7 @@ int sqk_experiment_rank(void) { return farm_launch_rank(); }
 int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_experiment_summary *s)
 {
     memset(s, 0, sizeof *s);
-    runner R = {.p = p, .o = o, .journal_fd = -1, .journal_workers = 1, .s = s, .t0 = now_s()};
+    runner R = {.p = p, .o = o, .journal_fd = -1, .journal_workers = 1, .s = s, .t0 = exp_now_s()};
     worker W = {.R = &R, .d_unit = -1};
     char path[4096], inputs[4200];
     int rc = SQK_OK, lock = -1;
@@ -963,8 +828,8 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         goto done;
     }
     snprintf(inputs, sizeof inputs, "archive %s\n", R.archive);
-    if ((rc = check_same_plan(o->out, "plan.txt", p->text, "plan")) ||
-        (rc = check_same_plan(o->out, "inputs.txt", inputs, "archive")))
+    if ((rc = exp_check_same_text(o->out, "plan.txt", p->text, "plan")) ||
+        (rc = exp_check_same_text(o->out, "inputs.txt", inputs, "archive")))
         goto done;
     R.done = sqk_calloc((size_t)p->n_units, 1);
     R.u = sqk_calloc((size_t)p->n_units, sizeof *R.u);
@@ -978,7 +843,7 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         R.journal_workers = R.F->slots;
     }
     snprintf(path, sizeof path, "%s/.partial", o->out);
-    if ((rc = rm_tree(path))) goto done;
+    if ((rc = sqk_rm_tree(path))) goto done;
     for (int t = 0; t < 4 && !rc; t++) {
         static const char *dirs[] = {"datasets", "searches", "models", "reports"};
         snprintf(path, sizeof path, "%s/%s", o->out, dirs[t]);
@@ -991,7 +856,7 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         else R.work_total += unit_weight(&p->units[i]);
     }
     if (!rc) rc = schedule(&R);
-    s->seconds = now_s() - R.t0;
+    s->seconds = exp_now_s() - R.t0;
 done:
     {
         /* the farm's close (the workers told to stop) must not lose the message */

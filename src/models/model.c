@@ -377,6 +377,8 @@ int sqk_netmodel_fit(sqk_model *m, const sqk_model_data *train, const sqk_model_
         .on_epoch = o->on_epoch,
         .ctx = o->ctx,
         .progress = o->progress,
+        .checkpoint = o->checkpoint,
+        .resume = o->resume,
         .should_stop = o->should_stop,
         .stop_ctx = o->stop_ctx,
     };

@@ -158,6 +158,11 @@ int sqk_model_save(const sqk_model *m, const char *path)
     return sqk_h5_write_file(path, write_model, m);
 }
 
+int sqk_model_file_image(const sqk_model *m, const char *path, unsigned char **bytes, size_t *n)
+{
+    return sqk_h5_file_image(path, write_model, m, bytes, n);
+}
+
 /* Header of a model file: kind, T, F, features, hyperparameters. */
 static int read_header(hid_t f, const char *path, const sqk_model_kind **kind, int *T, int *F,
                        char *features, size_t fsize, sqk_hparams *hp)

@@ -63,6 +63,34 @@ static int evaluate(sqk_net *net, const sqk_nn_data *d, double *loss, double *ac
     return rc;
 }
 
+/* Takes a checkpoint's state into the fit: parameters, moments, generators, order, early
+ * stopping. */
+static int resume_state(sqk_net *net, const sqk_nn_fit_options *o, sqk_nn_fit_state *st)
+{
+    const sqk_nn_fit_state *r = o->resume;
+    if (r->n_params != st->n_params || r->n_train != st->n_train || (st->best && !r->best) ||
+        r->epoch < 0 || r->epoch > o->epochs)
+        return sqk_fail(SQK_EARG, "resuming a fit: the saved state is of another network or data "
+                        "(%zu parameters, %zu training windows, epoch %d; expected %zu, %zu, at most %d)",
+                        r->n_params, r->n_train, r->epoch, st->n_params, st->n_train, o->epochs);
+    for (size_t i = 0; i < r->n_train; i++)
+        if (r->order[i] >= st->n_train) return sqk_fail(SQK_EARG, "resuming a fit: window %zu out of range", r->order[i]);
+    memcpy(sqk_net_params(net), r->params, r->n_params * sizeof *r->params);
+    memcpy(o->opt->m, r->opt_m, r->n_params * sizeof *r->opt_m);
+    memcpy(o->opt->v, r->opt_v, r->n_params * sizeof *r->opt_v);
+    o->opt->t = r->opt_t;
+    if (st->best) memcpy(st->best, r->best, r->n_params * sizeof *r->best);
+    memcpy(st->order, r->order, r->n_train * sizeof *r->order);
+    st->epoch = r->epoch;
+    st->best_epoch = r->best_epoch;
+    st->since_best = r->since_best;
+    st->stopped = r->stopped;
+    st->best_f1 = r->best_f1;
+    st->shuffle = r->shuffle;
+    st->drop = r->drop;
+    return SQK_OK;
+}
+
 int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
                 const sqk_nn_fit_options *o, int *best_epoch)
 {
@@ -76,27 +104,29 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
                             (int)train->y[i], C - 1);
     int rc = sqk_net_reserve(net, bs);
     if (rc) return rc;
-    size_t *idx = sqk_malloc(N * sizeof *idx);
+    sqk_nn_fit_state st = {.best_f1 = -1, .n_train = N, .n_params = np, .params = sqk_net_params(net),
+                           .opt_m = o->opt->m, .opt_v = o->opt->v};
+    st.order = sqk_malloc(N * sizeof *st.order);
     float *xb = sqk_malloc((size_t)bs * row * sizeof *xb);
     int32_t *yb = sqk_malloc((size_t)bs * sizeof *yb);
     float *pb = sqk_malloc((size_t)bs * C * sizeof *pb);
-    float *best = has_val ? sqk_malloc(np * sizeof *best) : NULL;
-    if (!idx || !xb || !yb || !pb || (has_val && !best)) {
+    st.best = has_val ? sqk_malloc(np * sizeof *st.best) : NULL;
+    if (!st.order || !xb || !yb || !pb || (has_val && !st.best)) {
         rc = SQK_EMEM;
         goto done;
     }
+    size_t *idx = st.order;
     for (size_t i = 0; i < N; i++) idx[i] = i;
-    sqk_rng root, shuffle, drop;
+    sqk_rng root;
     sqk_rng_seed(&root, o->seed);
-    shuffle = sqk_rng_fork(&root, 1);
-    drop = sqk_rng_fork(&root, 2);
-    double best_f1 = -1;
-    int since_best = 0, best_ep = 0;
+    st.shuffle = sqk_rng_fork(&root, 1);
+    st.drop = sqk_rng_fork(&root, 2);
+    if (o->resume && (rc = resume_state(net, o, &st))) goto done;
     size_t nbatches = (N + bs - 1) / bs;
-    for (int ep = 1; ep <= o->epochs; ep++) {
+    for (int ep = st.epoch + 1; ep <= o->epochs && !st.stopped; ep++) {
         double t0 = now_s(), loss_sum = 0;
         size_t correct = 0;
-        sqk_rng_shuffle_size(&shuffle, idx, N);
+        sqk_rng_shuffle_size(&st.shuffle, idx, N);
         for (size_t bi = 0; bi < nbatches; bi++) {
             size_t s = bi * bs;
             int B = (int)(N - s < (size_t)bs ? N - s : (size_t)bs);
@@ -105,7 +135,7 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
                 yb[b] = train->y[idx[s + b]];
             }
             double loss;
-            rc = sqk_net_train_batch(net, xb, yb, B, &drop, pb, &loss);
+            rc = sqk_net_train_batch(net, xb, yb, B, &st.drop, pb, &loss);
             if (rc) goto done;
             loss_sum += loss * B;
             for (int b = 0; b < B; b++) correct += argmax_row(pb + (size_t)b * C, C) == yb[b];
@@ -116,39 +146,40 @@ int sqk_net_fit(sqk_net *net, const sqk_nn_data *train, const sqk_nn_data *val,
                 sqk_progress_report(o->progress, what, (double)bi + 1, (double)nbatches);
             }
         }
-        sqk_epoch_stats st = {.epoch = ep, .loss = loss_sum / N, .accuracy = (double)correct / N,
+        sqk_epoch_stats es = {.epoch = ep, .loss = loss_sum / N, .accuracy = (double)correct / N,
                               .val_loss = NAN, .val_accuracy = NAN, .val_f1 = NAN};
-        if (!isfinite(st.loss)) {
-            rc = sqk_fail(SQK_EVALUE, "training diverged at epoch %d (loss %g); try a smaller lr", ep, st.loss);
+        if (!isfinite(es.loss)) {
+            rc = sqk_fail(SQK_EVALUE, "training diverged at epoch %d (loss %g); try a smaller lr", ep, es.loss);
             goto done;
         }
         if (has_val) {
-            rc = evaluate(net, val, &st.val_loss, &st.val_accuracy, &st.val_f1);
+            rc = evaluate(net, val, &es.val_loss, &es.val_accuracy, &es.val_f1);
             if (rc) goto done;
         }
-        st.seconds = now_s() - t0;
-        if (o->on_epoch) o->on_epoch(o->ctx, &st);
+        es.seconds = now_s() - t0;
+        if (o->on_epoch) o->on_epoch(o->ctx, &es);
+        st.epoch = ep;
         if (!has_val) {
-            best_ep = ep;
-            continue;
+            st.best_epoch = ep;
+        } else if (es.val_f1 > st.best_f1) {
+            st.best_f1 = es.val_f1;
+            st.best_epoch = ep;
+            st.since_best = 0;
+            memcpy(st.best, sqk_net_params(net), np * sizeof *st.best);
+        } else if (o->patience > 0 && ++st.since_best >= o->patience) {
+            st.stopped = 1;
         }
-        if (st.val_f1 > best_f1) {
-            best_f1 = st.val_f1;
-            best_ep = ep;
-            since_best = 0;
-            memcpy(best, sqk_net_params(net), np * sizeof *best);
-        } else if (o->patience > 0 && ++since_best >= o->patience) {
-            break;
-        }
-        if (o->should_stop && o->should_stop(o->stop_ctx, &st)) break;
+        if (has_val && o->should_stop && o->should_stop(o->stop_ctx, &es)) st.stopped = 1;
+        st.opt_t = o->opt->t;
+        if (o->checkpoint && (rc = o->checkpoint(o->ctx, &st))) goto done;
     }
-    if (has_val && best_ep > 0) memcpy(sqk_net_params(net), best, np * sizeof *best);
-    if (best_epoch) *best_epoch = best_ep;
+    if (has_val && st.best_epoch > 0) memcpy(sqk_net_params(net), st.best, np * sizeof *st.best);
+    if (best_epoch) *best_epoch = st.best_epoch;
 done:
-    free(idx);
+    free(st.order);
     free(xb);
     free(yb);
     free(pb);
-    free(best);
+    free(st.best);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* The report: a table of several evaluations (Markdown, CSV), comparative figures and an HTML
- * page. Everything is read and checked first; files are then written one by one, each
- * atomically, and on a failure the ones already written are removed again. */
+ * page. Everything is read and checked first; the folder is then written under a temporary
+ * name and put in place whole (sqk_commit_dir): an earlier report there is replaced, never
+ * mixed with this one, and on a failure or a kill nothing of this run is left. */
 #include "sqk/report.h"
 
 #include "sqk/csv.h"
@@ -31,32 +32,6 @@ typedef struct report_row {
 } report_row;
 
 static const char *const eval_fig[3] = {"confusion", "ternary", "map"};
-
-/* Files written so far, removed again if a later step fails. */
-typedef struct written {
-    char **path;
-    size_t n, cap;
-} written;
-
-static int remember(written *w, const char *path)
-{
-    int rc = sqk_grow((void **)&w->path, &w->cap, w->n + 1, sizeof(char *));
-    if (rc) return rc;
-    w->path[w->n] = sqk_strdup(path);
-    if (!w->path[w->n]) return SQK_EMEM;
-    w->n++;
-    return SQK_OK;
-}
-
-static void forget(written *w, int remove_files)
-{
-    for (size_t i = 0; i < w->n; i++) {
-        if (remove_files) remove(w->path[i]);
-        free(w->path[i]);
-    }
-    free(w->path);
-    memset(w, 0, sizeof *w);
-}
 
 static int file_exists(const char *path)
 {
@@ -228,6 +203,10 @@ typedef struct report_ctx {
     report_table table[2];
     int n_tables;
     const char *title;
+    /* o->sections: the Markdown of sensitivity.md and nullcheck.md, and whether a figure goes
+     * with it */
+    char *section_md[SQK_REPORT_MAX_SECTIONS][2];
+    int section_png[SQK_REPORT_MAX_SECTIONS];
 } report_ctx;
 
 typedef int (*writer_fn)(FILE *f, const report_ctx *r, const report_table *t);
@@ -413,6 +392,59 @@ static void html_more_figures(FILE *f, const report_ctx *r, int fig_no)
     }
 }
 
+/* The little Markdown the sections are written in: "## " headings, paragraphs, pipe tables
+ * (the first row a header, the |---| row skipped), "![alt](file.png)" the section's figure. */
+static void html_markdown(FILE *f, char *md, int section, int has_png)
+{
+    int in_p = 0, in_table = 0, row = 0;
+    for (char *line = md; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        size_t n = strlen(line);
+        int table_line = line[0] == '|';
+        if ((in_p && (!n || table_line || line[0] == '#' || line[0] == '!')) ) { fputs("</p>\n", f); in_p = 0; }
+        if (in_table && !table_line) { fputs("</table>\n", f); in_table = 0; }
+        if (!n) {
+        } else if (!strncmp(line, "## ", 3)) {
+            fputs("<h2>", f);
+            html_text(f, line + 3);
+            fputs("</h2>\n", f);
+        } else if (line[0] == '!' && line[1] == '[') {
+            if (has_png) fprintf(f, "<figure><img src=\"section%d.png\" alt=\"%s\" style=\"max-width:100%%\"></figure>\n",
+                                 section + 1, "null-corrected skill against precursor strength");
+        } else if (table_line) {
+            if (!in_table) { fputs("<table>\n", f); in_table = 1; row = 0; }
+            if (strspn(line, "|-: ") == n) { if (nl) *nl = '\n'; line = nl ? nl + 1 : NULL; continue; }
+            const char *cell = row ? "td" : "th";
+            fputs("<tr>", f);
+            char *c = line + 1;
+            while (*c) {
+                char *bar = strchr(c, '|');
+                if (!bar) break;
+                *bar = 0;
+                char *a = c, *b = bar;
+                while (*a == ' ') a++;
+                while (b > a && b[-1] == ' ') *--b = 0;
+                fprintf(f, "<%s>", cell);
+                html_text(f, a);
+                fprintf(f, "</%s>", cell);
+                *bar = '|';
+                c = bar + 1;
+            }
+            fputs("</tr>\n", f);
+            row++;
+        } else {
+            fputs(in_p ? "\n" : "<p class=\"caption\">", f);
+            in_p = 1;
+            html_text(f, line);
+        }
+        if (nl) *nl = '\n';
+        line = nl ? nl + 1 : NULL;
+    }
+    if (in_p) fputs("</p>\n", f);
+    if (in_table) fputs("</table>\n", f);
+}
+
 static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
 {
     (void)unused;
@@ -426,6 +458,9 @@ static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
         fprintf(f, "%s <a href=\"table%d.md\">table%d.md</a>, <a href=\"table%d.csv\">table%d.csv</a>",
                 ti ? ";" : "", r->table[ti].kind, r->table[ti].kind, r->table[ti].kind, r->table[ti].kind);
     fputs(".</p>\n", f);
+    for (int i = 0; i < r->o->n_sections; i++)
+        for (int k = 0; k < 2; k++)
+            if (r->section_md[i][k]) html_markdown(f, r->section_md[i][k], i, k == 0 && r->section_png[i]);
     for (int ti = 0; ti < r->n_tables; ti++) {
         const report_table *t = &r->table[ti];
         fprintf(f, "<h2>Table %d</h2>\n<p class=\"caption\"><b>Table %d.</b> %s</p>\n", t->kind, t->kind,
@@ -450,7 +485,7 @@ static int write_html(FILE *f, const report_ctx *r, const report_table *unused)
 }
 
 static int write_file(const char *dir, const char *name, writer_fn w, const report_ctx *r,
-                      const report_table *t, written *done)
+                      const report_table *t)
 {
     char path[1200];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
@@ -458,12 +493,10 @@ static int write_file(const char *dir, const char *name, writer_fn w, const repo
     sqk_atomic_file a;
     int rc = sqk_atomic_open(&a, path);
     if (rc) return rc;
-    rc = sqk_atomic_close(&a, w(a.f, r, t));
-    if (!rc) rc = remember(done, path);
-    return rc;
+    return sqk_atomic_close(&a, w(a.f, r, t));
 }
 
-static int copy_file(const char *src, const char *dst, written *done)
+static int copy_file(const char *src, const char *dst)
 {
     char tmp[1300];
     int rc = sqk_tmp_path(dst, tmp, sizeof tmp);
@@ -480,13 +513,11 @@ static int copy_file(const char *src, const char *dst, written *done)
     fclose(in);
     if (fclose(out) && !rc) rc = sqk_fail(SQK_EIO, "cannot write %s", tmp);
     if (rc) { sqk_abandon_file(tmp); return rc; }
-    rc = sqk_commit_file(tmp, dst);
-    if (!rc) rc = remember(done, dst);
-    return rc;
+    return sqk_commit_file(tmp, dst);
 }
 
-/* The ROC and bar figures of table ti (both files of each are remembered for clean-up). */
-static int draw_figures(const report_ctx *r, int ti, written *done)
+/* The ROC and bar figures of table ti. */
+static int draw_figures(const report_ctx *r, int ti)
 {
     const report_table *t = &r->table[ti];
     const char **dirs = sqk_calloc((size_t)t->n, sizeof *dirs), **labels = sqk_calloc((size_t)t->n, sizeof *labels);
@@ -495,22 +526,18 @@ static int draw_figures(const report_ctx *r, int ti, written *done)
         dirs[i] = r->o->eval_dirs[t->idx[i]];
         labels[i] = r->rows[t->idx[i]].ev.label;
     }
-    char name[64], prefix[1200], path[1300];
+    char name[64], prefix[1200];
     for (int k = 0; k < 2 && !rc; k++) {
         figure_name(ti, k, name, sizeof name);
         snprintf(prefix, sizeof prefix, "%s/%s", r->o->out_dir, name);
         rc = k == 0 ? sqk_fig_roc(dirs, labels, t->n, prefix) : sqk_fig_bars(dirs, labels, t->n, prefix);
-        for (int e = 0; e < 2 && !rc; e++) {
-            snprintf(path, sizeof path, "%s.%s", prefix, e ? "pdf" : "png");
-            rc = remember(done, path);
-        }
     }
     free(dirs);
     free(labels);
     return rc;
 }
 
-static int copy_eval_figures(const report_ctx *r, written *done)
+static int copy_eval_figures(const report_ctx *r)
 {
     char src[1300], dst[1300];
     int rc = SQK_OK;
@@ -519,37 +546,80 @@ static int copy_eval_figures(const report_ctx *r, written *done)
             if (!r->rows[i].has_png[k]) continue;
             snprintf(src, sizeof src, "%s/figures/%s.png", r->o->eval_dirs[i], eval_fig[k]);
             snprintf(dst, sizeof dst, "%s/eval%d_%s.png", r->o->out_dir, i + 1, eval_fig[k]);
-            rc = copy_file(src, dst, done);
+            rc = copy_file(src, dst);
         }
     for (int i = 0; i < r->o->n_figures && !rc; i++) {
         size_t n = strlen(r->o->figures[i]);
         if (n < 4 || strcmp(r->o->figures[i] + n - 4, ".png"))
             return sqk_fail(SQK_EARG, "--figure %s: expected a .png file", r->o->figures[i]);
         snprintf(dst, sizeof dst, "%s/figure%d.png", r->o->out_dir, i + 1);
-        rc = copy_file(r->o->figures[i], dst, done);
+        rc = copy_file(r->o->figures[i], dst);
     }
     return rc;
 }
 
-static int write_report(report_ctx *r, const sqk_progress *p, written *done)
+static int write_report(report_ctx *r, const sqk_progress *p)
 {
     const char *out = r->o->out_dir;
     int rc = sqk_mkdir_p(out);
     char name[32];
     for (int ti = 0; ti < r->n_tables && !rc; ti++) {
         snprintf(name, sizeof name, "table%d.csv", r->table[ti].kind);
-        rc = write_file(out, name, write_csv, r, &r->table[ti], done);
+        rc = write_file(out, name, write_csv, r, &r->table[ti]);
         snprintf(name, sizeof name, "table%d.md", r->table[ti].kind);
-        if (!rc) rc = write_file(out, name, write_md, r, &r->table[ti], done);
+        if (!rc) rc = write_file(out, name, write_md, r, &r->table[ti]);
     }
     for (int ti = 0; ti < r->n_tables && !rc; ti++) {
         sqk_progress_report(p, "report figures", ti, r->n_tables);
-        rc = draw_figures(r, ti, done);
+        rc = draw_figures(r, ti);
     }
-    if (!rc) rc = copy_eval_figures(r, done);
-    if (!rc) rc = write_file(out, "report.html", write_html, r, NULL, done);
+    if (!rc) rc = copy_eval_figures(r);
+    for (int i = 0; i < r->o->n_sections && !rc; i++) {
+        if (!r->section_png[i]) continue;
+        char src[1300], dst[1300];
+        snprintf(src, sizeof src, "%s/sensitivity.png", r->o->sections[i]);
+        snprintf(dst, sizeof dst, "%s/section%d.png", out, i + 1);
+        rc = copy_file(src, dst);
+    }
+    if (!rc) rc = write_file(out, "report.html", write_html, r, NULL);
     if (!rc) sqk_progress_report(p, "report figures", r->n_tables, r->n_tables);
     return rc;
+}
+
+/* The sections' Markdown, read before anything is written: each folder must hold
+ * sensitivity.md or nullcheck.md. */
+static int read_sections(report_ctx *r)
+{
+    if (r->o->n_sections > SQK_REPORT_MAX_SECTIONS)
+        return sqk_fail(SQK_EARG, "at most %d sensitivity folders (%d given)", SQK_REPORT_MAX_SECTIONS, r->o->n_sections);
+    static const char *const name[2] = {"sensitivity.md", "nullcheck.md"};
+    for (int i = 0; i < r->o->n_sections; i++) {
+        char path[1300];
+        for (int k = 0; k < 2; k++) {
+            snprintf(path, sizeof path, "%s/%s", r->o->sections[i], name[k]);
+            size_t n = 0;
+            unsigned char *text = sqk_slurp(path, &n);
+            if (!text) continue;
+            if (memchr(text, 0, n)) {
+                free(text);
+                return sqk_fail(SQK_EFORMAT, "%s: not a text file (a NUL byte)", path);
+            }
+            char *t = sqk_malloc(n + 1);
+            if (!t) { free(text); return SQK_EMEM; }
+            memcpy(t, text, n);
+            t[n] = 0;
+            free(text);
+            r->section_md[i][k] = t;
+        }
+        if (!r->section_md[i][0] && !r->section_md[i][1])
+            return sqk_fail(SQK_EARG, "%s: neither sensitivity.md nor nullcheck.md (a folder of seqnetquake "
+                            "sensitivity is expected)", r->o->sections[i]);
+        snprintf(path, sizeof path, "%s/sensitivity.png", r->o->sections[i]);
+        FILE *png = r->section_md[i][0] ? fopen(path, "rb") : NULL;
+        r->section_png[i] = png != NULL;
+        if (png) fclose(png);
+    }
+    return SQK_OK;
 }
 
 int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
@@ -567,15 +637,27 @@ int sqk_report(const sqk_report_opts *o, const sqk_progress *p, int *tables)
         if (rc) sqk_fail_context(rc, "evaluation %d", nread + 1);
     }
     if (rc) nread--;
+    if (!rc) rc = read_sections(&r);
     if (!rc) rc = plan_tables(r.rows, o->n, o->table, r.table, &r.n_tables);
-    written done = {0};
-    if (!rc) rc = write_report(&r, p, &done);
-    forget(&done, rc != SQK_OK);
+    char tmp[1100]; /* the folder names below are at most 1200 bytes */
+    sqk_report_opts in_tmp = *o;
+    if (!rc) rc = sqk_tmp_dir(o->out_dir, "report.html", tmp, sizeof tmp);
+    if (!rc) {
+        in_tmp.out_dir = tmp;
+        r.o = &in_tmp;
+        rc = write_report(&r, p);
+        if (rc) sqk_rm_tree(tmp);
+        else rc = sqk_commit_dir(tmp, o->out_dir);
+    }
     if (!rc && tables) {
         *tables = 0;
         for (int ti = 0; ti < r.n_tables; ti++) *tables |= r.table[ti].kind;
     }
     for (int ti = 0; ti < r.n_tables; ti++) free(r.table[ti].idx);
+    for (int i = 0; i < SQK_REPORT_MAX_SECTIONS; i++) {
+        free(r.section_md[i][0]);
+        free(r.section_md[i][1]);
+    }
     for (int i = 0; i < nread; i++) sqk_evaluation_free(&r.rows[i].ev);
     free(r.rows);
     return rc;

@@ -1,7 +1,9 @@
-/* Writing the synthetic archive: the small tables first, then every half-orbit file in
- * parallel (one file per thread at a time, so memory stays bounded whatever the span), and
- * synth.txt last as the mark of a complete archive. On failure every file written is
- * removed again. */
+/* Writing the synthetic archive: synth.partial first (the mark of an archive being written,
+ * holding the options), the small tables, then every half-orbit file in parallel (one file per
+ * thread at a time, so memory stays bounded whatever the span), synth.txt as the mark of a
+ * complete archive, and synth.partial removed. On failure every file written is removed
+ * again; after a kill, synth.partial (or, from earlier versions, truth.csv without synth.txt)
+ * tells build that the archive is incomplete, and synth on the same folder replaces it. */
 #include "synth_internal.h"
 
 #include "sqk/time.h"
@@ -166,13 +168,46 @@ static int dir_has_entries(const char *path)
     return found;
 }
 
+/* 1 when dir holds an archive that synth began and never finished: synth.partial, or
+ * truth.csv without synth.txt (archives of versions without synth.partial). */
+int sqk_synth_incomplete(const char *dir)
+{
+    char path[1100];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/synth.txt", dir);
+    if (stat(path, &st) == 0) return 0;
+    snprintf(path, sizeof path, "%s/synth.partial", dir);
+    if (stat(path, &st) == 0) return 1;
+    snprintf(path, sizeof path, "%s/truth.csv", dir);
+    return stat(path, &st) == 0;
+}
+
+/* Takes away an incomplete archive: its tables and subfolders, then the mark. */
+static int remove_incomplete(const char *dir)
+{
+    static const char *const parts[] = {"cses", "demeter", "catalog.csv", "kp.txt", "truth.csv", "synth.partial"};
+    char path[1100];
+    int rc = SQK_OK;
+    for (int k = 0; k < 6 && !rc; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, parts[k]);
+        rc = sqk_rm_tree(path);
+    }
+    return rc;
+}
+
 /* Files of an earlier archive would mix with this one's (names depend on gaps and missing
- * half-orbits), so an existing archive is never written over. */
-static int check_fresh(const char *dir)
+ * half-orbits), so a complete archive is never written over; an incomplete one (a synth that
+ * was killed) is removed first, so that synth again on the same folder finishes the job. */
+static int check_fresh(const char *dir, int *replaced)
 {
     static const char *const parts[] = {"synth.txt", "cses", "demeter"};
     char path[1100];
     struct stat st;
+    *replaced = 0;
+    if (sqk_synth_incomplete(dir)) {
+        *replaced = 1;
+        return remove_incomplete(dir);
+    }
     for (int k = 0; k < 3; k++) {
         snprintf(path, sizeof path, "%s/%s", dir, parts[k]);
         if (k == 0 ? stat(path, &st) == 0 : dir_has_entries(path))
@@ -240,17 +275,28 @@ int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress
     int rc = sqk_synth_model_init(&m, c); /* reads --catalog / --kp before anything is written */
     if (rc) return rc;
     char cses_dir[1100] = "", dem_dir[1100] = "", tables[3][1100] = {"", "", ""}, conf_path[1100];
+    char partial[1100], text[4096];
     int made_dirs = 0; /* remove the subfolders on failure only if this run made them */
+    int replaced = 0, marked = 0;
     struct stat st;
     int dir_existed = stat(dir, &st) == 0;
     task *tasks = NULL;
     size_t ntasks = 0, cap = 0;
     sqk_orbit orbits[2] = {sqk_orbit_cses(), sqk_orbit_demeter()};
     snprintf(conf_path, sizeof conf_path, "%s/synth.txt", dir);
-    rc = check_fresh(dir);
+    snprintf(partial, sizeof partial, "%s/synth.partial", dir);
+    rc = sqk_synth_config_text(c, text, sizeof text);
+    if (rc == SQK_OK) rc = check_fresh(dir, &replaced);
     if (rc == SQK_OK) {
         rc = make_dirs(dir, c, cses_dir, dem_dir, sizeof cses_dir);
         made_dirs = 1; /* check_fresh saw them empty or absent */
+    }
+    if (rc == SQK_OK) {
+        char mark[4400];
+        snprintf(mark, sizeof mark, "# an archive being written by seqnetquake synth with these options; "
+                 "it is complete once synth.txt is written\n%s", text);
+        rc = write_text(partial, mark);
+        marked = rc == SQK_OK;
     }
     if (rc == SQK_OK) rc = write_tables(dir, &m, tables);
     if (rc == SQK_OK && c->demeter)
@@ -260,12 +306,12 @@ int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress
         rc = add_tasks(&orbits[0], c->cses_start, c->cses_start + c->cses_days * SQK_DAY_S,
                        &tasks, &ntasks, &cap);
     if (rc == SQK_OK) rc = run_tasks(&m, cses_dir, dem_dir, tasks, ntasks, progress);
-    if (rc == SQK_OK) {
-        char text[4096];
-        rc = sqk_synth_config_text(c, text, sizeof text);
-        if (rc == SQK_OK) rc = write_text(conf_path, text);
+    if (rc == SQK_OK) rc = write_text(conf_path, text);
+    if (rc == SQK_OK) unlink(partial);
+    if (rc == SQK_OK && summary) {
+        summarise(&m, tasks, ntasks, tables, summary);
+        summary->replaced_incomplete = replaced;
     }
-    if (rc == SQK_OK && summary) summarise(&m, tasks, ntasks, tables, summary);
     if (rc) {
         /* No partial archive: take back what this run wrote. */
         for (size_t i = 0; i < ntasks; i++)
@@ -273,6 +319,7 @@ int sqk_synth_run(const char *dir, const sqk_synth_config *c, const sqk_progress
                 if (tasks[i].paths[k]) unlink(tasks[i].paths[k]);
         for (int k = 0; k < 3; k++)
             if (tables[k][0]) unlink(tables[k]);
+        if (marked) unlink(partial);
         if (made_dirs && c->cses && cses_dir[0]) rmdir(cses_dir);
         if (made_dirs && c->demeter && dem_dir[0]) rmdir(dem_dir);
         if (made_dirs && !dir_existed) rmdir(dir);

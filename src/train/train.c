@@ -1,15 +1,26 @@
 /* Training a model kind on a dataset file (split 0, early stopping on split 1), transfer
- * learning from a model file, and prediction to PRED.csv. */
-#include "sqk/train.h"
+ * learning from a model file, and prediction to PRED.csv.
+ *
+ * A neural kind's training writes MODEL.h5.checkpoint and the epoch log after every epoch, and
+ * --resume continues from the checkpoint bit for bit (one thread). The previous model at the
+ * output path is removed when training starts, and the new one is committed together with the
+ * final log (sqk_write_files_atomic), then the checkpoint removed: an interrupted run never
+ * leaves a model file, nor an old model beside a new log. */
+#include "train_internal.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct {
     sqk_epoch_stats *rows;
     size_t n, cap;
     const sqk_train_options *o;
+    char checkpoint[4200];
+    sqk_train_identity id;
 } epoch_log;
 
 static void log_epoch(void *ctx, const sqk_epoch_stats *s)
@@ -19,19 +30,54 @@ static void log_epoch(void *ctx, const sqk_epoch_stats *s)
     if (l->o->on_epoch) l->o->on_epoch(l->o->ctx, s);
 }
 
-static int write_log(const epoch_log *l, const char *path)
+/* The epoch log as CSV text (malloc'd). */
+static int log_text(const epoch_log *l, char **text, size_t *n)
 {
-    sqk_atomic_file a;
-    int rc = sqk_atomic_open(&a, path);
-    if (rc) return sqk_fail_context(rc, "epoch log");
-    FILE *f = a.f;
+    FILE *f = open_memstream(text, n);
+    if (!f) return sqk_fail(SQK_EMEM, "epoch log: %s", strerror(errno));
     fprintf(f, "epoch,loss,accuracy,val_loss,val_accuracy,val_f1,seconds\n");
     for (size_t i = 0; i < l->n; i++) {
         const sqk_epoch_stats *s = &l->rows[i];
         fprintf(f, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f\n", s->epoch, s->loss, s->accuracy,
                 s->val_loss, s->val_accuracy, s->val_f1, s->seconds);
     }
-    return sqk_atomic_close(&a, SQK_OK);
+    return fclose(f) == 0 ? SQK_OK : sqk_fail(SQK_EMEM, "epoch log: out of memory");
+}
+
+static int write_log(const epoch_log *l, const char *path)
+{
+    char *text = NULL;
+    size_t n = 0;
+    int rc = log_text(l, &text, &n);
+    if (!rc) rc = sqk_write_file_atomic(path, text, n);
+    free(text);
+    return rc ? sqk_fail_context(rc, "epoch log") : SQK_OK;
+}
+
+/* After every epoch: the checkpoint, then the log (so a log never runs ahead of it). */
+static int save_epoch(void *ctx, const sqk_nn_fit_state *st)
+{
+    epoch_log *l = ctx;
+    int rc = sqk_checkpoint_write(l->checkpoint, &l->id, st, l->rows, l->n);
+    if (!rc && l->o->log_path) rc = write_log(l, l->o->log_path);
+    return rc;
+}
+
+/* The model and its log, committed together; then the checkpoint is no longer needed. */
+static int commit_outputs(const sqk_model *m, const epoch_log *l)
+{
+    const char *paths[2] = {l->o->out_path, l->o->log_path};
+    unsigned char *model = NULL;
+    char *text = NULL;
+    size_t sizes[2] = {0, 0};
+    int rc = sqk_model_file_image(m, paths[0], &model, &sizes[0]);
+    if (!rc && paths[1]) rc = log_text(l, &text, &sizes[1]);
+    const void *bytes[2] = {model, text};
+    if (!rc) rc = sqk_write_files_atomic(paths, bytes, sizes, paths[1] ? 2 : 1);
+    if (!rc) unlink(l->checkpoint);
+    free(model);
+    free(text);
+    return rc;
 }
 
 /* Predicted class: the most probable, the lowest class on ties. */
@@ -123,6 +169,23 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* --resume: the checkpoint of this run, if there is one, into ck and the log rows. */
+static int read_resume(const sqk_train_options *o, sqk_model *m, size_t n_train, epoch_log *log,
+                       sqk_checkpoint *ck, int *resumed)
+{
+    *resumed = 0;
+    if (!o->resume || access(log->checkpoint, F_OK) != 0) return SQK_OK;
+    if (m->kind->fit != sqk_netmodel_fit) return SQK_OK; /* tree kinds keep no checkpoint */
+    size_t np = sqk_net_num_params(sqk_netmodel_net(m));
+    int rc = sqk_checkpoint_read(log->checkpoint, &log->id, np, n_train, ck);
+    if (rc) return rc;
+    log->rows = ck->rows;
+    log->n = log->cap = ck->n_rows;
+    ck->rows = NULL;
+    *resumed = ck->st.epoch;
+    return SQK_OK;
+}
+
 int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
 {
     memset(s, 0, sizeof *s);
@@ -147,8 +210,14 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
     float *xt = NULL, *xv = NULL;
     int32_t *yt = NULL, *yv = NULL;
     epoch_log log = {.o = o};
+    sqk_checkpoint ck = {0};
+    char *hp_text = sqk_hparams_format(&hp);
+    log.id = (sqk_train_identity){kind->name, hp_text ? hp_text : "", o->freeze ? o->freeze : "", d.sha256};
+    if (!hp_text) rc = SQK_EMEM;
+    if (!rc && snprintf(log.checkpoint, sizeof log.checkpoint, "%s.checkpoint", o->out_path) >= (int)sizeof log.checkpoint)
+        rc = sqk_fail(SQK_EARG, "%s: path too long", o->out_path);
     double t0 = now_s();
-    rc = sqk_model_create(&m, kind, &hp, d.T, d.F, d.features);
+    if (!rc) rc = sqk_model_create(&m, kind, &hp, d.T, d.F, d.features);
     if (!rc && o->init_path) rc = sqk_model_init_from(m, o->init_path);
     if (!rc) rc = apply_freeze(m, o->freeze);
     if (!rc) rc = sqk_train_data_select(&d, SQK_SPLIT_TRAIN, &xt, &yt, NULL, &tr.N);
@@ -164,17 +233,22 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
                       o->data_path, tr.N == 0 ? "training" : "validation", tr.N == 0 ? 0 : 1, tr.N,
                       va.N, n_test);
     }
+    if (!rc) rc = read_resume(o, m, tr.N, &log, &ck, &s->resumed_epoch);
+    /* the log (so checked writable) grows per epoch; from here the previous model is gone */
+    if (!rc && o->log_path) rc = write_log(&log, o->log_path);
+    if (!rc && unlink(o->out_path) != 0 && errno != ENOENT)
+        rc = sqk_fail(SQK_EIO, "%s: cannot replace: %s", o->out_path, strerror(errno));
     if (!rc) {
         tr.X = xt; tr.y = yt; va.X = xv; va.y = yv;
         m->data_config = d.config;
         d.config = NULL;
         memcpy(m->data_sha256, d.sha256, sizeof d.sha256);
-        sqk_fit_options fo = {.on_epoch = log_epoch, .ctx = &log, .progress = o->progress, .threads = o->threads};
+        sqk_fit_options fo = {.on_epoch = log_epoch, .ctx = &log, .progress = o->progress, .threads = o->threads,
+                              .checkpoint = save_epoch, .resume = s->resumed_epoch ? &ck.st : NULL};
         rc = sqk_model_fit(m, &tr, &va, &fo);
     }
     if (!rc) rc = choose_alarm(m, &va);
-    if (!rc) rc = sqk_model_save(m, o->out_path);
-    if (!rc && o->log_path) rc = write_log(&log, o->log_path);
+    if (!rc) rc = commit_outputs(m, &log);
     if (!rc) {
         s->n_train = tr.N;
         s->n_val = va.N;
@@ -187,6 +261,8 @@ int sqk_train_run(const sqk_train_options *o, sqk_train_summary *s)
         s->seconds = now_s() - t0;
     }
     free(log.rows);
+    free(hp_text);
+    sqk_checkpoint_free(&ck);
     free(xt); free(yt); free(xv); free(yv);
     sqk_model_free(m);
     sqk_train_data_free(&d);
