@@ -179,6 +179,14 @@ double test_accuracy(const float *probs, const int32_t *y, size_t n)
     return (double)right / n;
 }
 
+void test_set_format_version(const char *path, int64_t version)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
+    H5Fclose(f);
+}
+
 void test_write_label_dataset(const char *path, size_t n, const int32_t *y, const uint8_t *split,
                               const int64_t *event, size_t n_events, const char *const *ids,
                               const uint8_t *kind)

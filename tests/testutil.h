@@ -46,6 +46,9 @@ void test_write_label_dataset(const char *path, size_t n, const int32_t *y, cons
                               const int64_t *event, size_t n_events, const char *const *ids,
                               const uint8_t *kind);
 
+/* Sets the root attribute format_version of a dataset or model file in place. */
+void test_set_format_version(const char *path, int64_t version);
+
 /* A dataset file with the core of the contract layout: format, format_version, T, F,
  * features and config attributes; X (N, T, F), y, split and event per window. */
 void test_write_window_dataset(const char *path, size_t N, int T, int F, const float *X,
