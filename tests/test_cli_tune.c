@@ -169,8 +169,10 @@ static void test_tune_pruning_deterministic(void **state)
     fixture *fx = *state;
     char *out = NULL;
     const char *cmd = "tune --data %s --model dnn --trials 8 --startup 4 --max-epochs 6 --seed 5 "
-                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
-    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1");
+                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet%s";
+    char curves_opt[600];
+    snprintf(curves_opt, sizeof curves_opt, " --curves %s/curves.csv", fx->dir);
+    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1", curves_opt);
     if (rc) fail_msg("tune --pruner asha failed: %s", out);
     free(out);
     /* the same search in two goes (3 trials, then continued from the log to 8): the pruner hears
@@ -178,7 +180,7 @@ static void test_tune_pruning_deterministic(void **state)
     const char *cmd3 = "tune --data %s --model dnn --trials 3 --startup 4 --max-epochs 6 --seed 5 "
                        "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
     assert_int_equal(test_cli(NULL, cmd3, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
-    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2", ""), 0);
     char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
     char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
     assert_string_equal(test_drop_last_column(log1), test_drop_last_column(log2));
@@ -187,12 +189,13 @@ static void test_tune_pruning_deterministic(void **state)
      * (BEST.txt's) ran to its end */
     char *header = log1, *nl = strchr(log1, '\n');
     *nl = 0;
-    int pruned = 0, finished = 0;
+    int pruned = 0, finished = 0, epochs_run = 0;
     double best_f1 = -1, best_pruned_f1 = -1;
     for (char *l = nl + 1; *l; l = strchr(l, '\n') + 1) {
         int epochs = (int)log_field(header, l, ",epochs_run"), p = (int)log_field(header, l, ",pruned");
         double f1 = log_field(header, l, ",val_f1");
         assert_true(epochs >= 1 && epochs <= 6);
+        epochs_run += epochs;
         if (p) {
             pruned++;
             if (epochs != 1 && epochs != 2 && epochs != 4) fail_msg("pruned off a rung: %s", l);
@@ -205,6 +208,13 @@ static void test_tune_pruning_deterministic(void **state)
     assert_int_equal(pruned + finished, 8);
     if (pruned < 1 || finished < 1) fail_msg("expected pruned and finished trials: %d pruned", pruned);
     assert_true(best_f1 > 0);
+    /* the learning curves: one row per epoch trained */
+    char *curves = test_read_in(fx->dir, "curves.csv");
+    int rows = -1;
+    for (char *c = curves; (c = strchr(c, '\n')); c++) rows++;
+    assert_int_equal(rows, epochs_run);
+    assert_true(!strncmp(curves, "trial,epoch,val_f1\n1,1,", 23));
+    free(curves);
     free(log1); free(log2); free(best1); free(best2);
     /* an unknown pruner is refused before anything runs */
     assert_int_equal(test_cli(&out, "tune --data %s --model dnn --pruner hyperband --out %s/hb.txt", fx->data, fx->dir), 2);
