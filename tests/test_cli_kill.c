@@ -52,23 +52,10 @@ static int same(const char *a, const char *b)
     return system(cmd) == 0;
 }
 
-/* The first six columns of an epoch log (the seventh is seconds). */
+/* An epoch log without its seconds column. */
 static char *log_without_seconds(const char *name)
 {
-    char *text = test_read_in(dir, name);
-    char *w = text;
-    for (char *l = text; *l;) {
-        char *end = strchr(l, '\n');
-        size_t n = end ? (size_t)(end - l) : strlen(l);
-        char *comma = l + n;
-        while (comma > l && *comma != ',') comma--;
-        memmove(w, l, (size_t)(comma - l));
-        w += comma - l;
-        *w++ = '\n';
-        l += n + (end ? 1 : 0);
-    }
-    *w = 0;
-    return text;
+    return test_drop_last_column(test_read_in(dir, name));
 }
 
 static void report_run(const char *what, int k, int r, double delay, double full_s)
@@ -161,7 +148,30 @@ static void test_train_and_evaluate(void **state)
     free(log);
     free(klog);
     assert_false(exists("km.h5.checkpoint"));
-    /* a checkpoint of other hyperparameters is refused by name */
+    /* a log that cannot be written (a folder) fails before training, and no model is left */
+    char logdir[4200];
+    snprintf(logdir, sizeof logdir, "%s/logdir", dir);
+    assert_int_equal(mkdir(logdir, 0777), 0);
+    assert_int_equal(test_cli(&out, "train --data %s/ds.h5 --out %s/lm.h5 --log %s --set epochs=2 --quiet", dir, dir, logdir), 1);
+    if (!strstr(out, logdir)) fail_msg("unexpected message: %s", out);
+    free(out);
+    assert_false(exists("lm.h5"));
+    /* a checkpoint of other hyperparameters is refused by name; the run's own goes on */
+    for (int k = 0; k < 10 && !exists("ck.h5.checkpoint"); k++) {
+        snprintf(cmd, sizeof cmd, "rm -f %s/ck.h5 %s/ck.csv", dir, dir);
+        assert_int_equal(system(cmd), 0);
+        test_cli_killed(0.5 * full_s, TRAIN, dir, dir, "ck", dir, "ck");
+    }
+    if (exists("ck.h5.checkpoint")) {
+        assert_int_equal(test_cli(&out, TRAIN " --resume --set lr=0.01", dir, dir, "ck", dir, "ck"), 2);
+        if (!strstr(out, "ck.h5.checkpoint was written by a training run with other hyperparameters"))
+            fail_msg("unexpected message: %s", out);
+        free(out);
+        assert_int_equal(test_cli(NULL, TRAIN " --resume", dir, dir, "ck", dir, "ck"), 0);
+        assert_true(same("m.h5", "ck.h5"));
+        printf("  a checkpoint of other hyperparameters was refused, its own run resumed\n");
+    }
+    /* a file that is not a checkpoint is refused by name */
     assert_int_equal(test_cli(NULL, TRAIN, dir, dir, "m2", dir, "m2"), 0);
     char ck[4200], ck2[8600];
     snprintf(ck, sizeof ck, "%s/m.h5.checkpoint", dir);
