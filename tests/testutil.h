@@ -26,6 +26,9 @@ int test_cli_killed(double delay_s, const char *fmt, ...) __attribute__((format(
 /* The kill moments of a test: SQK_TEST_SEED (printed, to replay a failure) or the clock seeds
  * them; each call gives a delay uniform in [lo, hi] seconds. */
 double test_kill_delay(double lo, double hi);
+/* Drops the last field of every line of a CSV text, in place (logs compared without their
+ * seconds column); returns text. */
+char *test_drop_last_column(char *text);
 /* Seconds on a monotonic clock. */
 double test_now(void);
 /* Writes bytes to a file; returns 0 on success. */
