@@ -6,6 +6,10 @@
 #                FUZZ="cses kp" picks harnesses; docs/reliability.md)
 # and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
 #   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
+# and the headline sensitivity curve on a year of CSES data (0.6 GB of archive at a time;
+# resumable; about 30 minutes on 2 cores with one training seed, SENS_ARGS="--train-seeds 3"
+# for three):
+#   make sensitivity  SENS_DIR=sensitivity-out  SENS_DAYS=365  (docs/sensitivity.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 # Warnings are errors in the builds made here (SQK_WERROR; off by default for other CMake users).
@@ -20,10 +24,13 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-out
 PAPER_DIR  ?= paper-out
 PAPER_ARGS ?=
+SENS_DIR   ?= sensitivity-out
+SENS_DAYS  ?= 365
+SENS_ARGS  ?= --train-seeds 1
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build check test test-unit test-asan test-clang demo paper bench fuzz clean
+.PHONY: all deps build check test test-unit test-asan test-clang demo paper sensitivity bench fuzz clean
 
 all: build
 
@@ -66,6 +73,10 @@ demo: build
 paper: build
 	@[ -f $(PAPER_DIR)/archive/synth.txt ] || $(BUILD)/seqnetquake synth --out $(PAPER_DIR)/archive --seed 1
 	@$(BUILD)/seqnetquake experiment --plan paper --archive $(PAPER_DIR)/archive --out $(PAPER_DIR)/run $(PAPER_ARGS)
+
+sensitivity: build
+	@$(BUILD)/seqnetquake sensitivity --out $(SENS_DIR) --days $(SENS_DAYS) --seed 1 \
+	    --strengths 0,0.5,1,2,4 --models seqnet,geo,rough,multiscale,oracle $(SENS_ARGS)
 
 # libFuzzer harnesses for every reader (tests/fuzz): built with clang, coverage and the
 # sanitizers, then each run for FUZZ_SECONDS, one at a time under nice (scripts/fuzz.sh).

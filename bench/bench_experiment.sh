@@ -24,8 +24,8 @@ mkdir -p bench/results
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" synth --out "$tmp/archive" --cses-days 6 --demeter-days 6 --seed 1 --quiet
-"$bin" experiment --plan paper --trials "$trials" --print-plan | awk -v e="$epochs" '
-  $1 == "search" { print $0 " max-epochs=" e; next }
+"$bin" experiment --plan paper --print-plan | awk -v e="$epochs" -v t="$trials" '
+  $1 == "search" { sub(/trials=[0-9]+/, "trials=" t); print $0 " max-epochs=" e; next }
   $1 == "model" {
     extra = " bootstrap=50 permutations=50 figures=0"
     if ($0 ~ /kind=(seqnet|cnn|lstm|dnn) /) extra = extra " epochs=" e

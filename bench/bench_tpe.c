@@ -7,6 +7,7 @@
  *
  *   bench_tpe quality SEEDS [TRIALS]     CSV: problem,sampler,seed,regret25,regret50,regret100
  *   bench_tpe cost N...                  seconds per suggestion after N observed trials
+ *   bench_tpe draws HIST REPS            one suggestion per seed 1..REPS after the history HIST
  *
  * Problems: branin (2-d), hartmann6 (6-d), mixed10 (4 uniform with a coupling, 2 log-uniform
  * coupled, 2 stepped, 2 categorical), conditional (the paper's dnn-like space: an optimizer
@@ -182,6 +183,39 @@ static double suggestion_cost(int n)
     return el / reps;
 }
 
+/* The suggestions after a fixed history: for seeds 1..reps, a TPE that has observed the
+ * history (mixed10 points and values, one per line of hist, as tpe_peer.py draws writes them)
+ * suggests once; prints each point (lr and wd as their logarithms). */
+static int draws(const char *hist, int reps)
+{
+    const problem *pb = &problems[2];
+    FILE *f = fopen(hist, "r");
+    if (!f) return 1;
+    double (*h)[11] = malloc(5000 * sizeof *h);
+    int n = 0;
+    while (h && n < 5000) {
+        int k = 0;
+        while (k < 11 && fscanf(f, "%lf", &h[n][k]) == 1) k++;
+        if (k < 11) break;
+        n++;
+    }
+    fclose(f);
+    for (int s = 1; h && s <= reps; s++) {
+        sqk_tpe *t;
+        double x[16];
+        if (sqk_tpe_create(&t, pb->p, pb->n, NULL, (uint64_t)s)) return 1;
+        for (int i = 0; i < n; i++)
+            if (sqk_tpe_observe(t, h[i], h[i][10])) return 1;
+        if (sqk_tpe_suggest(t, x)) return 1;
+        x[4] = log(x[4]);
+        x[5] = log(x[5]);
+        for (int j = 0; j < pb->n; j++) printf("%.10g%c", x[j], j + 1 < pb->n ? ' ' : '\n');
+        sqk_tpe_free(t);
+    }
+    free(h);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "quality")) {
@@ -210,6 +244,7 @@ int main(int argc, char **argv)
         for (int i = 2; i < argc; i++) printf("suggest_s_at_%d %.6g\n", atoi(argv[i]), suggestion_cost(atoi(argv[i])));
         return 0;
     }
-    fprintf(stderr, "usage: bench_tpe quality SEEDS [TRIALS] | bench_tpe cost N...\n");
+    if (argc == 4 && !strcmp(argv[1], "draws")) return draws(argv[2], atoi(argv[3]));
+    fprintf(stderr, "usage: bench_tpe quality SEEDS [TRIALS] | bench_tpe cost N... | bench_tpe draws HIST REPS\n");
     return 2;
 }

@@ -4,13 +4,17 @@
 # group decomposition, and its default univariate TPE) on Branin, Hartmann-6, a 10-d mixed
 # space and a conditional space like the paper's, 100 trials, SEEDS seeds each; then the cost of
 # one suggestion after 100 and 1,000 trials, ours beside optuna's.
-# Usage: bench/bench_tpe.sh [BUILD_DIR]   env: SEEDS (30), PEERS (optuna-mv; add ",optuna" for its univariate TPE)
+# Last, the distribution of one suggestion after the same fixed history, ours (3000 seeds)
+# beside optuna's (DRAWS seeds): the two samplers should draw from the same distribution.
+# Usage: bench/bench_tpe.sh [BUILD_DIR]   env: SEEDS (30), PEERS (optuna-mv; add ",optuna" for its
+#        univariate TPE), DRAWS (300)
 # Writes bench/results/tpe.md (and the raw rows to bench/results/tpe_rows.csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 seeds=${SEEDS:-30}
 peers=${PEERS:-optuna-mv}
+draws_optuna=${DRAWS:-300}
 py=/usr/bin/python3
 out=bench/results/tpe.md
 [ -x "$build/bench_tpe" ] || { echo "no $build/bench_tpe: build first"; exit 1; }
@@ -22,6 +26,9 @@ echo "ours, $seeds seeds";       "$build/bench_tpe" quality "$seeds" > "$tmp/our
 echo "optuna ($peers), $seeds seeds"; $py bench/tpe_peer.py quality "$seeds" "$peers" > "$tmp/peer.csv"
 echo "cost of one suggestion";   "$build/bench_tpe" cost 100 1000 | tee "$tmp/cost_c"
 $py bench/tpe_peer.py cost 100 1000 | tee "$tmp/cost_p"
+echo "suggestions after one fixed history (30 random mixed10 trials)"
+$py bench/tpe_peer.py draws 30 "$draws_optuna" "$tmp/hist" > "$tmp/draws_p"
+"$build/bench_tpe" draws "$tmp/hist" 3000 > "$tmp/draws_c"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 { cat "$tmp/ours.csv"; tail -n +2 "$tmp/peer.csv"; } > bench/results/tpe_rows.csv
 get() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
@@ -41,5 +48,11 @@ get() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
     c=$(get "$tmp/cost_c" suggest_s_at_$n); p=$(get "$tmp/cost_p" suggest_s_at_$n)
     echo "| after $n trials | $c | $p | $(awk -v a="$p" -v b="$c" 'BEGIN{printf "%.0fx", a/b}') |"
   done
+  echo
+  echo "One suggestion after the same history of 30 random mixed10 trials, per seed (the TPE's"
+  echo "own randomness only); lr and wd as natural logarithms; Kolmogorov-Smirnov test of ours"
+  echo "against optuna-mv per parameter (large p: no difference seen):"
+  echo
+  $py bench/tpe_peer.py compare-draws "$tmp/draws_c" "$tmp/draws_p"
 } > "$out"
 cat "$out"

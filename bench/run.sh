@@ -20,7 +20,7 @@ fi
   echo "Collected by bench/run.sh from bench/results/*.md; each section names its machine, date and"
   echo "load. Every timing is measured beside its reference implementation in the same run, and the"
   echo "ratio is what to compare: absolute numbers move with the machine and its load."
-  for f in synth read build nn baselines tpe scan experiment; do
+  for f in synth read build nn baselines tpe prune scan experiment; do
     [ -f "bench/results/$f.md" ] && { echo; cat "bench/results/$f.md"; }
   done
 } > bench/RESULTS.md.tmp && mv bench/RESULTS.md.tmp bench/RESULTS.md

@@ -7,6 +7,9 @@ problem,sampler,seed,regret25,regret50,regret100.
 
     /usr/bin/python3 bench/tpe_peer.py quality SEEDS [SAMPLERS]   (SAMPLERS: optuna-mv,optuna)
     /usr/bin/python3 bench/tpe_peer.py cost N...   seconds per suggestion (mixed10) after N trials
+    /usr/bin/python3 bench/tpe_peer.py draws N REPS HIST   one suggestion per seed after N random
+        mixed10 trials (the history written to HIST, for bench_tpe draws)
+    /usr/bin/python3 bench/tpe_peer.py compare-draws OURS THEIRS   their quartiles and KS test
 """
 import math
 import sys
@@ -117,11 +120,48 @@ def cost(n):
             return el / reps
 
 
+MIXED10 = ["u1", "u2", "u3", "u4", "lr", "wd", "n", "m", "c1", "c2"]
+
+
+def draws(n, reps, hist):
+    """A history of n random mixed10 trials (written to hist for bench_tpe draws), then one
+    suggestion per seed 0..reps-1 of optuna-mv after it; prints the points (log lr, log wd)."""
+    rnd = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=5))
+    rnd.optimize(mixed10, n_trials=n)
+    with open(hist, "w") as f:
+        for t in rnd.trials:
+            f.write(" ".join("%.17g" % t.params[k] for k in MIXED10) + " %.17g\n" % t.value)
+    for s in range(reps):
+        study = optuna.create_study(sampler=sampler("optuna-mv", s))
+        study.add_trials(rnd.trials)
+        tr = study.ask()
+        mixed10(tr)
+        v = [float(tr.params[k]) for k in MIXED10]
+        v[4], v[5] = math.log(v[4]), math.log(v[5])
+        print(" ".join("%.10g" % x for x in v), flush=True)
+
+
+def compare_draws(ours, theirs):
+    """Quartiles of each parameter's suggestions and the two-sample Kolmogorov-Smirnov p."""
+    import numpy as np
+    from scipy.stats import ks_2samp
+    a, b = np.loadtxt(ours, ndmin=2), np.loadtxt(theirs, ndmin=2)
+    print("| parameter | ours: quartiles (%d seeds) | optuna-mv: quartiles (%d seeds) | KS p |" % (len(a), len(b)))
+    print("|---|---|---|---|")
+    for j, k in enumerate(["u1", "u2", "u3", "u4", "log lr", "log wd", "n", "m", "c1", "c2"]):
+        qa, qb = np.percentile(a[:, j], [25, 50, 75]), np.percentile(b[:, j], [25, 50, 75])
+        print("| %s | %.3g, %.3g, %.3g | %.3g, %.3g, %.3g | %.2f |" % (k, *qa, *qb, ks_2samp(a[:, j], b[:, j]).pvalue))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "quality":
         quality(int(sys.argv[2]), (sys.argv[3] if len(sys.argv) > 3 else "optuna-mv,optuna").split(","))
     elif len(sys.argv) >= 3 and sys.argv[1] == "cost":
         for a in sys.argv[2:]:
             print("suggest_s_at_%d %.6g" % (int(a), cost(int(a))), flush=True)
+    elif len(sys.argv) == 5 and sys.argv[1] == "draws":
+        draws(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare-draws":
+        compare_draws(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -2,7 +2,9 @@
 """Summarises the CSV rows of bench_tpe and bench/tpe_peer.py (problem,sampler,seed,regret25,
 regret50,regret100) as a Markdown table: per problem and sampler the median regret and its
 quartiles after 25, 50 and 100 trials, and the ratio of optuna-mv's median to ours at 100
-(> 1: ours is better).
+(> 1: ours is better), and the two-sided Mann-Whitney p-value of ours against optuna-mv at
+each trial count (seeds are independent searches; a small p says the difference is beyond
+the seed-to-seed spread).
 
     /usr/bin/python3 bench/tpe_summary.py ROWS.csv... > table.md
 """
@@ -10,6 +12,7 @@ import csv
 import sys
 
 import numpy as np
+from scipy.stats import mannwhitneyu
 
 rows = []
 for path in sys.argv[1:]:
@@ -32,7 +35,7 @@ def cell(v):
 
 print("| problem | sampler | seeds | regret @25 | regret @50 | regret @100 |")
 print("|---|---|---|---|---|---|")
-ratios = []
+ratios, tests = [], []
 for p in problems:
     med100 = {}
     for s in samplers:
@@ -44,8 +47,16 @@ for p in problems:
         print("| %s | %s | %d | %s | %s | %s |" % (p, s, len(sel), cell(cols[0]), cell(cols[1]), cell(cols[2])))
     if "ours-tpe" in med100 and "optuna-mv" in med100 and med100["ours-tpe"] > 0:
         ratios.append((p, med100["optuna-mv"] / med100["ours-tpe"]))
+        ps = []
+        for k in ("regret25", "regret50", "regret100"):
+            a = [float(r[k]) for r in rows if r["problem"] == p and r["sampler"] == "ours-tpe"]
+            b = [float(r[k]) for r in rows if r["problem"] == p and r["sampler"] == "optuna-mv"]
+            ps.append("%.2f" % mannwhitneyu(a, b, alternative="two-sided").pvalue)
+        tests.append("%s %s" % (p, "/".join(ps)))
 print()
 print("Median regret at 100 trials, optuna-mv / ours (> 1: ours lower): " +
       ", ".join("%s %.2fx" % r for r in ratios) + ".")
+if tests:
+    print("Mann-Whitney p, ours-tpe against optuna-mv at 25/50/100 trials: " + ", ".join(tests) + ".")
 print("Cells: median [first quartile, third quartile] over the seeds of the regret (best value "
       "found minus the known minimum).")

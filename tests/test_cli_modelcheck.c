@@ -110,10 +110,7 @@ static void with_version(const char *src, const char *dst, int64_t version, char
     snprintf(cmd, sizeof cmd, "cp %s/%s %s/%s", dir, src, dir, dst);
     assert_int_equal(system(cmd), 0);
     snprintf(path, size, "%s/%s", dir, dst);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(f >= 0);
-    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
-    H5Fclose(f);
+    test_set_format_version(path, version);
 }
 
 static void test_dataset_version_checked(void **state)

@@ -72,24 +72,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The log without its last column (seconds), for comparing runs. */
-static char *strip_seconds(char *log)
-{
-    char *w = log;
-    for (char *l = log; *l;) {
-        char *end = strchr(l, '\n');
-        size_t n = end ? (size_t)(end - l) : strlen(l);
-        char *comma = l + n;
-        while (comma > l && *comma != ',') comma--;
-        memmove(w, l, comma - l);
-        w += comma - l;
-        *w++ = '\n';
-        l += n + (end ? 1 : 0);
-    }
-    *w = 0;
-    return log;
-}
-
 static void test_tune_gbm_and_train_params(void **state)
 {
     fixture *fx = *state;
@@ -127,13 +109,13 @@ static void test_tune_gbm_and_train_params(void **state)
                               fx->data, fx->dir, fx->dir), 0);
     char *best2 = test_read_in(fx->dir, "best2.txt"), *log2 = test_read_in(fx->dir, "trials2.csv");
     assert_string_equal(best, best2);
-    assert_string_equal(strip_seconds(log), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log), test_drop_last_column(log2));
     /* the test split is never used: poisoning it changes nothing */
     assert_int_equal(test_cli(NULL, "tune --data %s --model gbm --trials 5 --seed 3 --out %s/best3.txt --log %s/trials3.csv --quiet",
                               fx->poisoned, fx->dir, fx->dir), 0);
     char *best3 = test_read_in(fx->dir, "best3.txt"), *log3 = test_read_in(fx->dir, "trials3.csv");
     assert_string_equal(best, best3);
-    assert_string_equal(log, strip_seconds(log3));
+    assert_string_equal(log, test_drop_last_column(log3));
 
     /* train --params reproduces the best trial's validation F1 */
     rc = test_cli(&out, "train --data %s --model gbm --params %s/best.txt --out %s/model.h5", fx->data, fx->dir, fx->dir);
@@ -187,8 +169,10 @@ static void test_tune_pruning_deterministic(void **state)
     fixture *fx = *state;
     char *out = NULL;
     const char *cmd = "tune --data %s --model dnn --trials 8 --startup 4 --max-epochs 6 --seed 5 "
-                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
-    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1");
+                      "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet%s";
+    char curves_opt[600];
+    snprintf(curves_opt, sizeof curves_opt, " --curves %s/curves.csv", fx->dir);
+    int rc = test_cli(&out, cmd, fx->data, fx->dir, "asha1", fx->dir, "asha1", curves_opt);
     if (rc) fail_msg("tune --pruner asha failed: %s", out);
     free(out);
     /* the same search in two goes (3 trials, then continued from the log to 8): the pruner hears
@@ -196,21 +180,22 @@ static void test_tune_pruning_deterministic(void **state)
     const char *cmd3 = "tune --data %s --model dnn --trials 3 --startup 4 --max-epochs 6 --seed 5 "
                        "--pruner asha --min-resource 1 --reduction-factor 2 --out %s/%s.txt --log %s/%s.csv --quiet";
     assert_int_equal(test_cli(NULL, cmd3, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
-    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2"), 0);
+    assert_int_equal(test_cli(NULL, cmd, fx->data, fx->dir, "asha2", fx->dir, "asha2", ""), 0);
     char *log1 = test_read_in(fx->dir, "asha1.csv"), *log2 = test_read_in(fx->dir, "asha2.csv");
     char *best1 = test_read_in(fx->dir, "asha1.txt"), *best2 = test_read_in(fx->dir, "asha2.txt");
-    assert_string_equal(strip_seconds(log1), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log1), test_drop_last_column(log2));
     assert_string_equal(best1, best2);
     /* pruned rows: stopped at a rung (1, 2 or 4 epochs) with their F1 there; the best trial
      * (BEST.txt's) ran to its end */
     char *header = log1, *nl = strchr(log1, '\n');
     *nl = 0;
-    int pruned = 0, finished = 0;
+    int pruned = 0, finished = 0, epochs_run = 0;
     double best_f1 = -1, best_pruned_f1 = -1;
     for (char *l = nl + 1; *l; l = strchr(l, '\n') + 1) {
         int epochs = (int)log_field(header, l, ",epochs_run"), p = (int)log_field(header, l, ",pruned");
         double f1 = log_field(header, l, ",val_f1");
         assert_true(epochs >= 1 && epochs <= 6);
+        epochs_run += epochs;
         if (p) {
             pruned++;
             if (epochs != 1 && epochs != 2 && epochs != 4) fail_msg("pruned off a rung: %s", l);
@@ -223,6 +208,13 @@ static void test_tune_pruning_deterministic(void **state)
     assert_int_equal(pruned + finished, 8);
     if (pruned < 1 || finished < 1) fail_msg("expected pruned and finished trials: %d pruned", pruned);
     assert_true(best_f1 > 0);
+    /* the learning curves: one row per epoch trained */
+    char *curves = test_read_in(fx->dir, "curves.csv");
+    int rows = -1;
+    for (char *c = curves; (c = strchr(c, '\n')); c++) rows++;
+    assert_int_equal(rows, epochs_run);
+    assert_true(!strncmp(curves, "trial,epoch,val_f1\n1,1,", 23));
+    free(curves);
     free(log1); free(log2); free(best1); free(best2);
     /* an unknown pruner is refused before anything runs */
     assert_int_equal(test_cli(&out, "tune --data %s --model dnn --pruner hyperband --out %s/hb.txt", fx->data, fx->dir), 2);
@@ -308,7 +300,7 @@ static void test_tune_kill_and_resume(void **state)
     char *best2 = test_read_in(fx->dir, "kill.txt"), *log2 = test_read_in(fx->dir, "kill.csv");
     assert_non_null(strstr(best, "# seqnetquake tune: trial "));
     assert_string_equal(best, best2);
-    assert_string_equal(strip_seconds(log), strip_seconds(log2));
+    assert_string_equal(test_drop_last_column(log), test_drop_last_column(log2));
     assert_int_equal(test_count_files(fx->dir, ".tmp."), 0);
     free(best2);
     free(log2);
@@ -321,7 +313,7 @@ static void test_tune_kill_and_resume(void **state)
     best2 = test_read_in(fx->dir, "kill.txt");
     log2 = test_read_in(fx->dir, "kill.csv");
     assert_string_equal(best, best2);
-    assert_string_equal(log, strip_seconds(log2));
+    assert_string_equal(log, test_drop_last_column(log2));
     free(best2);
     free(log2);
 

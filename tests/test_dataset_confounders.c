@@ -301,6 +301,48 @@ static void test_matched_controls(void **state)
     assert_true(matched[0] && matched[2] && !matched[3]);
 }
 
+/* Swap partners of nearest magnitude: four earthquakes far apart, 20 days from each other (every
+ * swap is free), of magnitudes 5.0, 6.0, 5.02, 6.03: whatever the seed, the units pair 5.0 with
+ * 5.02 and 6.0 with 6.03; random partners (the default) pair them otherwise for some seed. */
+static void test_matched_partners_by_magnitude(void **state)
+{
+    (void)state;
+    sqk_build_config c;
+    sqk_build_config_default(&c);
+    c.radius_deg = 3;
+    sqk_quake real[] = {quake("P", 10, 0, 0, 5.0), quake("Q", 30, 40, 100, 6.0), quake("R", 50, -30, -70, 5.02),
+                        quake("S", 70, 35, 140, 6.03)};
+    sqk_event src[] = {source("P", 10, 0, 0, 5.0), source("Q", 30, 40, 100, 6.0), source("R", 50, -30, -70, 5.02),
+                       source("S", 70, 35, 140, 6.03)};
+    sqk_event out[4];
+    uint8_t matched[4];
+    int64_t unit[4];
+    size_t placed;
+    int random_differs = 0;
+    for (int partners = 0; partners < 2; partners++) {
+        c.swap_partners = partners ? SQK_PARTNERS_MAGNITUDE : SQK_PARTNERS_RANDOM;
+        for (uint64_t seed = 1; seed <= 8; seed++) {
+            c.seed = seed;
+            assert_int_equal(sqk_place_matched_controls(real, 4, src, 4, &c, T2020, T2020 + 100 * DAY, 15 * DAY,
+                                                        out, matched, unit, &placed), SQK_OK);
+            assert_int_equal(placed, 4);
+            int by_magnitude = unit[0] == unit[2] && unit[1] == unit[3];
+            if (partners) assert_true(by_magnitude);
+            else random_differs |= !by_magnitude;
+        }
+    }
+    assert_true(random_differs);
+    /* The setting is part of the dataset's configuration text and reads back. */
+    char text[4096];
+    sqk_build_config back;
+    assert_int_equal(sqk_build_config_text(&c, text, sizeof text), SQK_OK);
+    assert_non_null(strstr(text, "\nswap_partners=magnitude\n"));
+    assert_int_equal(sqk_build_config_parse(text, &back), SQK_OK);
+    assert_int_equal(back.swap_partners, SQK_PARTNERS_MAGNITUDE);
+    c.swap_partners = 7;
+    assert_int_equal(sqk_build_config_check(&c), SQK_EARG);
+}
+
 /* A swap unit of four events with 3, 1, 2 and 4 seismic/control windows keeps one of each,
  * storm windows stay; an event outside any unit keeps all of its windows. */
 static void test_balance_units(void **state)
@@ -388,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_window_cadence),
         cmocka_unit_test(test_relative_features),
         cmocka_unit_test(test_matched_controls),
+        cmocka_unit_test(test_matched_partners_by_magnitude),
         cmocka_unit_test(test_balance_units),
         cmocka_unit_test(test_design),
     };

@@ -96,15 +96,6 @@ static void test_round_trip_and_selection(void **s)
     assert_non_null(strstr(sqk_last_error(), "no dataset field 'wind_speed'"));
 }
 
-/* Sets the root attribute format_version of a dataset or model file. */
-static void set_version(const char *path, int64_t version)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(f >= 0);
-    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
-    H5Fclose(f);
-}
-
 /* The writer writes version 2; a version 1 file (before cadence, the truth columns,
  * events/pair and the features attribute) still reads: what it lacks is absent when the stage
  * may do without it, events/pair reads as "no pairs", and a stage that needs cadence is told
@@ -120,10 +111,17 @@ static void test_format_versions(void **s)
     assert_int_equal(d.format_version, 2);
     sqk_dataset_free(&d);
 
-    set_version(path, 1);
+    /* In a version 2 file a column the writer always writes is never optional. */
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
     assert_true(H5Ldelete(f, "cadence", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    assert_int_equal(sqk_dataset_read(path, "cadence?", &d), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "v.h5: no 'cadence', which every dataset of format_version 2 has"));
+
+    test_set_format_version(path, 1);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
     assert_true(H5Ldelete(f, "precursor_weight", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "precursor_event", H5P_DEFAULT) >= 0);
     assert_true(H5Ldelete(f, "events/pair", H5P_DEFAULT) >= 0);
@@ -147,11 +145,11 @@ static void test_format_versions(void **s)
                                              "that field (version 2)"));
     assert_null(d.lat);
 
-    set_version(path, 3);
+    test_set_format_version(path, 3);
     assert_int_equal(sqk_dataset_read(path, "y", &d), SQK_EFORMAT);
     assert_non_null(strstr(sqk_last_error(), "v.h5: dataset format_version 3 is unknown: this program reads "
                                              "versions 1 to 2"));
-    set_version(path, 0);
+    test_set_format_version(path, 0);
     assert_int_equal(sqk_dataset_read(path, "y", &d), SQK_EFORMAT);
     assert_non_null(strstr(sqk_last_error(), "v.h5: dataset format_version 0 is unknown"));
 }

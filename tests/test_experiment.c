@@ -121,6 +121,9 @@ static void test_paper_plan(void **state)
     assert_int_equal(sqk_plan_load(&p, "paper", 5), SQK_OK); /* --trials 5 */
     for (int i = 0; i < p.n_units; i++)
         if (p.units[i].type == SQK_UNIT_SEARCH) assert_string_equal(sqk_plan_get(&p.units[i], "trials"), "5");
+    /* and the plan as printed and recorded says so */
+    assert_null(strstr(p.text, "trials=100"));
+    assert_non_null(strstr(p.text, "search lstm-07 data=ds07 model=lstm trials=5\n"));
     sqk_plan_free(&p);
 }
 

@@ -105,26 +105,17 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *file_in(const char *out, const char *rel)
-{
-    char path[4400];
-    snprintf(path, sizeof path, "%s/%s", out, rel);
-    char *s = test_read_file(path, NULL);
-    if (!s) fail_msg("missing %s", path);
-    return s;
-}
-
 static void assert_same_results(const char *a, const char *b)
 {
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-        char *x = file_in(a, same[i]), *y = file_in(b, same[i]);
+        char *x = test_read_in(a, same[i]), *y = test_read_in(b, same[i]);
         if (strcmp(x, y)) fail_msg("%s differs between %s and %s", same[i], a, b);
         free(x);
         free(y);
     }
     /* the TPE search: as many trials, every one trained, whatever the points */
     for (int k = 0; k < 2; k++) {
-        char *t = file_in(k ? b : a, "searches/tpe-07/trials.csv");
+        char *t = test_read_in(k ? b : a, "searches/tpe-07/trials.csv");
         int rows = 0;
         for (char *c = strchr(t, '\n'); c && c[1]; c = strchr(c + 1, '\n')) {
             rows++;
@@ -164,7 +155,7 @@ static void test_mpi_equals_local(void **state)
     assert_string_equal(ja, jb);
     free(ja);
     free(jb);
-    char *j = file_in(b, "journal.txt");
+    char *j = test_read_in(b, "journal.txt");
     assert_true(!strncmp(j, "workers 3\n", 10)); /* the trials below were made by 3 workers */
     free(j);
 }

@@ -40,15 +40,22 @@ void test_rmtree(const char *dir)
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
 }
 
+/* The shell command line: pre, the binary (env SQK_BIN), the arguments, post. */
+static void command_line(char *cmd, size_t n, const char *pre, const char *post, const char *fmt, va_list ap)
+{
+    char args[8192];
+    vsnprintf(args, sizeof args, fmt, ap);
+    const char *bin = getenv("SQK_BIN");
+    snprintf(cmd, n, "%s%s %s%s", pre, bin ? bin : "build/seqnetquake", args, post);
+}
+
 int test_cli(char **out, const char *fmt, ...)
 {
-    char args[8192], cmd[9000];
+    char cmd[9000];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    command_line(cmd, sizeof cmd, "", " 2>&1", fmt, ap);
     va_end(ap);
-    const char *bin = getenv("SQK_BIN");
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin ? bin : "build/seqnetquake", args);
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
     size_t cap = 4096, n = 0;
@@ -64,6 +71,23 @@ int test_cli(char **out, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+char *test_drop_last_column(char *text)
+{
+    char *w = text;
+    for (char *l = text; *l;) {
+        char *end = strchr(l, '\n');
+        size_t n = end ? (size_t)(end - l) : strlen(l);
+        char *comma = l + n;
+        while (comma > l && *comma != ',') comma--;
+        memmove(w, l, (size_t)(comma - l));
+        w += comma - l;
+        *w++ = '\n';
+        l += n + (end ? 1 : 0);
+    }
+    *w = 0;
+    return text;
+}
+
 double test_now(void)
 {
     struct timespec ts;
@@ -73,13 +97,11 @@ double test_now(void)
 
 int test_cli_killed(double delay_s, const char *fmt, ...)
 {
-    char args[8192], cmd[9000];
+    char cmd[9000];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    command_line(cmd, sizeof cmd, "exec ", " >/dev/null 2>&1", fmt, ap);
     va_end(ap);
-    const char *bin = getenv("SQK_BIN");
-    snprintf(cmd, sizeof cmd, "exec %s %s >/dev/null 2>&1", bin ? bin : "build/seqnetquake", args);
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
@@ -177,6 +199,14 @@ double test_accuracy(const float *probs, const int32_t *y, size_t n)
         right += best == y[i];
     }
     return (double)right / n;
+}
+
+void test_set_format_version(const char *path, int64_t version)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(sqk_h5_set_attr_i64(f, ".", "format_version", &version, 1), SQK_OK);
+    H5Fclose(f);
 }
 
 void test_write_label_dataset(const char *path, size_t n, const int32_t *y, const uint8_t *split,

@@ -26,6 +26,9 @@ int test_cli_killed(double delay_s, const char *fmt, ...) __attribute__((format(
 /* The kill moments of a test: SQK_TEST_SEED (printed, to replay a failure) or the clock seeds
  * them; each call gives a delay uniform in [lo, hi] seconds. */
 double test_kill_delay(double lo, double hi);
+/* Drops the last field of every line of a CSV text, in place (logs compared without their
+ * seconds column); returns text. */
+char *test_drop_last_column(char *text);
 /* Seconds on a monotonic clock. */
 double test_now(void);
 /* Writes bytes to a file; returns 0 on success. */
@@ -45,6 +48,9 @@ double test_accuracy(const float *probs, const int32_t *y, size_t n);
 void test_write_label_dataset(const char *path, size_t n, const int32_t *y, const uint8_t *split,
                               const int64_t *event, size_t n_events, const char *const *ids,
                               const uint8_t *kind);
+
+/* Sets the root attribute format_version of a dataset or model file in place. */
+void test_set_format_version(const char *path, int64_t version);
 
 /* A dataset file with the core of the contract layout: format, format_version, T, F,
  * features and config attributes; X (N, T, F), y, split and event per window. */

@@ -37,6 +37,8 @@ enum { SQK_CADENCE_MODE_PAPER = 0, SQK_CADENCE_MODE_HARMONISED = 1 };
 /* --controls: paper (random place and time, 10 deg / 15 days off every earthquake) or matched
  * (at a kept earthquake's epicentre and magnitude, at a time no earthquake could label). */
 enum { SQK_CONTROLS_PAPER = 0, SQK_CONTROLS_MATCHED = 1 };
+/* How a matched control's swap partner is drawn (sqk_place_matched_controls). */
+enum { SQK_PARTNERS_RANDOM = 0, SQK_PARTNERS_MAGNITUDE = 1 };
 
 #define SQK_MAX_FEATURES 8
 
@@ -70,6 +72,7 @@ typedef struct {
     int cadence_mode;           /* SQK_CADENCE_MODE_* */
     double survey_s;            /* survey cadence burst data are degraded to (3 s) */
     int controls_mode;          /* SQK_CONTROLS_* */
+    int swap_partners;          /* SQK_PARTNERS_*: matched controls' partners (random) */
 } sqk_build_config;
 
 /* Defaults of method.md (CSES, night, T = 20, 3 deg, M >= 4.8, event split, Ne,Te, seed 1). */
@@ -133,7 +136,9 @@ int sqk_place_controls(const sqk_quake *real, size_t n_real, const double *mags,
 
 /* Matched controls by swaps: the n_src kept earthquakes are served in a seeded random order;
  * each one (A) still alone draws partners B among the others still alone (at most control_tries
- * draws, both times in [t0, t1)) until A's place is free at B's time and B's place at A's time:
+ * draws, both times in [t0, t1); with swap_partners SQK_PARTNERS_MAGNITUDE each draw takes the
+ * one of nearest magnitude, ties within 0.05 broken at random, so that both places of a unit
+ * have similar association radii and window counts) until A's place is free at B's time and B's place at A's time:
  * no real event E (aftershocks included) within radius(control) + radius(E) (great circle) and
  * +-window_s, so the association zones of a control and of an earthquake never meet. Then A
  * gets a control at its epicentre with its magnitude (hence its radius) at B's time, and B one

@@ -129,8 +129,11 @@ typedef struct sqk_model {
 /* What a kind reads from a dataset: the window X (T, F), or the window's position and time
  * only (the where-and-when baseline: T = 1, F = 6, sqk_train_data_where_when), or summaries
  * of the window's roughness (sqk_train_data_roughness), or the synthetic archive's oracle
- * statistic (sqk_train_data_band). */
-enum { SQK_INPUTS_WINDOW = 0, SQK_INPUTS_WHERE_WHEN = 1, SQK_INPUTS_ROUGHNESS = 2, SQK_INPUTS_BAND = 3 };
+ * statistic (sqk_train_data_band), or multi-scale energies (sqk_train_data_multiscale). */
+enum {
+    SQK_INPUTS_WINDOW = 0, SQK_INPUTS_WHERE_WHEN = 1, SQK_INPUTS_ROUGHNESS = 2, SQK_INPUTS_BAND = 3,
+    SQK_INPUTS_MULTISCALE = 4
+};
 
 typedef struct sqk_model_kind {
     const char *name;

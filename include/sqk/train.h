@@ -43,6 +43,13 @@ int sqk_train_data_roughness(sqk_train_data *d);
  * from the file's kp column; Kp itself would tell the time). Needs a
  * feature Ne or dlogNe. */
 int sqk_train_data_band(sqk_train_data *d, const char *path);
+/* The generic multi-scale inputs (T = 1, F = 5): log10 of the mean square of the second
+ * differences x_j - 2 x_{j-L} + x_{j-2L} of the window's log Ne at the dyadic lags L = 1, 2, 4
+ * samples (1.5, 3, 6 s), log10 of its variance about a least-squares line, and whether the
+ * window's Kp exceeds 3 (the storm label's rule). Names d2lag1_Ne, d2lag2_Ne, d2lag4_Ne,
+ * sd_Ne, kp_above_3. Needs a feature Ne or dlogNe (the same numbers: removing a window's mean
+ * and line changes neither) and windows of more than 8 samples. */
+int sqk_train_data_multiscale(sqk_train_data *d, const char *path);
 /* Reads the dataset as a model kind sees it: sqk_train_data_read, then the where-and-when
  * inputs for a kind with inputs SQK_INPUTS_WHERE_WHEN. */
 int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind);

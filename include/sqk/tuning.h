@@ -156,6 +156,7 @@ typedef struct {
                               the ones this search suggests) and only the rest are run, so an
                               interrupted search ends as an uninterrupted one; a log with more
                               than n_trials trials is kept whole */
+    const char *curves_path; /* curves.csv: trial,epoch,val_f1 of every epoch (may be NULL) */
     const sqk_pruner_config *pruner; /* NULL: no pruning */
     const sqk_progress *progress;
     void (*on_trial)(void *ctx, const sqk_tune_trial *t); /* may be NULL */

@@ -40,6 +40,9 @@ static void usage(FILE *f)
         "                         resampling, so every window is interpolated the same way (paper)\n"
         "  --controls paper|matched   matched: one control per kept earthquake at its epicentre and\n"
         "                         magnitude, at a time no earthquake could label (paper)\n"
+        "  --swap-partners random|magnitude   matched controls: each earthquake swaps times with\n"
+        "                         a random one, or with the one of nearest magnitude, which keeps\n"
+        "                         more windows once units are balanced (random)\n"
         "  --survey-cadence S     the survey cadence harmonised data are thinned to (3 s)\n"
         "  (features named dlog<VAR>, e.g. dlogNe, are log VAR with each window's mean and linear\n"
         "   trend removed)\n"
@@ -115,6 +118,15 @@ static int set_controls(const char *cmd, const char *opt, const char *v, void *d
     return CLI_OK;
 }
 
+static int set_partners(const char *cmd, const char *opt, const char *v, void *dest)
+{
+    int *m = dest;
+    if (!strcmp(v, "random")) *m = SQK_PARTNERS_RANDOM;
+    else if (!strcmp(v, "magnitude")) *m = SQK_PARTNERS_MAGNITUDE;
+    else { fprintf(stderr, "seqnetquake %s: --%s: expected random or magnitude, not '%s'\n", cmd, opt, v); return CLI_USAGE; }
+    return CLI_OK;
+}
+
 static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inputs *in, int *quiet)
 {
     const char *preset = NULL, *design = NULL;
@@ -125,6 +137,7 @@ static int parse_args(int argc, char **argv, sqk_build_config *c, sqk_build_inpu
         CLI_OPT("preset", CLI_STRING, &preset), CLI_OPT("design", CLI_STRING, &design),
         CLI_OPT_CALL("cadence", set_cadence, &c->cadence_mode),
         CLI_OPT_CALL("controls", set_controls, &c->controls_mode),
+        CLI_OPT_CALL("swap-partners", set_partners, &c->swap_partners),
         CLI_OPT("survey-cadence", CLI_DOUBLE, &c->survey_s),
         CLI_OPT_CALL("satellite", set_satellite, &c->satellite),
         CLI_OPT_CALL("time", set_time, &c->time_of_day),

@@ -119,12 +119,18 @@ int cmd_experiment(int argc, char **argv)
     sqk_progress p = cli_progress(quiet || !speaks);
     o.progress = &p;
     if (!quiet && speaks) o.on_unit = print_unit;
-    if (speaks) {
+    /* only where SIGTERM would simply kill (not in a host process with its own handler), and
+     * only for the run */
+    struct sigaction term = {.sa_handler = on_sigterm}, before;
+    int handled = speaks && sigaction(SIGTERM, NULL, &before) == 0 && before.sa_handler == SIG_DFL;
+    if (handled) {
         out_folder = o.out;
-        signal(SIGTERM, on_sigterm);
+        sigemptyset(&term.sa_mask);
+        sigaction(SIGTERM, &term, NULL);
     }
     sqk_experiment_summary s;
     int rc = sqk_experiment_run(&plan, &o, &s);
+    if (handled) sigaction(SIGTERM, &before, NULL);
     cli_progress_done();
     sqk_plan_free(&plan);
     if (rc && !speaks) return rc == SQK_EARG || rc == SQK_EFORMAT ? 2 : 1;

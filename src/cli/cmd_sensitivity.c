@@ -34,7 +34,7 @@ static void usage(FILE *f)
         "  --out DIR            output folder (created; rerun to continue)\n"
         "  --seed N             archive seed (the first of the null check's); also the dataset's\n"
         "                       and the bootstrap's (1)\n"
-        "  --days N             days of CSES data per archive (60; null check: 40)\n"
+        "  --days N             days of CSES data per archive (60)\n"
         "  --strengths LIST     precursor strengths, rising, from 0 (0,0.5,1,2,4)\n"
         "  --designs LIST       paper,rigorous (both; null check: rigorous)\n"
         "  --models LIST        model kinds (seqnet,geo,rough,oracle; null check: rough)\n"
@@ -138,7 +138,7 @@ int cmd_sensitivity(int argc, char **argv)
     }
     if (!o.n_train_seeds) o.n_train_seeds = 3;
     if (!o.n_perm) o.n_perm = 1000;
-    o.days = days ? days : null_check ? 40 : 60;
+    o.days = days ? days : 60;
     o.n_archive_seeds = null_check;
     if ((st = split_words("designs", designs ? designs : null_check ? "rigorous" : "paper,rigorous", &o.designs[0][0],
                           sizeof o.designs[0], SQK_SENS_MAX_DESIGNS, &o.n_designs)) ||

@@ -33,6 +33,7 @@ static void usage(FILE *f)
         "                        killed midway continues where it stopped (same options: the\n"
         "                        logged trials must be the ones it suggests) and ends as an\n"
         "                        uninterrupted one\n"
+        "  --curves curves.csv   the learning curves: trial,epoch,val_f1 for every epoch trained\n"
         "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
         "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
         "                        far below the finished trials' median at that epoch) or asha\n"
@@ -63,7 +64,7 @@ int cmd_tune(int argc, char **argv)
     sqk_pruner_config_default(&pc, SQK_PRUNER_NONE);
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
-        CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path),
+        CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path), CLI_OPT("curves", CLI_STRING, &o.curves_path),
         CLI_OPT("algorithm", CLI_STRING, &o.algorithm),
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),

@@ -498,9 +498,11 @@ static int make_summary(const sqk_build_config *c, const sqk_build_result *r, ch
       r->events_min_mag, c->min_mag, r->events_kept, r->events_aftershocks);
     P("  in the archive span (+%g days): %zu events: %zu kept, %zu aftershocks\n", c->days_before,
       r->events_in_span, r->kept_in_span, r->aftershocks_in_span);
-    P("controls: %zu placed of %zu wanted (%s)\n", r->controls_placed, r->controls_wanted,
+    P("controls: %zu placed of %zu wanted (%s%s)\n", r->controls_placed, r->controls_wanted,
       c->controls_mode == SQK_CONTROLS_MATCHED ? "matched: at kept epicentres, at times no earthquake labels"
-                                               : "paper: random, 10 deg / 15 days off every earthquake");
+                                               : "paper: random, 10 deg / 15 days off every earthquake",
+      c->controls_mode == SQK_CONTROLS_MATCHED && c->swap_partners == SQK_PARTNERS_MAGNITUDE
+          ? "; swap partners of nearest magnitude" : "");
     if (c->controls_mode == SQK_CONTROLS_MATCHED)
         P("  %zu kept earthquakes without a control: their windows are dropped (%zu windows); "
           "%zu control and %zu seismic windows dropped to give the four events of each swap as many windows\n",

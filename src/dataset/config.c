@@ -150,6 +150,8 @@ int sqk_build_config_check(const sqk_build_config *c)
         return sqk_fail(SQK_EARG, "cadence must be paper or harmonised");
     if (c->controls_mode != SQK_CONTROLS_PAPER && c->controls_mode != SQK_CONTROLS_MATCHED)
         return sqk_fail(SQK_EARG, "controls must be paper or matched");
+    if (c->swap_partners != SQK_PARTNERS_RANDOM && c->swap_partners != SQK_PARTNERS_MAGNITUDE)
+        return sqk_fail(SQK_EARG, "swap partners must be random or magnitude");
     if (!(c->survey_s >= c->dt_s && c->survey_s <= 1000))
         return sqk_fail(SQK_EARG, "survey cadence %g s: expected from the resampling period (%g s) to 1000 s",
                         c->survey_s, c->dt_s);
@@ -187,7 +189,7 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize)
         "aftershock_box_deg=%s\naftershock_days=%s\ncontrol_box_deg=%s\n"
         "control_days=%s\ncontrol_lat_deg=%s\ncontrol_tries=%d\nkp_storm_above=%s\n"
         "ne_range_cm3=%s,%s\nte_range_K=%s,%s\nskip_bad=%d\nfile_checksums=%d\n"
-        "design=%s\ncadence=%s\nsurvey_s=%s\ncontrols=%s\n",
+        "design=%s\ncadence=%s\nsurvey_s=%s\ncontrols=%s\nswap_partners=%s\n",
         c->preset[0] ? c->preset : "none", c->satellite == SQK_SAT_CSES ? "cses" : "demeter",
         tod_name(c->time_of_day), c->T, radius, num(b[0], c->min_mag), num(b[1], c->days_before),
         c->split_mode == SQK_SPLITMODE_EVENT ? "event" : "paper", num(b[2], c->test_fraction),
@@ -197,7 +199,8 @@ int sqk_build_config_text(const sqk_build_config *c, char *buf, size_t bufsize)
         num(b[10], c->kp_storm), num(b[11], c->ne_min), num(b[12], c->ne_max), num(b[13], c->te_min),
         num(b[14], c->te_max), c->skip_bad, c->file_checksums, sqk_build_config_design_name(c),
         c->cadence_mode == SQK_CADENCE_MODE_HARMONISED ? "harmonised" : "paper", num(b[15], c->survey_s),
-        c->controls_mode == SQK_CONTROLS_MATCHED ? "matched" : "paper");
+        c->controls_mode == SQK_CONTROLS_MATCHED ? "matched" : "paper",
+        c->swap_partners == SQK_PARTNERS_MAGNITUDE ? "magnitude" : "random");
     if (n < 0 || (size_t)n >= bufsize) return sqk_fail(SQK_EARG, "configuration text too long");
     return SQK_OK;
 }
@@ -252,6 +255,10 @@ static int config_apply(sqk_build_config *c, const char *k, const char *v)
         if (!strcmp(v, "paper")) c->controls_mode = SQK_CONTROLS_PAPER;
         else if (!strcmp(v, "matched")) c->controls_mode = SQK_CONTROLS_MATCHED;
         else st = sqk_fail(SQK_EFORMAT, "build setting controls=%s: expected paper or matched", v);
+    } else if (!strcmp(k, "swap_partners")) {
+        if (!strcmp(v, "random")) c->swap_partners = SQK_PARTNERS_RANDOM;
+        else if (!strcmp(v, "magnitude")) c->swap_partners = SQK_PARTNERS_MAGNITUDE;
+        else st = sqk_fail(SQK_EFORMAT, "build setting swap_partners=%s: expected random or magnitude", v);
     } else if (!strcmp(k, "radius")) {
         st = sqk_build_config_set_radius(c, v);
     } else if (!strcmp(k, "features")) {

@@ -330,6 +330,10 @@ static int read_column(hid_t loc, const char *path, int version, const char *pre
     char name[64];
     snprintf(name, sizeof name, "%s%s", prefix, k->name);
     int exists = sqk_h5_exists(loc, name);
+    /* A version 2 file has every column the writer always writes: one missing is damage. */
+    if (!exists && version >= 2 && version >= k->since && k->when != DS_TRUTH)
+        return sqk_fail(SQK_EFORMAT, "%s: no '%s', which every dataset of format_version %d has (the file is "
+                        "damaged)", path, name, version);
     if (want == 2 && !exists && !(version < k->since && k->has_default)) return SQK_OK;
     if (!exists && version < k->since && !k->has_default)
         return sqk_fail(SQK_EFORMAT, "%s: no '%s': the file is dataset format_version %d, older than that field "

@@ -154,7 +154,15 @@ int sqk_place_matched_controls(const sqk_quake *real, size_t n_real, const sqk_e
             if (!done[j] && j != a && IN_SPAN(j)) pool[np++] = j;
         double ra = sqk_event_radius_deg(c, src[a].mag);
         for (int d = 0; d < tries && np > 0; d++) {
-            size_t pi = sqk_rng_below(&r, np), b = pool[pi];
+            size_t pi = 0;
+            if (c->swap_partners == SQK_PARTNERS_MAGNITUDE) { /* nearest magnitude, ties at random */
+                double best = INFINITY;
+                for (size_t j = 0; j < np; j++) {
+                    double dm = fabs(src[pool[j]].mag - src[a].mag) + 0.05 * sqk_rng_uniform(&r);
+                    if (dm < best) { best = dm; pi = j; }
+                }
+            } else pi = sqk_rng_below(&r, np);
+            size_t b = pool[pi];
             double rb = sqk_event_radius_deg(c, src[b].mag);
             if (matched_rejected(real, n_real, c, src[b].t, src[a].lat, src[a].lon, ra, window_s) ||
                 matched_rejected(real, n_real, c, src[a].t, src[b].lat, src[b].lon, rb, window_s)) {

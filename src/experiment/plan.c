@@ -192,14 +192,14 @@ static int dataset_shape(const sqk_plan *p, sqk_plan_unit *u)
 static int check_model_kind(const sqk_plan *p, const sqk_plan_unit *u, const char *key)
 {
     /* searches need a space (the paper's six); models may also be the baselines of
-     * docs/confounders.md: geo (where-and-when), rough, oracle */
-    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf", "geo", "rough", "oracle"};
+     * docs/confounders.md and docs/sensitivity.md: geo (where-and-when), rough, oracle, multiscale */
+    static const char *kinds[] = {"seqnet", "cnn", "lstm", "dnn", "gbm", "rf", "geo", "rough", "oracle", "multiscale"};
     size_t n_kinds = u->type == SQK_UNIT_SEARCH ? 6 : sizeof kinds / sizeof kinds[0];
     const char *v = sqk_plan_get(u, key);
     for (size_t i = 0; i < n_kinds; i++)
         if (!strcmp(v, kinds[i])) return SQK_OK;
     return PLAN_FAIL(p, u->line, "%s %s: %s=%s is not a model kind (seqnet, cnn, lstm, dnn, gbm, rf%s)",
-                     type_name(u->type), u->name, key, v, n_kinds > 6 ? ", geo, rough, oracle" : "");
+                     type_name(u->type), u->name, key, v, n_kinds > 6 ? ", geo, rough, oracle, multiscale" : "");
 }
 
 static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key, long lo)
@@ -345,6 +345,37 @@ static int set_trials(sqk_plan *p, int trials)
         }
         snprintf(u->value[k], sizeof u->value[k], "%d", trials);
     }
+    /* the text too (--print-plan, OUT/plan.txt): each search line's trials= set or added */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return SQK_EMEM;
+    int line = 0;
+    for (const char *c = p->text; *c;) {
+        size_t n = strcspn(c, "\n"), body = strcspn(c, "#\n");
+        int search = 0;
+        line++;
+        for (int i = 0; i < p->n_units; i++) search |= p->units[i].line == line && p->units[i].type == SQK_UNIT_SEARCH;
+        const char *t = NULL;
+        for (size_t k = 1; search && !t && k + 7 <= body; k++)
+            if ((c[k - 1] == ' ' || c[k - 1] == '\t') && !strncmp(c + k, "trials=", 7)) t = c + k;
+        if (!search) fprintf(f, "%.*s", (int)n, c);
+        else if (t) {
+            size_t skip = strcspn(t, " \t#\n");
+            fprintf(f, "%.*strials=%d%.*s", (int)(t - c), c, trials, (int)(n - (size_t)(t - c) - skip), t + skip);
+        } else {
+            while (body > 0 && (c[body - 1] == ' ' || c[body - 1] == '\t')) body--;
+            fprintf(f, "%.*s trials=%d%.*s", (int)body, c, trials, (int)(n - body), c + body);
+        }
+        c += n;
+        if (*c == '\n') fputc(*c++, f);
+    }
+    if (fclose(f) != 0 || !text) {
+        free(text);
+        return SQK_EMEM;
+    }
+    free(p->text);
+    p->text = text;
     return SQK_OK;
 }
 

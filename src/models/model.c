@@ -11,7 +11,8 @@
 
 /* ---- registry: one line per kind ----------------------------------------------------------- */
 extern const sqk_model_kind sqk_kind_seqnet, sqk_kind_cnn, sqk_kind_lstm, sqk_kind_dnn,
-    sqk_kind_gbm, sqk_kind_rf, sqk_kind_geo, sqk_kind_rough, sqk_kind_oracle;
+    sqk_kind_gbm, sqk_kind_rf, sqk_kind_geo, sqk_kind_rough, sqk_kind_oracle,
+    sqk_kind_multiscale;
 
 static const sqk_model_kind *const kinds[] = {
     &sqk_kind_seqnet,
@@ -23,6 +24,7 @@ static const sqk_model_kind *const kinds[] = {
     &sqk_kind_geo,
     &sqk_kind_rough,
     &sqk_kind_oracle,
+    &sqk_kind_multiscale,
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 

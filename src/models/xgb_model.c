@@ -4,6 +4,7 @@
  * the uint8 dataset "booster" of the model file's kind group. */
 #include "sqk/model.h"
 #include "sqk/xgb.h"
+#include "xgb_kind.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ static double min_child_weight_for(double windows)
     return windows > 0.5 ? (windows - 0.5) * 4.0 / 9.0 : 0.0;
 }
 
-static const sqk_hparam_def gbm_hparams[] = {
+const sqk_hparam_def sqk_gbm_hparams[SQK_GBM_N_HPARAMS] = {
     {"n_estimators", SQK_HP_INT, 100, 1, 100000, NULL, 0, "boosting rounds (sklearn n_estimators -> XGBoost num_boost_round)"},
     {"learning_rate", SQK_HP_REAL, 0.1, 1e-6, 1, NULL, 0, "shrinkage (-> eta)"},
     {"subsample", SQK_HP_REAL, 1.0, 0.01, 1, NULL, 0, "fraction of windows per round, without replacement (-> subsample)"},
@@ -33,6 +34,8 @@ static const sqk_hparam_def gbm_hparams[] = {
      "stop after this many rounds without a better validation log-loss, keep the best (0 = off)"},
     SQK_HP_SCALER_ENTRIES
 };
+_Static_assert(sizeof sqk_gbm_hparams / sizeof sqk_gbm_hparams[0] == SQK_GBM_N_HPARAMS,
+               "SQK_GBM_N_HPARAMS counts the gbm table");
 
 static const sqk_hparam_def rf_hparams[] = {
     {"n_estimators", SQK_HP_INT, 100, 1, 100000, NULL, 0, "trees in the forest (-> num_parallel_tree, one round)"},
@@ -91,14 +94,14 @@ static void rf_params(const sqk_model *m, sqk_xgb_params *p)
     p->seed = (uint64_t)sqk_hp_int(hp, "seed");
 }
 
-static int xgb_kind_create(sqk_model *m)
+int sqk_xgb_kind_create(sqk_model *m)
 {
     m->impl = NULL; /* the booster exists once fitted or loaded */
     return SQK_OK;
 }
 
-static int xgb_kind_fit(sqk_model *m, const sqk_model_data *train, const sqk_model_data *val,
-                        const sqk_fit_options *o)
+int sqk_xgb_kind_fit(sqk_model *m, const sqk_model_data *train, const sqk_model_data *val,
+                     const sqk_fit_options *o)
 {
     sqk_xgb_params p;
     int is_rf = !strcmp(m->kind->name, "rf"); /* gbm, geo, rough, oracle: boosting */
@@ -123,14 +126,14 @@ static int xgb_kind_fit(sqk_model *m, const sqk_model_data *train, const sqk_mod
     return SQK_OK;
 }
 
-static int xgb_kind_predict(sqk_model *m, const float *X, size_t N, float *probs)
+int sqk_xgb_kind_predict(sqk_model *m, const float *X, size_t N, float *probs)
 {
     if (!m->impl)
         return sqk_fail(SQK_EARG, "%s: the model has not been trained", m->kind->name);
     return sqk_xgb_predict_proba(m->impl, X, N, n_inputs(m), probs);
 }
 
-static int xgb_kind_save(const sqk_model *m, hid_t group)
+int sqk_xgb_kind_save(const sqk_model *m, hid_t group)
 {
     if (!m->impl)
         return sqk_fail(SQK_EARG, "%s: the model has not been trained, nothing to save", m->kind->name);
@@ -152,7 +155,7 @@ static int xgb_kind_save(const sqk_model *m, hid_t group)
     return rc;
 }
 
-static int xgb_kind_load(sqk_model *m, hid_t group)
+int sqk_xgb_kind_load(sqk_model *m, hid_t group)
 {
     char file[256];
     int rank = 0;
@@ -195,24 +198,20 @@ static int xgb_kind_load(sqk_model *m, hid_t group)
     return SQK_OK;
 }
 
-static void xgb_kind_destroy(sqk_model *m)
+void sqk_xgb_kind_destroy(sqk_model *m)
 {
     sqk_xgb_free(m->impl);
     m->impl = NULL;
 }
 
-/* gbm and rf differ only in their hyperparameters (xgb_kind_fit reads the kind's name); no layers
- * to freeze. */
-#define XGB_KIND_CALLS \
-    .create = xgb_kind_create, .fit = xgb_kind_fit, .predict_proba = xgb_kind_predict, \
-    .save = xgb_kind_save, .load = xgb_kind_load, .freeze = NULL, .destroy = xgb_kind_destroy
+/* gbm and rf differ only in their hyperparameters (sqk_xgb_kind_fit reads the kind's name). */
 
 const sqk_model_kind sqk_kind_gbm = {
     .name = "gbm",
     .description = "gradient-boosted trees on the flattened window (XGBoost, multi:softprob)",
-    .hparams = gbm_hparams,
-    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
-    XGB_KIND_CALLS,
+    .hparams = sqk_gbm_hparams,
+    .n_hparams = SQK_GBM_N_HPARAMS,
+    SQK_XGB_KIND_CALLS,
 };
 
 const sqk_model_kind sqk_kind_rf = {
@@ -220,7 +219,7 @@ const sqk_model_kind sqk_kind_rf = {
     .description = "random forest on the flattened window (XGBoost's random-forest mode)",
     .hparams = rf_hparams,
     .n_hparams = (int)(sizeof rf_hparams / sizeof rf_hparams[0]),
-    XGB_KIND_CALLS,
+    SQK_XGB_KIND_CALLS,
 };
 
 /* The where-and-when baseline: the gbm kind on the window's position and time only (latitude,
@@ -232,9 +231,9 @@ const sqk_model_kind sqk_kind_geo = {
     .description = "where-and-when baseline: gradient-boosted trees on the window's latitude, longitude, "
                    "magnetic latitude, local time, day of year and cadence only (never Ne/Te)",
     .inputs = SQK_INPUTS_WHERE_WHEN,
-    .hparams = gbm_hparams,
-    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
-    XGB_KIND_CALLS,
+    .hparams = sqk_gbm_hparams,
+    .n_hparams = SQK_GBM_N_HPARAMS,
+    SQK_XGB_KIND_CALLS,
 };
 
 /* The simple roughness model: the gbm kind on three numbers per feature of the window (rms of
@@ -245,9 +244,9 @@ const sqk_model_kind sqk_kind_rough = {
     .description = "roughness model: gradient-boosted trees on the rms of first and second differences "
                    "and the detrended spread of each feature's log values",
     .inputs = SQK_INPUTS_ROUGHNESS,
-    .hparams = gbm_hparams,
-    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
-    XGB_KIND_CALLS,
+    .hparams = sqk_gbm_hparams,
+    .n_hparams = SQK_GBM_N_HPARAMS,
+    SQK_XGB_KIND_CALLS,
 };
 
 /* The oracle of the synthetic archive: it knows the planted form (extra irregularities of
@@ -260,7 +259,7 @@ const sqk_model_kind sqk_kind_oracle = {
     .description = "synthetic-archive oracle: gradient-boosted trees on the energy of log Ne in the "
                    "planted irregularity band and on Kp > 3 (knows the planted form)",
     .inputs = SQK_INPUTS_BAND,
-    .hparams = gbm_hparams,
-    .n_hparams = (int)(sizeof gbm_hparams / sizeof gbm_hparams[0]),
-    XGB_KIND_CALLS,
+    .hparams = sqk_gbm_hparams,
+    .n_hparams = SQK_GBM_N_HPARAMS,
+    SQK_XGB_KIND_CALLS,
 };

@@ -192,6 +192,17 @@ static int feature_name(const char *list, int i, char *buf, size_t n)
     return 1;
 }
 
+/* The first feature that is the variable var or dlog<var>; -1 when none is. */
+static int feature_index(const sqk_train_data *d, const char *var)
+{
+    char name[64];
+    for (int f = 0; f < d->F; f++)
+        if (feature_name(d->features, f, name, sizeof name) &&
+            (!strcmp(name, var) || (!strncmp(name, "dlog", 4) && !strcmp(name + 4, var))))
+            return f;
+    return -1;
+}
+
 /* Feature f of window i as log values into x[0..T-1]. */
 static void window_logs(const sqk_train_data *d, size_t i, int f, int is_log, double *x)
 {
@@ -199,6 +210,20 @@ static void window_logs(const sqk_train_data *d, size_t i, int f, int is_log, do
         double v = d->X[(i * (size_t)d->T + (size_t)j) * (size_t)d->F + (size_t)f];
         x[j] = is_log ? v : log(v > 1e-30 ? v : 1e-30);
     }
+}
+
+/* The variance of x[0..T-1] about its least-squares line. */
+static double detrended_variance(const double *x, int T)
+{
+    double sx = 0, sxt = 0, stt = 0, st = 0, tm = (T - 1) / 2.0;
+    for (int j = 0; j < T; j++) {
+        sx += x[j];
+        sxt += x[j] * (j - tm);
+        stt += (j - tm) * (j - tm);
+    }
+    double mean = sx / T, slope = stt > 0 ? sxt / stt : 0;
+    for (int j = 0; j < T; j++) { double e = x[j] - mean - slope * (j - tm); st += e * e; }
+    return st / T;
 }
 
 int sqk_train_data_roughness(sqk_train_data *d)
@@ -219,20 +244,15 @@ int sqk_train_data_roughness(sqk_train_data *d)
     for (size_t i = 0; i < d->N; i++)
         for (int f = 0; f < F; f++) {
             window_logs(d, i, f, f < 64 && is_log[f], x);
-            double s1 = 0, s2 = 0, st = 0, sx = 0, sxt = 0, tm = (T - 1) / 2.0, stt = 0;
-            for (int j = 0; j < T; j++) {
-                if (j >= 1) s1 += (x[j] - x[j - 1]) * (x[j] - x[j - 1]);
+            double s1 = 0, s2 = 0;
+            for (int j = 1; j < T; j++) {
+                s1 += (x[j] - x[j - 1]) * (x[j] - x[j - 1]);
                 if (j >= 2) { double e = x[j] - 2 * x[j - 1] + x[j - 2]; s2 += e * e; }
-                sx += x[j];
-                sxt += x[j] * (j - tm);
-                stt += (j - tm) * (j - tm);
             }
-            double mean = sx / T, slope = sxt / stt;
-            for (int j = 0; j < T; j++) { double e = x[j] - mean - slope * (j - tm); st += e * e; }
             float *o = X + i * (size_t)R + 3 * (size_t)f;
             o[0] = (float)sqrt(s1 / (T - 1));
             o[1] = (float)sqrt(s2 / (T - 2));
-            o[2] = (float)sqrt(st / T);
+            o[2] = (float)sqrt(detrended_variance(x, T));
         }
     free(x);
     free(d->X);
@@ -243,22 +263,28 @@ int sqk_train_data_roughness(sqk_train_data *d)
     return SQK_OK;
 }
 
-int sqk_train_data_band(sqk_train_data *d, const char *path)
+/* The window's Kp > 3 flags (the storm label's rule) from the file's kp column into flag[N]. */
+static int kp_storm_flags(const sqk_train_data *d, const char *path, float *flag)
 {
-    int T = d->T, ne = -1;
-    char name[64];
-    for (int f = 0; f < d->F && ne < 0; f++)
-        if (feature_name(d->features, f, name, sizeof name) && (!strcmp(name, "Ne") || !strcmp(name, "dlogNe")))
-            ne = f;
-    if (ne < 0) return sqk_fail(SQK_EARG, "%s: the oracle needs a feature Ne or dlogNe (features '%s')", path, d->features);
-    if (T < 5) return sqk_fail(SQK_EARG, "the oracle needs windows of at least 5 samples, not %d", T);
     sqk_dataset w;
     int rc = sqk_dataset_read(path, "kp", &w);
-    if (rc) return sqk_fail_context(rc, "oracle inputs");
-    double *kp = w.kp, *x = sqk_malloc((size_t)T * sizeof *x);
-    float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X);
-    if (!x || !X) rc = SQK_EMEM;
-    if (!rc && w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    if (rc) return rc;
+    if (w.n != d->N) rc = sqk_fail(SQK_EFORMAT, "%s: %zu windows, not %zu", path, w.n, d->N);
+    for (size_t i = 0; !rc && i < d->N; i++) flag[i] = (float)(w.kp[i] > 3.0);
+    sqk_dataset_free(&w);
+    return rc;
+}
+
+int sqk_train_data_band(sqk_train_data *d, const char *path)
+{
+    int T = d->T, ne = feature_index(d, "Ne");
+    if (ne < 0) return sqk_fail(SQK_EARG, "%s: the oracle needs a feature Ne or dlogNe (features '%s')", path, d->features);
+    if (T < 5) return sqk_fail(SQK_EARG, "the oracle needs windows of at least 5 samples, not %d", T);
+    char name[64];
+    feature_name(d->features, ne, name, sizeof name);
+    double *x = sqk_malloc((size_t)T * sizeof *x);
+    float *X = sqk_malloc((d->N ? d->N : 1) * 2 * sizeof *X), *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
+    int rc = x && X && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
     for (size_t i = 0; !rc && i < d->N; i++) {
         window_logs(d, i, ne, !strncmp(name, "dlog", 4), x);
         double e = 0;
@@ -267,7 +293,7 @@ int sqk_train_data_band(sqk_train_data *d, const char *path)
             e += b * b;
         }
         X[2 * i] = (float)log10(e / (T - 4) + 1e-12);
-        X[2 * i + 1] = (float)(kp[i] > 3.0); /* the storm label's rule, not Kp itself (a where-when clue) */
+        X[2 * i + 1] = storm[i]; /* the storm label's rule, not Kp itself (a where-when clue) */
     }
     if (!rc) {
         free(d->X);
@@ -277,9 +303,58 @@ int sqk_train_data_band(sqk_train_data *d, const char *path)
         d->F = 2;
         snprintf(d->features, sizeof d->features, "band_energy_logNe,kp_above_3");
     }
-    sqk_dataset_free(&w);
-    free(x); free(X);
+    free(x); free(X); free(storm);
     return rc ? sqk_fail_context(rc, "oracle inputs") : SQK_OK;
+}
+
+/* log10 of the mean square of the second differences x_j - 2 x_{j-L} + x_{j-2L} (T > 2 L). */
+static double second_difference_energy(const double *x, int T, int L)
+{
+    double e = 0;
+    for (int j = 2 * L; j < T; j++) {
+        double b = x[j] - 2 * x[j - L] + x[j - 2 * L];
+        e += b * b;
+    }
+    return log10(e / (T - 2 * L) + 1e-12);
+}
+
+/* The dyadic lags of the multi-scale inputs (samples; 1.5, 3 and 6 s on the 1.5 s grid). */
+static const int multiscale_lags[] = {1, 2, 4};
+#define MULTISCALE_NLAGS ((int)(sizeof multiscale_lags / sizeof multiscale_lags[0]))
+
+int sqk_train_data_multiscale(sqk_train_data *d, const char *path)
+{
+    int T = d->T, ne = feature_index(d, "Ne"), R = MULTISCALE_NLAGS + 2;
+    if (ne < 0)
+        return sqk_fail(SQK_EARG, "%s: multi-scale inputs need a feature Ne or dlogNe (features '%s')", path, d->features);
+    if (T <= 2 * multiscale_lags[MULTISCALE_NLAGS - 1])
+        return sqk_fail(SQK_EARG, "multi-scale inputs need windows of more than %d samples, not %d",
+                        2 * multiscale_lags[MULTISCALE_NLAGS - 1], T);
+    char name[64];
+    feature_name(d->features, ne, name, sizeof name);
+    int is_log = !strncmp(name, "dlog", 4);
+    float *X = sqk_malloc((d->N ? d->N : 1) * (size_t)R * sizeof *X);
+    double *x = sqk_malloc((size_t)T * sizeof *x);
+    float *storm = sqk_malloc((d->N ? d->N : 1) * sizeof *storm);
+    int rc = X && x && storm ? kp_storm_flags(d, path, storm) : SQK_EMEM;
+    for (size_t i = 0; !rc && i < d->N; i++) {
+        float *o = X + i * (size_t)R;
+        window_logs(d, i, ne, is_log, x);
+        for (int l = 0; l < MULTISCALE_NLAGS; l++)
+            o[l] = (float)second_difference_energy(x, T, multiscale_lags[l]);
+        o[MULTISCALE_NLAGS] = (float)log10(detrended_variance(x, T) + 1e-12);
+        o[R - 1] = storm[i];
+    }
+    if (!rc) {
+        free(d->X);
+        d->X = X;
+        X = NULL;
+        d->T = 1;
+        d->F = R;
+        snprintf(d->features, sizeof d->features, "d2lag1_Ne,d2lag2_Ne,d2lag4_Ne,sd_Ne,kp_above_3");
+    }
+    free(X); free(x); free(storm);
+    return rc ? sqk_fail_context(rc, "multi-scale inputs") : SQK_OK;
 }
 
 int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model_kind *kind)
@@ -288,6 +363,7 @@ int sqk_train_data_read_for(sqk_train_data *d, const char *path, const sqk_model
     if (!rc && kind && kind->inputs != SQK_INPUTS_WINDOW) {
         rc = kind->inputs == SQK_INPUTS_WHERE_WHEN ? sqk_train_data_where_when(d, path)
            : kind->inputs == SQK_INPUTS_ROUGHNESS ? sqk_train_data_roughness(d)
+           : kind->inputs == SQK_INPUTS_MULTISCALE ? sqk_train_data_multiscale(d, path)
            : sqk_train_data_band(d, path);
         if (rc) sqk_train_data_free(d);
     }

@@ -85,6 +85,26 @@ static int write_log(const char *path, const char **keys, int nk, const trial_ro
     return sqk_atomic_close(&a, SQK_OK);
 }
 
+/* The learning curves: trial,epoch,val_f1, one row per epoch of every trial so far (from each
+ * trial's logged curve). */
+static int write_curves(const char *path, const trial_row *rows, int n)
+{
+    sqk_atomic_file a;
+    int rc = sqk_atomic_open(&a, path);
+    if (rc) return sqk_fail_context(rc, "learning curves");
+    fprintf(a.f, "trial,epoch,val_f1\n");
+    for (int t = 0; t < n; t++) {
+        int e = 0;
+        for (const char *f = rows[t].curve; f && *f;) {
+            char *end;
+            double v = strtod(f, &end);
+            fprintf(a.f, "%d,%d,%.6g\n", t + 1, ++e, v);
+            f = *end ? end + 1 : end;
+        }
+    }
+    return sqk_atomic_close(&a, SQK_OK);
+}
+
 enum { LOG_TAIL = 6 }; /* the columns after the keys: val_f1, ok, epochs_run, pruned, curve, seconds */
 
 /* The logged trials of an earlier run of the same search (values comma-joined as format_values
@@ -326,6 +346,7 @@ static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, do
         S->best_hp = hp;
     }
     if (!rc && o->log_path) rc = write_log(o->log_path, S->keys, S->nk, S->rows, t + 1);
+    if (!rc && o->curves_path) rc = write_curves(o->curves_path, S->rows, t + 1);
     if (!rc && S->best == t) rc = write_best(o->out_path, &hp, t + 1, r->val_f1, &S->kept_better);
     return rc;
 }

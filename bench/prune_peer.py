@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Helpers of bench/bench_prune.sh.
+
+    prune_peer.py summary ROWS.csv            the table: compute and best F1 per pruner
+    prune_peer.py replay DIR PRUNERS SEEDS    optuna's pruners on our pruned searches' curves
+
+replay: for each pruned search (DIR/P-S.log, as tune --log writes it, with each trial's
+learning curve in its val_f1_curve column) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
+(n_startup_trials 5, no warm-up; step = epoch - 1, as its warm-up counts from zero) or
+SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), exactly as far as
+our search ran them; a trial agrees when optuna prunes it at the epoch we did, or never prunes
+a trial we let finish. Trials that failed to train are told to optuna as failed.
+"""
+import csv
+import statistics
+import sys
+
+import optuna
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def summary(path):
+    rows = list(csv.DictReader(open(path)))
+    by = {}
+    for r in rows:
+        by.setdefault(r["pruner"], []).append(r)
+    base = by.get("none")
+    print("| pruner | seeds | trials pruned | epochs per search | CPU s per search | best val F1 per seed | mean best val F1 |")
+    print("|---|---|---|---|---|---|---|")
+    for p, rs in by.items():
+        ep = [int(r["epochs"]) for r in rs]
+        cpu = [float(r["cpu_s"]) for r in rs]
+        f1 = [float(r["best_val_f1"]) for r in rs]
+        print("| %s | %d | %s | %.0f (%s) | %.0f | %s | %.4f |" % (
+            p, len(rs), ", ".join("%s/%s" % (r["pruned"], r["trials"]) for r in rs),
+            statistics.mean(ep), ", ".join(map(str, ep)), statistics.mean(cpu),
+            ", ".join("%.4f" % v for v in f1), statistics.mean(f1)))
+    if not base:
+        return
+    b_ep = statistics.mean(int(r["epochs"]) for r in base)
+    b_cpu = statistics.mean(float(r["cpu_s"]) for r in base)
+    b_f1 = [float(r["best_val_f1"]) for r in base]
+    spread = (min(b_f1), max(b_f1))
+    print()
+    for p, rs in by.items():
+        if p == "none":
+            continue
+        ep = statistics.mean(int(r["epochs"]) for r in rs)
+        cpu = statistics.mean(float(r["cpu_s"]) for r in rs)
+        f1 = statistics.mean(float(r["best_val_f1"]) for r in rs)
+        print("- %s: %.1fx fewer epochs and %.1fx less CPU than no pruning; mean best val F1 %.4f "
+              "against %.4f without pruning, whose seeds span %.4f-%.4f (%s that span)." % (
+                  p, b_ep / ep, b_cpu / cpu, f1, statistics.mean(b_f1), spread[0], spread[1],
+                  "within" if spread[0] <= f1 <= spread[1] else "outside"))
+
+
+def pruner(name):
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0), 1
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), 0
+
+
+def replay(d, pruners, seeds):
+    print("| pruner | searches | trials | pruned by us | optuna decides the same | differs |")
+    print("|---|---|---|---|---|---|")
+    for p in pruners.split(","):
+        if p == "none":
+            continue
+        n = same = ours = 0
+        diffs = []
+        for s in range(1, seeds + 1):
+            log = list(csv.DictReader(open("%s/%s-%d.log" % (d, p, s))))
+            pr, offset = pruner(p)
+            study = optuna.create_study(direction="maximize", pruner=pr,
+                                        sampler=optuna.samplers.RandomSampler(seed=0))
+            for r in log:
+                t = int(r["trial"])
+                c = [float(v) for v in r["val_f1_curve"].split(";") if v]
+                trial = study.ask()
+                if r["ok"] != "1":
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    continue
+                at = 0
+                for e, v in enumerate(c, 1):
+                    trial.report(v, e - offset)
+                    if trial.should_prune():
+                        at = e
+                        break
+                we = len(c) if r["pruned"] == "1" else 0
+                n += 1
+                ours += we > 0
+                if at == we:
+                    same += 1
+                else:
+                    diffs.append("seed %d trial %d: ours %s, optuna %s" % (
+                        s, t, "epoch %d" % we if we else "finish", "epoch %d" % at if at else "finish"))
+                if at:
+                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                else:
+                    study.tell(trial, max(c) if c else 0.0)
+        print("| %s | %d | %d | %d | %d | %s |" % (p, seeds, n, ours, same, "; ".join(diffs) or "none"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "summary":
+        summary(sys.argv[2])
+    elif len(sys.argv) == 5 and sys.argv[1] == "replay":
+        replay(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        sys.exit(__doc__)
