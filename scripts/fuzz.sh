@@ -51,11 +51,16 @@ for h in "$@"; do
     # allocation too big for the sanitizer fails as it would for libhdf5 outside it. Known
     # over-reads inside libhdf5 are suppressed (tests/fuzz/asan.supp); leaks are the
     # sanitizer build's tests' business (libhdf5 leaks on some error paths).
-    ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:suppressions=$ROOT/tests/fuzz/asan.supp" \
+    # The harness's input file lives under TMPDIR: a run that crashes leaves it behind, so each
+    # harness gets a folder of its own, removed afterwards.
+    tmp=$OUT/tmp/$h
+    mkdir -p "$tmp"
+    TMPDIR=$tmp ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:suppressions=$ROOT/tests/fuzz/asan.supp" \
         nice -n 10 "$bin" "$corpus" "$seeds" "$real" \
         -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb=3072 -fork=1 \
         -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -print_final_stats=1 \
         -artifact_prefix="$OUT/crashes/$h/" >"$OUT/log/$h.txt" 2>&1 || true
+    rm -rf "$tmp"
     last=$(grep -E '^#[0-9]+: cov:' "$OUT/log/$h.txt" | tail -n 1)
     # "#N: cov: C ft: F corp: K exec/s E oom/timeout/crash: O/T/X time: ..."
     echo "$last" | awk -v h="$h" '{
