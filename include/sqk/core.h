@@ -50,9 +50,9 @@ void sqk_abandon_file(const char *tmp);
  * folder); errors carry errno's words ("No space left on device") and the file name. */
 int sqk_write_file_atomic(const char *path, const void *bytes, size_t n);
 /* The outputs of one run (at most 8), committed together: all are written and flushed under
- * temporary names first (a failure leaves everything as it was); then the previous run's
- * companions paths[1..] are removed and the new files renamed into place, paths[0] first. A
- * kill in between leaves the new paths[0] without some companions, never beside old ones. */
+ * temporary names first (a failure leaves everything as it was); then the previous paths[0]
+ * is removed, the companions paths[1..] renamed into place and paths[0] last. paths[0] is the
+ * commit: whenever it exists, every companion beside it is its own. */
 int sqk_write_files_atomic(const char *const *paths, const void *const *bytes, const size_t *sizes, int n);
 /* An output folder written whole: sqk_tmp_dir makes the empty folder "<dir>.tmp.<pid>" (and
  * dir's parents) for the run to fill. It refuses a dir that exists and is not a folder, or is a

@@ -213,13 +213,23 @@ int sqk_write_files_atomic(const char *const *paths, const void *const *bytes, c
         for (int i = 0; i < made; i++) remove(tmp[i]);
         return st;
     }
-    /* Companions of the previous run go first: a kill from here on leaves the new main file
-     * with some or none of its companions, never with old ones. */
-    for (int i = 1; i < n; i++) remove(paths[i]);
-    for (int i = 0; i < n && !st; i++) {
+    /* The main file is the commit: it goes out first (a kill from here on leaves no main
+     * file beside old companions), its companions are moved in, and the main file last, so
+     * a main file on disk always has all of its own companions beside it. */
+    struct stat sb;
+    for (int i = 0; i < n && !st; i++)
+        if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = sqk_fail(SQK_EIO, "%s: is a folder, not a file that can be written", paths[i]);
+    if (st) {
+        for (int i = 0; i < n; i++) remove(tmp[i]);
+        return st;
+    }
+    if (n > 1) unlink(paths[0]); /* one file alone is replaced by the rename itself */
+    for (int k = 1; k <= n && !st; k++) {
+        int i = k % n; /* 1, ..., n-1, then 0 */
         if (rename(tmp[i], paths[i]) != 0) {
             st = sqk_fail(SQK_EIO, "%s: cannot move the finished file into place: %s", paths[i], strerror(errno));
-            for (int j = i; j < n; j++) remove(tmp[j]);
+            for (int j = k; j <= n; j++) remove(tmp[j % n]);
         }
     }
     sync_parent(paths[0]);
