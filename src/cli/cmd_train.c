@@ -186,7 +186,7 @@ int cmd_train(int argc, char **argv)
     if (s.resumed_epoch) printf("resumed from %s.checkpoint after epoch %d\n", o.out_path, s.resumed_epoch);
     printf("trained %s on %zu windows (%zu validation): ", o.kind, s.n_train, s.n_val);
     if (s.epochs_run > 0)
-        printf("%d epochs, kept epoch %d", s.epochs_run, s.best_epoch);
+        printf("%d epoch%s, kept epoch %d", s.epochs_run, s.epochs_run == 1 ? "" : "s", s.best_epoch);
     else /* tree models: best_epoch counts boosting rounds (1 for a random forest) */
         printf("%d boosting round%s", s.best_epoch, s.best_epoch == 1 ? "" : "s");
     printf(" (val F1 %.4f), %.1f s -> %s\n", s.best_val_f1, s.seconds, o.out_path);

@@ -50,8 +50,9 @@ static void print_trial(void *ctx, const sqk_tune_trial *t)
 {
     (void)ctx;
     cli_progress_done();
-    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs  %3d epochs%s   best %.4f (trial %d)\n", t->trial,
-            t->n_trials, t->val_f1, t->seconds, t->epochs, t->pruned ? " (pruned)" : "         ",
+    fprintf(stderr, "trial %3d/%d  val_f1 %.4f  %.1fs  %3d epoch%s%s   best %.4f (trial %d)\n", t->trial,
+            t->n_trials, t->val_f1, t->seconds, t->epochs, t->epochs == 1 ? " " : "s",
+            t->pruned ? " (pruned)" : "         ",
             t->best_val_f1, t->best_trial);
 }
 
