@@ -75,8 +75,10 @@ static int kolmogorov_cdf(int n, double d, double *out)
     return SQK_OK;
 }
 
-/* Checks the values; *out receives them sorted (malloc'd). */
-static int sorted_unit_values(const double *x, size_t n, double **out)
+/* Checks the values and returns the one-sided distances of their empirical distribution from
+ * the uniform one: D+ = max (i/n - x_(i)) (an excess of small values), D- = max (x_(i) -
+ * (i-1)/n). */
+static int ks_distances(const double *x, size_t n, double *d_plus, double *d_minus)
 {
     if (n == 0) return sqk_fail(SQK_EARG, "a Kolmogorov-Smirnov test needs at least one value");
     if (n > 10000)
@@ -91,19 +93,23 @@ static int sorted_unit_values(const double *x, size_t n, double **out)
         s[i] = x[i];
     }
     qsort(s, n, sizeof *s, sqk_cmp_f64);
-    *out = s;
+    double dp = 0, dm = 0;
+    for (size_t i = 0; i < n; i++) {
+        double above = (double)(i + 1) / n - s[i], below = s[i] - (double)i / n;
+        if (above > dp) dp = above;
+        if (below > dm) dm = below;
+    }
+    free(s);
+    *d_plus = dp;
+    *d_minus = dm;
     return SQK_OK;
 }
 
 int sqk_ks_uniform_small(const double *x, size_t n, double *d_out, double *p_value)
 {
-    double *s;
-    int st = sorted_unit_values(x, n, &s);
+    double d, d_minus;
+    int st = ks_distances(x, n, &d, &d_minus);
     if (st) return st;
-    double d = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((double)(i + 1) / n - s[i] > d) d = (double)(i + 1) / n - s[i];
-    free(s);
     *d_out = d;
     if (d <= 0) {
         *p_value = 1;
@@ -125,17 +131,10 @@ int sqk_ks_uniform_small(const double *x, size_t n, double *d_out, double *p_val
 
 int sqk_ks_uniform(const double *x, size_t n, double *d_out, double *p_value)
 {
-    double *s;
-    int st = sorted_unit_values(x, n, &s);
+    double d_plus, d_minus;
+    int st = ks_distances(x, n, &d_plus, &d_minus);
     if (st) return st;
-    double d = 0;
-    for (size_t i = 0; i < n; i++) {
-        double above = (double)(i + 1) / n - s[i], below = s[i] - (double)i / n;
-        if (above > d) d = above;
-        if (below > d) d = below;
-    }
-    free(s);
-    double cdf;
+    double d = d_plus > d_minus ? d_plus : d_minus, cdf;
     st = kolmogorov_cdf((int)n, d, &cdf);
     if (st) return st;
     *d_out = d;
