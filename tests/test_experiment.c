@@ -32,17 +32,7 @@ static const char tiny_plan[] =
 static int setup(void **state)
 {
     (void)state;
-    dir = test_tmpdir();
-    if (!dir) return -1;
-    archive = malloc(strlen(dir) + 16);
-    sprintf(archive, "%s/archive", dir);
-    char *out = NULL;
-    int rc = test_cli(&out, "synth --out %s --cses-days 6 --demeter-days 6 --seed 3 --quiet", archive);
-    if (rc) fprintf(stderr, "synth failed: %s\n", out ? out : "");
-    free(out);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tiny.plan", dir);
-    return rc || test_write_file(path, tiny_plan, strlen(tiny_plan)) ? -1 : 0;
+    return test_tiny_experiment(&dir, &archive, tiny_plan);
 }
 
 static int teardown(void **state)

@@ -84,16 +84,7 @@ static int setup(void **state)
 {
     (void)state;
     bin = getenv("SQK_BIN") ? getenv("SQK_BIN") : "build/seqnetquake";
-    dir = test_tmpdir();
-    if (!dir) return -1;
-    archive = malloc(strlen(dir) + 16);
-    sprintf(archive, "%s/archive", dir);
-    char *out = NULL, path[4096];
-    int rc = test_cli(&out, "synth --out %s --cses-days 6 --demeter-days 6 --seed 3 --quiet", archive);
-    if (rc) fprintf(stderr, "synth failed: %s\n", out ? out : "");
-    free(out);
-    snprintf(path, sizeof path, "%s/tiny.plan", dir);
-    return rc || test_write_file(path, plan_text, strlen(plan_text)) ? -1 : 0;
+    return test_tiny_experiment(&dir, &archive, plan_text);
 }
 
 static int teardown(void **state)

@@ -142,6 +142,21 @@ int test_write_file(const char *path, const void *data, size_t n)
     return w == n ? 0 : -1;
 }
 
+int test_tiny_experiment(char **dir, char **archive, const char *plan_text)
+{
+    *dir = test_tmpdir();
+    if (!*dir) return -1;
+    *archive = malloc(strlen(*dir) + 16);
+    if (!*archive) return -1;
+    sprintf(*archive, "%s/archive", *dir);
+    char *out = NULL, path[4096];
+    int rc = test_cli(&out, "synth --out %s --cses-days 6 --demeter-days 6 --seed 3 --quiet", *archive);
+    if (rc) fprintf(stderr, "synth failed: %s\n", out ? out : "");
+    free(out);
+    snprintf(path, sizeof path, "%s/tiny.plan", *dir);
+    return rc || test_write_file(path, plan_text, strlen(plan_text)) ? -1 : 0;
+}
+
 char *test_read_file(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");

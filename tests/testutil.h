@@ -33,6 +33,9 @@ char *test_drop_last_column(char *text);
 double test_now(void);
 /* Writes bytes to a file; returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t n);
+/* The tiny experiment of the plan tests: a fresh folder (*dir) with a 6-day CSES + DEMETER
+ * archive (*archive = DIR/archive, seed 3) and the plan text in DIR/tiny.plan; 0 or -1. */
+int test_tiny_experiment(char **dir, char **archive, const char *plan_text);
 /* Reads a whole file (NUL-terminated) or NULL. */
 char *test_read_file(const char *path, size_t *n);
 /* Number of entries in a directory whose name contains sub (to check no .tmp leftovers). */
