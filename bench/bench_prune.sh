@@ -7,7 +7,9 @@
 # the same settings and counts the trials on which it decides as we did.
 # Usage: bench/bench_prune.sh [BUILD_DIR]
 #   env: SEEDS (3), TRIALS (30), MAX_EPOCHS (10), DAYS (days of synthetic CSES data, 10),
-#        PRUNERS (none,median,asha), JOBS (searches at once, 1; each runs one thread)
+#        PRUNERS (none,median,asha), JOBS (searches at once, 1; each runs one thread),
+#        WORK (a folder kept between runs: rerun to continue; finished searches are not run
+#        again, an interrupted one starts over so that its CPU seconds stay whole)
 # Writes bench/results/prune.md (raw: bench/results/prune_rows.csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,16 +25,23 @@ bin="$build/seqnetquake"
 out=bench/results/prune.md
 [ -x "$bin" ] || { echo "no $bin: build first"; exit 1; }
 mkdir -p bench/results
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ -n "${WORK:-}" ]; then
+  tmp=$WORK; mkdir -p "$tmp"
+else
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "DataSet 07 from a $days-day synthetic CSES archive"
-"$bin" synth --out "$tmp/archive" --seed 1 --satellites cses --cses-days "$days" --quiet
-"$bin" build --archive "$tmp/archive" --preset 07 --seed 1 --out "$tmp/ds07.h5" --quiet
+if [ ! -f "$tmp/ds07.h5" ]; then
+  "$bin" synth --out "$tmp/archive" --seed 1 --satellites cses --cses-days "$days" --quiet
+  "$bin" build --archive "$tmp/archive" --preset 07 --seed 1 --out "$tmp/ds07.h5" --quiet
+fi
 windows=$("$bin" inspect "$tmp/ds07.h5" | awk '$1 == "windows:" {print $2; exit}')
 # one search: its row of rows.csv in $tmp/P-S.row
 search() {
   local p=$1 seed=$2 run="$tmp/$1-$2"
+  [ -s "$run.row" ] && { cat "$run.row"; return; }
+  rm -rf "$run.log" "$run.best"
   /usr/bin/time -f "%U %S %e" -o "$run.time" \
     "$bin" tune --data "$tmp/ds07.h5" --model seqnet --trials "$trials" --max-epochs "$max_epochs" \
     --seed "$seed" --threads 1 --pruner "$p" --out "$run.best" --log "$run.log" --quiet
