@@ -75,6 +75,11 @@ static void test_curve(void **s)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "settings.txt"));
     free(out);
+    /* and so are other swap partners */
+    rc = test_cli(&out, CURVE " --swap-partners magnitude --out %s/c", dir);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "settings.txt"));
+    free(out);
 }
 
 static void test_bad_options(void **s)
@@ -89,6 +94,9 @@ static void test_bad_options(void **s)
     free(out);
     assert_int_equal(test_cli(&out, "sensitivity --designs paper,sloppy --out %s/x", dir), 2);
     assert_non_null(strstr(out, "design 'sloppy'"));
+    free(out);
+    assert_int_equal(test_cli(&out, "sensitivity --swap-partners nearest --out %s/x", dir), 2);
+    assert_non_null(strstr(out, "expected random or magnitude, not 'nearest'"));
     free(out);
     assert_int_equal(test_cli(&out, "sensitivity --strengths 0,2,1 --out %s/x", dir), 2);
     assert_non_null(strstr(out, "must rise"));

@@ -37,6 +37,8 @@ typedef struct {
     int n_train_seeds;        /* curve: training seeds 1..n per cell (default 3) */
     int n_archive_seeds;      /* null check: archive seeds seed .. seed + n - 1 (>= 2) */
     int n_boot, n_perm;       /* bootstrap resamples (1000); null check: permutations (1000) */
+    char swap_partners[16];   /* the rigorous design's matched controls: "random" or "magnitude"
+                               * (build --swap-partners); "" leaves build's default */
     int keep_archives;        /* 0: an archive is removed once its datasets are built */
     int threads;              /* per stage (1: bit-for-bit reproducible) */
     const sqk_progress *progress; /* may be NULL */

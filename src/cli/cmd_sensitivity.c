@@ -42,6 +42,9 @@ static void usage(FILE *f)
         "  --bootstrap B        bootstrap resamples (1000)\n"
         "  --null-check N       run the null check over N archive seeds instead of the curve\n"
         "  --permutations P     permutations of the null check's tests (1000)\n"
+        "  --swap-partners random|magnitude\n"
+        "                       the rigorous design's matched controls (build --swap-partners;\n"
+        "                       build's default when not given)\n"
         "  --keep-archives      keep each archive (by default removed once its datasets exist)\n"
         "  --no-figure          do not draw sensitivity.png\n"
         "  --threads N          threads per stage (1: bit-for-bit reproducible)\n"
@@ -108,7 +111,7 @@ static void print_file(const char *dir, const char *name)
 
 int cmd_sensitivity(int argc, char **argv)
 {
-    const char *strengths = NULL, *designs = NULL, *models = NULL;
+    const char *strengths = NULL, *designs = NULL, *models = NULL, *partners = NULL;
     int quiet = 0, null_check = 0, no_figure = 0, days = 0;
     sqk_sensitivity_options o = {.seed = 1, .n_boot = 1000, .threads = 1};
     const cli_option opts[] = {
@@ -118,6 +121,7 @@ int cmd_sensitivity(int argc, char **argv)
         CLI_OPT_INT("train-seeds", &o.n_train_seeds, 1, SQK_SENS_MAX_SEEDS),
         CLI_OPT_INT("bootstrap", &o.n_boot, 0, 1000000), CLI_OPT_INT("null-check", &null_check, 2, 10000),
         CLI_OPT_INT("permutations", &o.n_perm, 1, 1000000), CLI_OPT("keep-archives", CLI_FLAG, &o.keep_archives),
+        CLI_OPT("swap-partners", CLI_STRING, &partners),
         CLI_OPT("no-figure", CLI_FLAG, &no_figure), CLI_OPT_INT("threads", &o.threads, 1, 4096),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
     };
@@ -136,6 +140,11 @@ int cmd_sensitivity(int argc, char **argv)
                                                                     : "--permutations goes with --null-check");
         return 2;
     }
+    if (partners && strcmp(partners, "random") && strcmp(partners, "magnitude")) {
+        fprintf(stderr, "seqnetquake sensitivity: --swap-partners: expected random or magnitude, not '%s'\n", partners);
+        return 2;
+    }
+    if (partners) snprintf(o.swap_partners, sizeof o.swap_partners, "%s", partners);
     if (!o.n_train_seeds) o.n_train_seeds = 3;
     if (!o.n_perm) o.n_perm = 1000;
     o.days = days ? days : 60;

@@ -1,6 +1,7 @@
 /* The sensitivity curve and the null check (sqk/sensitivity.h, docs/sensitivity.md). Folder:
  *
- *   OUT/settings.txt          archive seed and days (a later run into OUT must have the same)
+ *   OUT/settings.txt          archive seed, days and swap partners (a later run into OUT must
+ *                             have the same)
  *   OUT/archives/sS/          synth's archive at strength S (removed once its datasets exist)
  *   OUT/datasets/D-sS.h5      DataSet 07 under design D             (null check: aA.h5)
  *   OUT/models/D-M-sS-tT.h5   model M, training seed T               (null check: M-aA.h5)
@@ -98,6 +99,10 @@ static int archive_and_datasets(sens_run *R, uint64_t seed, double strength, con
         exp_arg(&c, "07");
         exp_arg(&c, "--design");
         exp_arg(&c, "%s", o->designs[d]);
+        if (o->swap_partners[0] && !strcmp(o->designs[d], "rigorous")) {
+            exp_arg(&c, "--swap-partners");
+            exp_arg(&c, "%s", o->swap_partners);
+        }
         exp_arg(&c, "--seed");
         exp_arg(&c, "%llu", (unsigned long long)seed);
         exp_arg(&c, "--out");
@@ -163,6 +168,8 @@ static int prepare(const sqk_sensitivity_options *o, const char *settings)
     for (int d = 0; d < o->n_designs; d++)
         if (strcmp(o->designs[d], "paper") && strcmp(o->designs[d], "rigorous"))
             return sqk_fail(SQK_EARG, "design '%s': paper or rigorous", o->designs[d]);
+    if (o->swap_partners[0] && strcmp(o->swap_partners, "random") && strcmp(o->swap_partners, "magnitude"))
+        return sqk_fail(SQK_EARG, "swap partners '%s': random or magnitude", o->swap_partners);
     static const char *const sub[] = {"archives", "datasets", "models", "pred", "eval", "logs"};
     int rc = sqk_mkdir_p(o->out);
     for (int i = 0; i < 6 && !rc; i++) {
@@ -299,7 +306,7 @@ static int write_sstar_and_report(const sqk_sensitivity_options *o, const sens_c
     fprintf(a.f,
             "## Sensitivity: null-corrected skill against precursor strength\n\n"
             "CSES-like archive, %d days, seed %llu; DataSet 07 (night, T = 20, Dobrovolsky radius); strengths "
-            "%s (paired archives: strength 0 is every other's null); %d training seed%s per model and "
+            "%s (paired archives: strength 0 is every other's null)%s; %d training seed%s per model and "
             "strength. Null-corrected skill = MCC seismic/control on the planted archive minus on the null "
             "one, averaged over the training seeds (seed t on the planted archive against seed t on the "
             "null). 95%% interval: %d resamples, each drawing the test events with replacement (the same "
@@ -309,7 +316,13 @@ static int write_sstar_and_report(const sqk_sensitivity_options *o, const sens_c
             "away without any precursor.\n\n"
             "| design | model | s* | null-corrected MCC at strength 1 | raw MCC at strength 0 |\n"
             "|---|---|---|---|---|\n",
-            o->days, (unsigned long long)o->seed, strengths, o->n_train_seeds, o->n_train_seeds == 1 ? "" : "s",
+            o->days, (unsigned long long)o->seed, strengths,
+            !strcmp(o->swap_partners, "magnitude") ? "; the rigorous design's matched controls swap times between "
+                                                     "earthquakes of nearest magnitude"
+            : !strcmp(o->swap_partners, "random") ? "; the rigorous design's matched controls swap times between "
+                                                    "earthquakes paired at random"
+                                                  : "",
+            o->n_train_seeds, o->n_train_seeds == 1 ? "" : "s",
             o->n_boot);
     for (int d = 0; d < o->n_designs; d++)
         for (int m = 0; m < o->n_models; m++) {
@@ -336,7 +349,8 @@ int sqk_sensitivity_run(const sqk_sensitivity_options *o)
     if (o->n_train_seeds < 1 || o->n_train_seeds > SQK_SENS_MAX_SEEDS)
         return sqk_fail(SQK_EARG, "between 1 and %d training seeds (%d given)", SQK_SENS_MAX_SEEDS, o->n_train_seeds);
     char settings[256];
-    snprintf(settings, sizeof settings, "sensitivity curve\nseed %llu\ndays %d\n", (unsigned long long)o->seed, o->days);
+    snprintf(settings, sizeof settings, "sensitivity curve\nseed %llu\ndays %d\n%s%s%s", (unsigned long long)o->seed,
+             o->days, o->swap_partners[0] ? "swap partners " : "", o->swap_partners, o->swap_partners[0] ? "\n" : "");
     int rc = prepare(o, settings);
     if (rc) return rc;
     sens_run R = {.o = o, .t0 = exp_now_s()};
@@ -394,8 +408,9 @@ int sqk_nullcheck_run(const sqk_sensitivity_options *o, sqk_nullcheck_model res[
         return sqk_fail(SQK_EARG, "the null check needs 2 to 10000 archive seeds (%d given)", o->n_archive_seeds);
     if (o->n_perm < 1) return sqk_fail(SQK_EARG, "the null check needs permutations (%d given)", o->n_perm);
     char settings[256];
-    snprintf(settings, sizeof settings, "null check\nfirst archive seed %llu\ndays %d\ndesign %s\n",
-             (unsigned long long)o->seed, o->days, o->n_designs > 0 ? o->designs[0] : "?");
+    snprintf(settings, sizeof settings, "null check\nfirst archive seed %llu\ndays %d\ndesign %s\n%s%s%s",
+             (unsigned long long)o->seed, o->days, o->n_designs > 0 ? o->designs[0] : "?",
+             o->swap_partners[0] ? "swap partners " : "", o->swap_partners, o->swap_partners[0] ? "\n" : "");
     int rc = prepare(o, settings);
     if (rc) return rc;
     sens_run R = {.o = o, .t0 = exp_now_s()};
