@@ -72,7 +72,7 @@ typedef struct {
     int cadence_mode;           /* SQK_CADENCE_MODE_* */
     double survey_s;            /* survey cadence burst data are degraded to (3 s) */
     int controls_mode;          /* SQK_CONTROLS_* */
-    int swap_partners;          /* SQK_PARTNERS_*: matched controls' partners (random) */
+    int swap_partners;          /* SQK_PARTNERS_*: matched controls' partners (random; the rigorous design: magnitude) */
 } sqk_build_config;
 
 /* Defaults of method.md (CSES, night, T = 20, 3 deg, M >= 4.8, event split, Ne,Te, seed 1). */

@@ -44,7 +44,7 @@ static void usage(FILE *f)
         "  --permutations P     permutations of the null check's tests (1000)\n"
         "  --swap-partners random|magnitude\n"
         "                       the rigorous design's matched controls (build --swap-partners;\n"
-        "                       build's default when not given)\n"
+        "                       magnitude, as build's rigorous design); recorded in settings.txt\n"
         "  --keep-archives      keep each archive (by default removed once its datasets exist)\n"
         "  --no-figure          do not draw sensitivity.png\n"
         "  --threads N          threads per stage (1: bit-for-bit reproducible)\n"
@@ -144,7 +144,7 @@ int cmd_sensitivity(int argc, char **argv)
         fprintf(stderr, "seqnetquake sensitivity: --swap-partners: expected random or magnitude, not '%s'\n", partners);
         return 2;
     }
-    if (partners) snprintf(o.swap_partners, sizeof o.swap_partners, "%s", partners);
+    snprintf(o.swap_partners, sizeof o.swap_partners, "%s", partners ? partners : "magnitude");
     if (!o.n_train_seeds) o.n_train_seeds = 3;
     if (!o.n_perm) o.n_perm = 1000;
     o.days = days ? days : 60;

@@ -45,11 +45,13 @@ int sqk_build_config_design(sqk_build_config *c, const char *design)
     if (!strcmp(design, "paper")) {
         c->cadence_mode = SQK_CADENCE_MODE_PAPER;
         c->controls_mode = SQK_CONTROLS_PAPER;
+        c->swap_partners = SQK_PARTNERS_RANDOM; /* not used by the paper's controls */
         return sqk_build_config_set_features(c, "Ne,Te");
     }
     if (!strcmp(design, "rigorous")) {
         c->cadence_mode = SQK_CADENCE_MODE_HARMONISED;
         c->controls_mode = SQK_CONTROLS_MATCHED;
+        c->swap_partners = SQK_PARTNERS_MAGNITUDE;
         return sqk_build_config_set_features(c, "Ne,Te,dlogNe,dlogTe");
     }
     return sqk_fail(SQK_EARG, "design '%s': expected paper or rigorous", design);
