@@ -463,7 +463,7 @@ typedef struct {
  * before this one was given out), in the order they were journalled, heard again (their
  * curves reported, then finished, or stopped when pruned or failed). With one worker that is
  * every earlier trial; with several, the trials still in flight are missing (docs/experiment.md,
- * "On a cluster"). The verdicts of the replay are not asked for: they were the trials' own. */
+ * "Pruning"). The verdicts of the replay are not asked for: they were the trials' own. */
 static int pruner_history(const runner *R, int ui, const search_ctx *S, long long history, sqk_pruner **out)
 {
     char path[4096];
