@@ -419,15 +419,23 @@ static void test_old_journal(void **state)
     assert_int_equal(mkdir(prune, 0755), 0);
     snprintf(path, sizeof path, "%s/journal.txt", prune);
     assert_int_equal(test_write_file(path, line, strlen(line)), 0);
-    free(r);
     snprintf(path, sizeof path, "%s/pruned.plan", dir);
     assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
     assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, prune), 2);
     if (!strstr(log, "journal.txt:1: trial 1 of search seqnet-11 has no learning curve")) fail_msg("%s", log);
     free(log);
+    /* and a damaged curve */
+    snprintf(path, sizeof path, "%s/journal.txt", prune);
+    strcpy(strchr(line, '\n'), " epochs 2 pruned 0 curve 0.5;x\n");
+    assert_int_equal(test_write_file(path, line, strlen(line)), 0);
+    snprintf(path, sizeof path, "%s/pruned.plan", dir);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, prune), 2);
+    if (!strstr(log, "journal.txt:1: trial 1 of seqnet-11: damaged curve")) fail_msg("%s", log);
+    free(log);
     snprintf(path, sizeof path, "%s/datasets", prune);
     struct stat st;
     assert_int_not_equal(stat(path, &st), 0);
+    free(r);
     free(old);
     free(j);
 }
