@@ -2,7 +2,9 @@
  * runs; the built-in paper plan is the paper's experiment; a tiny plan on a small synthetic
  * archive runs end to end, refuses an output folder of another plan, and, killed with SIGKILL
  * at random moments and rerun until it finishes, ends with exactly the files of an
- * uninterrupted run (same seed, one thread). */
+ * uninterrupted run (same seed, one thread). Its SeqNetQuake search prunes: its trials, their
+ * pruned flags and epochs and its best are those of seqnetquake tune --pruner. A journal
+ * written before learning curves were journalled still resumes a search that does not prune. */
 #include "testutil.h"
 #include "sqk/experiment.h"
 
@@ -23,7 +25,7 @@ static const char tiny_plan[] =
     "dataset ds07 preset=07\n"
     "dataset ds11 preset=11\n"
     "search gbm-07 data=ds07 model=gbm trials=6\n"
-    "search seqnet-11 data=ds11 model=seqnet trials=3 max-epochs=2\n"
+    "search seqnet-11 data=ds11 model=seqnet trials=5 max-epochs=3 pruner=median prune-startup=1\n"
     "model gbm-07 data=ds07 kind=gbm params=gbm-07 bootstrap=20 permutations=20 figures=0\n"
     "model seqnet-11 data=ds11 kind=seqnet params=seqnet-11 epochs=2 bootstrap=20 permutations=20 figures=0\n"
     "model seqnet-11to07 data=ds07 kind=seqnet params=seqnet-11 init=seqnet-11 epochs=2 bootstrap=20 permutations=20 figures=0\n"
@@ -88,8 +90,24 @@ static void test_bad_plans(void **state)
     expect_bad("dataset a preset=07\nsearch s data=a model=geo\n", "bad.plan:2:", "not a model kind");
     expect_bad("dataset a preset=07\nsearch s data=a model=gbm algorithm=grid\n", "bad.plan:2:", "algorithm=grid");
     expect_bad("dataset a\n", "bad.plan:1:", "missing preset=");
+    /* pruning: the pruner's name, its settings only with it and within tune's bounds */
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=mean\n", "bad.plan:2:", "pruner=mean is not");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn prune-startup=2\n", "bad.plan:2:",
+               "prune-startup= is a setting of pruner=median, and this search's pruner is none");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha prune-warmup=1\n", "bad.plan:2:",
+               "prune-warmup= is a setting of pruner=median");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha min-resource=0\n", "bad.plan:2:",
+               "min-resource=0 is not an integer >= 1");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha reduction-factor=1\n", "bad.plan:2:",
+               "reduction-factor=1");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=median max-epochs=600\n", "bad.plan:2:",
+               "at most 512 epochs");
+    expect_bad("dataset a preset=07\nsearch s data=a model=gbm pruner=median\n", "bad.plan:2:", "nothing to prune");
     char msg[1024];
     assert_int_equal(load_text("dataset a preset=07\nmodel g data=a kind=geo\n", msg, sizeof msg), SQK_OK);
+    assert_int_equal(load_text("dataset a preset=07\nsearch s data=a model=cnn pruner=asha min-resource=2 "
+                               "reduction-factor=4 max-epochs=512\nsearch t data=a model=gbm pruner=none\n",
+                               msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07 T=10\ndataset b preset=01\nmodel m data=a kind=cnn\n"
                                "model n data=b kind=cnn init=m\n", msg, sizeof msg), SQK_OK);
 }
@@ -290,12 +308,17 @@ static void test_tiny_plan_kill_and_resume(void **state)
     printf("kill points drawn with SQK_TEST_SEED=%u over a %.1f s run\n", seed, full_s);
     srand(seed);
     int kills = 0;
-    for (int attempt = 0; attempt < 4; attempt++) {
-        double delay = 0.05 + (rand() / (double)RAND_MAX) * 0.6 * full_s;
+    double scale = 0.6;
+    for (int attempt = 0; attempt < 6; attempt++) {
+        double delay = 0.05 + (rand() / (double)RAND_MAX) * scale * full_s;
         int killed = run_and_kill(out, delay);
         printf("  run %d: %s after %.2f s\n", attempt + 1, killed ? "killed" : "finished", delay);
         kills += killed;
-        if (!killed) break;
+        if (!killed && kills > 0) break;
+        if (!killed) { /* faster than the reference run (a machine less loaded): start again, sooner */
+            test_rmtree(out);
+            scale /= 2;
+        }
     }
     run_plan(out); /* finishes whatever is left */
     assert_true(kills >= 1);
@@ -303,6 +326,118 @@ static void test_tiny_plan_kill_and_resume(void **state)
     char partial[4300];
     snprintf(partial, sizeof partial, "%s/.partial", out);
     assert_true(test_count_files(partial, "-") <= 0); /* no unit left half-built (-1: no folder) */
+}
+
+/* The pruned search of the tiny plan (one worker) against seqnetquake tune with the same seed,
+ * space, trials, epoch cap and pruner on the same dataset: the same trials, each stopped at the
+ * same epoch with the same F1 (the journalled curve is tune's logged one, digit for digit), and
+ * the same best. The median pruner decides from the trials before each one, which the worker
+ * replays from the journal: without them nothing would be pruned. */
+static void test_pruned_search_equals_tune(void **state)
+{
+    (void)state;
+    char ref[4200], *log = NULL;
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    assert_int_equal(test_cli(&log, "tune --data %s/datasets/ds11/dataset.h5 --model seqnet --trials 5 --max-epochs 3 "
+                              "--seed 2 --pruner median --prune-startup 1 --log %s/tune.csv --out %s/tune-best.txt --quiet",
+                              ref, dir, dir), 0);
+    free(log);
+    char *tune = test_read_in(dir, "tune.csv"), *journal = test_read_in(ref, "journal.txt");
+    int trials = 0, pruned = 0;
+    for (char *row = strchr(tune, '\n') + 1, *end; (end = strchr(row, '\n')); row = end + 1, trials++) {
+        /* ...,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds: the last six fields */
+        char *f[6];
+        *end = 0;
+        for (int k = 5; k >= 0; k--) {
+            f[k] = strrchr(row, ',');
+            *f[k]++ = 0;
+        }
+        char expect[2048];
+        snprintf(expect, sizeof expect, "trial seqnet-11 %d %s %s ", trials + 1, f[1], f[0]);
+        char *line = strstr(journal, expect);
+        if (!line) fail_msg("trial %d: no journal line begins '%s'", trials + 1, expect);
+        snprintf(expect, sizeof expect, " epochs %s pruned %s curve %s\n", f[2], f[3], f[4]);
+        if (strncmp(strstr(line, " epochs "), expect, strlen(expect)))
+            fail_msg("trial %d: tune logged '%s', the journal has '%.200s'", trials + 1, expect, strstr(line, " epochs "));
+        pruned += atoi(f[3]);
+    }
+    assert_int_equal(trials, 5);
+    assert_true(pruned >= 1);
+    char *best = test_read_in(dir, "tune-best.txt"), *ours = test_read_in(ref, "searches/seqnet-11/best.txt");
+    assert_string_equal(strchr(best, '\n') + 1, ours); /* tune's first line names the trial */
+    free(best);
+    free(ours);
+    free(tune);
+    free(journal);
+}
+
+/* A journal from before learning curves were journalled (trial lines that end after the point)
+ * resumes a search that does not prune: its trials are replayed, the search ends as it would
+ * have (epochs_run empty for those trials). A search that prunes refuses it, naming the line. */
+static void test_old_journal(void **state)
+{
+    (void)state;
+    char out[4200], path[4300], *log = NULL;
+    snprintf(out, sizeof out, "%s/old", dir);
+    snprintf(path, sizeof path, "%s/old.plan", dir);
+    const char *plan = "seed 2\ndataset ds07 preset=07\nsearch gbm-07 data=ds07 model=gbm trials=4\n";
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 0);
+    free(log);
+    char *best = test_read_in(out, "searches/gbm-07/best.txt");
+    /* the journal as an earlier version wrote it, cut after the third trial */
+    char *j = test_read_in(out, "journal.txt"), *old = calloc(strlen(j) + 1, 1);
+    int trials = 0;
+    for (char *line = j, *nl; (nl = strchr(line, '\n')) && trials < 3; line = nl + 1) {
+        char *tail = strstr(line, " epochs ");
+        trials += !strncmp(line, "trial ", 6);
+        strncat(old, line, (size_t)((tail && tail < nl ? tail : nl) - line));
+        strcat(old, "\n");
+    }
+    snprintf(path, sizeof path, "%s/journal.txt", out);
+    assert_int_equal(test_write_file(path, old, strlen(old)), 0);
+    snprintf(path, sizeof path, "%s/searches/gbm-07", out);
+    test_rmtree(path);
+    snprintf(path, sizeof path, "%s/old.plan", dir);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s", path, archive, out), 0);
+    assert_non_null(strstr(log, "1 trials run, 3 replayed from the journal"));
+    free(log);
+    char *again = test_read_in(out, "searches/gbm-07/best.txt"), *csv = test_read_in(out, "searches/gbm-07/trials.csv");
+    assert_string_equal(again, best);
+    assert_non_null(strstr(csv, ",val_f1,ok,epochs_run,pruned,val_f1_curve\n1,"));
+    assert_non_null(strstr(csv, ",1,,0,\n4,"));     /* trial 3: journalled without its epochs */
+    assert_non_null(strstr(csv, ",1,0,0,\n"));      /* trial 4: a tree trains no epochs */
+    free(again);
+    free(csv);
+    free(best);
+    /* a trial line as old under a search that prunes: refused, the line named, nothing run */
+    char prune[4200], *r = test_read_in(dir, "ref/journal.txt"), *line = strstr(r, "trial seqnet-11 1 ");
+    snprintf(prune, sizeof prune, "%s/old-pruned", dir);
+    strcpy(strstr(line, " epochs "), "\n");
+    plan = "seed 2\ndataset ds11 preset=11\nsearch seqnet-11 data=ds11 model=seqnet trials=5 max-epochs=3 pruner=median "
+           "prune-startup=1\n";
+    assert_int_equal(mkdir(prune, 0755), 0);
+    snprintf(path, sizeof path, "%s/journal.txt", prune);
+    assert_int_equal(test_write_file(path, line, strlen(line)), 0);
+    snprintf(path, sizeof path, "%s/pruned.plan", dir);
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, prune), 2);
+    if (!strstr(log, "journal.txt:1: trial 1 of search seqnet-11 has no learning curve")) fail_msg("%s", log);
+    free(log);
+    /* and a damaged curve */
+    snprintf(path, sizeof path, "%s/journal.txt", prune);
+    strcpy(strchr(line, '\n'), " epochs 2 pruned 0 curve 0.5;x\n");
+    assert_int_equal(test_write_file(path, line, strlen(line)), 0);
+    snprintf(path, sizeof path, "%s/pruned.plan", dir);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, prune), 2);
+    if (!strstr(log, "journal.txt:1: trial 1 of seqnet-11: damaged curve")) fail_msg("%s", log);
+    free(log);
+    snprintf(path, sizeof path, "%s/datasets", prune);
+    struct stat st;
+    assert_int_not_equal(stat(path, &st), 0);
+    free(r);
+    free(old);
+    free(j);
 }
 
 /* An output folder made by another plan is refused, naming the line that differs. */
@@ -331,7 +466,9 @@ int main(void)
         cmocka_unit_test(test_design_both),
         cmocka_unit_test(test_bad_plan_runs_nothing),
         cmocka_unit_test(test_tiny_plan_kill_and_resume),
+        cmocka_unit_test(test_pruned_search_equals_tune),
         cmocka_unit_test(test_other_plans_folder),
+        cmocka_unit_test(test_old_journal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

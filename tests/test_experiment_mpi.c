@@ -7,8 +7,11 @@
  * so the farmed-out search equals the serial one. A TPE search is asynchronous under MPI (what
  * it suggests depends on which trials are still in flight, counted as constant liars), so its
  * points may legitimately differ from the serial ones: of the plan's TPE search only the number
- * of trials and their validity are checked. Then a worker rank is killed with SIGKILL: the run
- * fails saying how to continue, and the same command finishes it with the same results.
+ * of trials and their validity are checked; so for the search that prunes (under several
+ * ranks a trial's pruner has not heard the trials still in flight). One rank (mpirun -n 1) is
+ * the run without MPI, file for file, the pruned search and the journal included. Then a worker
+ * rank is killed with SIGKILL: the run fails saying how to continue, and the same command
+ * finishes it with the same results.
  * Skipped (exit 77) when the program was built without MPI or mpirun is missing.
  * ctest-labels: slow */
 #include "testutil.h"
@@ -34,6 +37,7 @@ static const char plan_text[] =
     "search gbm-07 data=ds07 model=gbm trials=6 algorithm=random\n"
     "search seqnet-07 data=ds07 model=seqnet trials=3 max-epochs=1 algorithm=random\n"
     "search tpe-07 data=ds07 model=rf trials=5 startup=2\n"
+    "search prune-07 data=ds07 model=dnn trials=4 max-epochs=3 algorithm=random pruner=asha\n"
     "model gbm-07 data=ds07 kind=gbm params=gbm-07 bootstrap=20 permutations=20 figures=0\n"
     "model geo-07 data=ds07 kind=geo bootstrap=20 permutations=20 figures=0\n"
     "report all table=auto title=\"tiny plan\" eval=gbm-07,geo-07\n";
@@ -104,15 +108,18 @@ static void assert_same_results(const char *a, const char *b)
         free(x);
         free(y);
     }
-    /* the TPE search: as many trials, every one trained, whatever the points */
-    for (int k = 0; k < 2; k++) {
-        char *t = test_read_in(k ? b : a, "searches/tpe-07/trials.csv");
+    /* the TPE search and the pruned one: as many trials, every one trained, whatever the points
+     * and pruning decisions */
+    for (int k = 0; k < 4; k++) {
+        char *t = test_read_in(k % 2 ? b : a, k < 2 ? "searches/tpe-07/trials.csv" : "searches/prune-07/trials.csv");
         int rows = 0;
-        for (char *c = strchr(t, '\n'); c && c[1]; c = strchr(c + 1, '\n')) {
+        for (char *c = strchr(t, '\n'), *end; c && (end = strchr(c + 1, '\n')); c = end) {
             rows++;
-            assert_non_null(strstr(c, ",1\n")); /* ok */
+            char *f = end; /* ...,val_f1,ok,epochs_run,pruned,val_f1_curve */
+            for (int commas = 0; commas < 4; commas += *--f == ',') {}
+            assert_int_equal(f[1], '1'); /* ok */
         }
-        assert_int_equal(rows, 5);
+        assert_int_equal(rows, k < 2 ? 5 : 4);
         free(t);
     }
 }
@@ -122,7 +129,7 @@ static void assert_same_results(const char *a, const char *b)
 static char *journal_set(const char *out)
 {
     char *s = NULL;
-    assert_int_equal(sh(&s, "grep -v '^workers\\|^trial tpe-07' %s/journal.txt | sort", out), 0);
+    assert_int_equal(sh(&s, "grep -v '^workers\\|^trial tpe-07\\|^trial prune-07' %s/journal.txt | sort", out), 0);
     return s;
 }
 
@@ -149,6 +156,21 @@ static void test_mpi_equals_local(void **state)
     char *j = test_read_in(b, "journal.txt");
     assert_true(!strncmp(j, "workers 3\n", 10)); /* the trials below were made by 3 workers */
     free(j);
+    /* one rank: the run without MPI, every file the same */
+    rc = sh(&log, "ASAN_OPTIONS=detect_leaks=0 mpirun -n 1 --allow-run-as-root %s experiment --plan %s/tiny.plan "
+            "--archive %s --out %s/mpi1 --quiet", bin, dir, archive, dir);
+    if (rc) fail_msg("mpirun -n 1 failed (%d): %s", rc, log);
+    free(log);
+    snprintf(b, sizeof b, "%s/mpi1", dir);
+    static const char *const also[] = {"journal.txt", "searches/tpe-07/trials.csv", "searches/prune-07/trials.csv",
+                                       "searches/prune-07/best.txt"};
+    for (size_t i = 0; i < sizeof also / sizeof also[0]; i++) {
+        char *x = test_read_in(a, also[i]), *y = test_read_in(b, also[i]);
+        if (strcmp(x, y)) fail_msg("%s differs between %s and %s", also[i], a, b);
+        free(x);
+        free(y);
+    }
+    assert_same_results(a, b);
 }
 
 /* The pid of rank 1 of the run writing into out (its environment names the rank), or -1. */

@@ -11,7 +11,9 @@
 
 #include "sqk/core.h"
 
-enum { SQK_PLAN_MAX_KV = 24 };
+/* SQK_PLAN_MAX_PRUNED_EPOCHS: the most epochs (max-epochs=) of a search that prunes, whose
+ * trials' learning curves are journalled whole. */
+enum { SQK_PLAN_MAX_KV = 24, SQK_PLAN_MAX_PRUNED_EPOCHS = 512 };
 
 typedef enum { SQK_UNIT_DATASET, SQK_UNIT_SEARCH, SQK_UNIT_MODEL, SQK_UNIT_REPORT } sqk_unit_type;
 
@@ -65,6 +67,7 @@ typedef struct {
 
 typedef struct {
     int units_done, units_run, trials_run, trials_replayed;
+    int trials_pruned;               /* of trials_run: stopped by their search's pruner */
     double seconds;
     int rank;                        /* this process under mpirun (0: the scheduler; local: 0) */
     int workers;                     /* the slots the work was farmed out to (local: 1) */

@@ -25,6 +25,8 @@ static void usage(FILE *f)
         "Under `mpirun -n N seqnetquake experiment ...` (built with MPI) the datasets, models,\n"
         "reports and the trials of each search are farmed out to the N ranks (asynchronous TPE);\n"
         "rank 0 schedules and writes the journal, so the run resumes the same way.\n"
+        "A search line with pruner=median|asha stops hopeless trials from their per-epoch\n"
+        "validation F1, as seqnetquake tune --pruner does (the same decisions without MPI).\n"
         "docs/experiment.md describes plans, the output folder and running on a cluster.\n\n"
         "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
         "  --archive DIR         the archive the datasets are built from (seqnetquake synth's\n"
@@ -139,8 +141,10 @@ int cmd_experiment(int argc, char **argv)
     if (!quiet && speaks) {
         char on[64] = "";
         if (s.workers > 1) snprintf(on, sizeof on, " on %d MPI ranks", s.workers);
-        printf("experiment: %d units done (%d run now, %d trials run, %d replayed from the journal), %.1f s%s -> %s\n",
-               s.units_done, s.units_run, s.trials_run, s.trials_replayed, s.seconds, on, o.out);
+        char pruned[48] = "";
+        if (s.trials_pruned > 0) snprintf(pruned, sizeof pruned, " (%d pruned)", s.trials_pruned);
+        printf("experiment: %d units done (%d run now, %d trials run%s, %d replayed from the journal), %.1f s%s -> %s\n",
+               s.units_done, s.units_run, s.trials_run, pruned, s.trials_replayed, s.seconds, on, o.out);
     }
     return 0;
 }

@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 
-enum { FARM_MAX_X = 64, FARM_MSG = 1024 };
+/* FARM_MAX_CURVE: the epochs of a trial's learning curve that travel back (a search that
+ * prunes needs every one: the plan refuses max-epochs above it). */
+enum { FARM_MAX_X = 64, FARM_MSG = 1024, FARM_MAX_CURVE = 512 };
 
 typedef enum { FARM_UNIT = 1, FARM_TRIAL = 2 } farm_task_kind;
 
@@ -21,6 +23,9 @@ typedef struct {
     int number;              /* trials: the search's K-th suggestion */
     int n_x;                 /* trials: the point */
     double x[FARM_MAX_X];
+    long long history;       /* trials of a search that prunes: the bytes of OUT/journal.txt
+                              * written when the task was given out; the trials of the search
+                              * journalled in them are the pruner's history (run.c) */
 } farm_task;
 
 typedef struct {
@@ -28,6 +33,10 @@ typedef struct {
     int rc;                  /* SQK_OK or the status of the failure */
     int ok;                  /* trials: the point could be trained */
     double val_f1;           /* trials */
+    int epochs;              /* trials: epochs trained (0 for tree kinds) */
+    int pruned;              /* trials: 1 when the pruner stopped it */
+    int n_curve;             /* trials: the validation F1 after each of the first n_curve epochs */
+    double curve[FARM_MAX_CURVE];
     char msg[FARM_MSG];      /* rc != 0: the error message */
 } farm_result;
 

@@ -3,7 +3,8 @@
  *   seed N
  *   dataset NAME preset=NN [build option=value ...]
  *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt|random]
- *                [startup=N]
+ *                [startup=N] [pruner=none|median|asha] [prune-startup=N] [prune-warmup=N]
+ *                [min-resource=N] [reduction-factor=N]
  *   model   NAME data=DATASET kind=KIND [params=SEARCH] [init=MODEL] [freeze=LAYERS]
  *                [epochs=N] [bootstrap=B] [permutations=P] [figures=0|1]
  *   report  NAME eval=MODEL,MODEL... [table=1|2|auto] [title="..."]
@@ -95,7 +96,7 @@ static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", 
     "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", "design",
     "cadence", "controls", "survey-cadence", NULL};
 static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
-    "startup", NULL};
+    "startup", "pruner", "prune-startup", "prune-warmup", "min-resource", "reduction-factor", NULL};
 static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
     "bootstrap", "permutations", "figures", NULL};
 static const char *const report_keys[] = {"eval*", "table", "title", NULL};
@@ -214,6 +215,38 @@ static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key,
     return SQK_OK;
 }
 
+/* A search's pruner (docs/experiment.md, "Pruning"): its name, and each setting only with the
+ * pruner it belongs to, within tune's bounds; a pruned search journals every epoch's F1, so
+ * its trials are capped at FARM_MAX_CURVE (run.c) epochs. */
+static int check_pruner(const sqk_plan *p, const sqk_plan_unit *u)
+{
+    static const struct { const char *key, *pruner; long lo; } settings[] = {
+        {"prune-startup", "median", 0}, {"prune-warmup", "median", 0},
+        {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}};
+    const char *v = sqk_plan_get(u, "pruner"), *name = v ? v : "none";
+    if (v && strcmp(v, "none") && strcmp(v, "median") && strcmp(v, "asha"))
+        return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median or asha", u->name, v);
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        if (!sqk_plan_get(u, settings[i].key)) continue;
+        if (strcmp(name, settings[i].pruner))
+            return PLAN_FAIL(p, u->line, "search %s: %s= is a setting of pruner=%s, and this search's pruner is %s",
+                             u->name, settings[i].key, settings[i].pruner, name);
+        int rc = check_int(p, u, settings[i].key, settings[i].lo);
+        if (rc) return rc;
+    }
+    if (!strcmp(name, "none")) return SQK_OK;
+    const char *kind = sqk_plan_get(u, "model");
+    if (!strcmp(kind, "gbm") || !strcmp(kind, "rf"))
+        return PLAN_FAIL(p, u->line, "search %s: pruner=%s: a %s trains no epochs, so there is nothing to prune",
+                         u->name, name, kind);
+    if ((v = sqk_plan_get(u, "reduction-factor")) && atol(v) > 1000)
+        return PLAN_FAIL(p, u->line, "search %s: reduction-factor=%s is over 1000", u->name, v);
+    if ((v = sqk_plan_get(u, "max-epochs")) && atol(v) > SQK_PLAN_MAX_PRUNED_EPOCHS)
+        return PLAN_FAIL(p, u->line, "search %s: max-epochs=%s: a search that prunes records every epoch's F1, "
+                         "at most %d epochs", u->name, v, SQK_PLAN_MAX_PRUNED_EPOCHS);
+    return SQK_OK;
+}
+
 /* References and the transfer rule of one entry (all entries above it are parsed). */
 static int resolve(sqk_plan *p, int i)
 {
@@ -233,7 +266,7 @@ static int resolve(sqk_plan *p, int i)
             strcmp(sqk_plan_get(u, "algorithm"), "hyperopt") && strcmp(sqk_plan_get(u, "algorithm"), "random"))
             return PLAN_FAIL(p, u->line, "search %s: algorithm=%s is not tpe, hyperopt or random", u->name,
                              sqk_plan_get(u, "algorithm"));
-        return SQK_OK;
+        return check_pruner(p, u);
     case SQK_UNIT_MODEL: {
         const char *v;
         if ((u->data = find_unit(p, SQK_UNIT_DATASET, sqk_plan_get(u, "data"), i)) < 0)

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+_Static_assert((int)FARM_MAX_CURVE == (int)SQK_PLAN_MAX_PRUNED_EPOCHS, "a pruned trial's whole curve travels back");
+
 typedef struct {
     int search;          /* unit index */
     int ok;
@@ -42,6 +44,10 @@ typedef struct {
     double *x;           /* (space n) */
     int number;          /* the search's K-th suggestion */
     int serial;          /* made while the run had one worker (see search_start) */
+    int epochs;          /* epochs trained; -1: journalled before learning curves were */
+    int pruned;          /* the pruner stopped it */
+    int n_curve;         /* curve[e - 1]: the validation F1 after epoch e (the first n_curve) */
+    double *curve;
 } trial_record;
 
 typedef struct unit_state unit_state;
@@ -54,6 +60,7 @@ typedef struct {
     trial_record *trials;
     size_t n_trials, cap_trials;
     int journal_workers; /* the workers of the run that wrote the journal's last trials */
+    long long journal_bytes; /* written so far */
     double t0, work_done, work_total; /* progress: weights of units */
     char archive[4096];  /* absolute */
     sqk_experiment_summary *s;
@@ -81,6 +88,7 @@ static int journal_append(runner *R, const char *line)
     size_t n = strlen(line);
     if (write(R->journal_fd, line, n) != (ssize_t)n || fsync(R->journal_fd) != 0)
         return sqk_fail(SQK_EIO, "%s/journal.txt: cannot append: %s", R->o->out, strerror(errno));
+    R->journal_bytes += (long long)n;
     return SQK_OK;
 }
 
@@ -97,9 +105,66 @@ static int find_named(const sqk_plan *p, const char *type, const char *name)
     return -1;
 }
 
-/* Reads OUT/journal.txt: "done TYPE NAME", "trial SEARCH K OK VAL_F1 x..." and "workers N" (the
- * trials below it were made by N workers; absent: one) lines. A last
- * line without its newline was cut by a kill: it is dropped (and cut off the file). */
+static int search_prunes(const sqk_plan_unit *u)
+{
+    const char *v = sqk_plan_get(u, "pruner");
+    return v && strcmp(v, "none");
+}
+
+static void trial_record_free(trial_record *t)
+{
+    free(t->x);
+    free(t->curve);
+    t->x = t->curve = NULL;
+}
+
+/* One trial line of the journal (s, without its line end):
+ *   trial SEARCH K OK VAL_F1 x1 ... xn epochs E pruned P curve F1;F1;...   ("curve -": none)
+ * A line from before learning curves were journalled ends after the point (epochs -1). The
+ * record's x and curve are malloc'd. */
+static int parse_trial(const runner *R, const char *s, const char *path, int line, trial_record *t)
+{
+    char name[128];
+    int used = 0, e, pruned;
+    memset(t, 0, sizeof *t);
+    if (sscanf(s, "trial %127s %d %d %lf%n", name, &t->number, &t->ok, &t->val_f1, &used) != 4)
+        return sqk_fail(SQK_EFORMAT, "%s:%d: not a journal line", path, line);
+    const sqk_tune_space *sp;
+    if ((t->search = find_named(R->p, "search", name)) < 0 || space_of(&R->p->units[t->search], &sp))
+        return sqk_fail(SQK_EFORMAT, "%s:%d: search %s is not in the plan", path, line, name);
+    if (!(t->x = sqk_malloc((size_t)sp->n * sizeof *t->x))) return SQK_EMEM;
+    const char *c = s + used;
+    for (int j = 0; j < sp->n; j++) {
+        char *end;
+        t->x[j] = strtod(c, &end);
+        if (end == c) return sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of %s has too few values", path, line, t->number, name);
+        c = end;
+    }
+    t->epochs = -1;
+    while (*c == ' ') c++;
+    if (!*c) return SQK_OK;
+    used = 0;
+    if (sscanf(c, "epochs %d pruned %d curve %n", &e, &pruned, &used) != 2 || !used || e < 0 || pruned < 0 || pruned > 1)
+        return sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of %s: damaged epochs, pruned or curve", path, line, t->number, name);
+    t->epochs = e;
+    t->pruned = pruned;
+    c += used;
+    if (!strcmp(c, "-")) return SQK_OK;
+    if (!(t->curve = sqk_malloc(((size_t)(e < FARM_MAX_CURVE ? e : FARM_MAX_CURVE) + 1) * sizeof *t->curve))) return SQK_EMEM;
+    for (;;) {
+        char *end;
+        double f1 = strtod(c, &end);
+        if (end == c || t->n_curve >= e || t->n_curve >= FARM_MAX_CURVE || (*end && *end != ';'))
+            return sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of %s: damaged curve", path, line, t->number, name);
+        t->curve[t->n_curve++] = f1;
+        if (!*end) return SQK_OK;
+        c = end + 1;
+    }
+}
+
+/* Reads OUT/journal.txt: "done TYPE NAME", trial lines (parse_trial) and "workers N" (the
+ * trials below it were made by N workers; absent: one) lines. A last line without its newline
+ * was cut by a kill: it is dropped (and cut off the file). */
 static int journal_open(runner *R)
 {
     char path[4096];
@@ -114,38 +179,23 @@ static int journal_open(runner *R)
         if (!nl) break;
         *nl = 0;
         line++;
-        char word[16], type[16], name[128];
-        int k, ok, used;
-        double f1;
+        char type[16], name[128];
+        int k;
         if (sscanf(s, "workers %d", &k) == 1 && k >= 1) {
             R->journal_workers = k;
         } else if (sscanf(s, "done %15s %127s", type, name) == 2) {
             int u = find_named(R->p, type, name);
             if (u < 0) rc = sqk_fail(SQK_EFORMAT, "%s:%d: %s %s is not in the plan", path, line, type, name);
             else R->done[u] = 1;
-        } else if (sscanf(s, "%15s %127s %d %d %lf%n", word, name, &k, &ok, &f1, &used) == 5 && !strcmp(word, "trial")) {
-            int u = find_named(R->p, "search", name);
-            const sqk_tune_space *sp;
-            if (u < 0 || space_of(&R->p->units[u], &sp)) {
-                rc = sqk_fail(SQK_EFORMAT, "%s:%d: search %s is not in the plan", path, line, name);
-                break;
-            }
+        } else if (!strncmp(s, "trial ", 6)) {
             if (sqk_grow((void **)&R->trials, &R->cap_trials, R->n_trials + 1, sizeof *R->trials)) { rc = SQK_EMEM; break; }
-            trial_record *t = &R->trials[R->n_trials];
-            if (!(t->x = sqk_malloc((size_t)sp->n * sizeof *t->x))) { rc = SQK_EMEM; break; }
-            R->n_trials++;
-            t->search = u;
-            t->number = k;
+            trial_record *t = &R->trials[R->n_trials++]; /* freed with the others on failure */
+            rc = parse_trial(R, s, path, line, t);
             t->serial = R->journal_workers == 1;
-            t->ok = ok;
-            t->val_f1 = f1;
-            const char *c = s + used;
-            for (int j = 0; j < sp->n && !rc; j++) {
-                char *end;
-                t->x[j] = strtod(c, &end);
-                if (end == c) rc = sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of %s has too few values", path, line, k, name);
-                c = end;
-            }
+            if (!rc && t->epochs < 0 && search_prunes(&R->p->units[t->search]))
+                rc = sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of search %s has no learning curve (journalled by an "
+                              "earlier version), which its pruner needs: use a new --out folder",
+                              path, line, t->number, R->p->units[t->search].name);
         } else {
             rc = sqk_fail(SQK_EFORMAT, "%s:%d: not a journal line", path, line);
         }
@@ -157,6 +207,7 @@ static int journal_open(runner *R)
     R->journal_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (R->journal_fd < 0 || ftruncate(R->journal_fd, (off_t)keep) != 0)
         return sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
+    R->journal_bytes = (long long)keep;
     return SQK_OK;
 }
 
@@ -305,6 +356,7 @@ typedef struct {
     const sqk_model_kind *kind;
     int max_epochs;
     uint64_t seed;
+    sqk_pruner_config pruner;
 } search_ctx;
 
 /* The scheduler's view of a unit. */
@@ -345,7 +397,9 @@ static int same_point(const double *a, const double *b, int n)
     return 1;
 }
 
-/* trials.csv: trial, the space's parameters (empty when inactive), val_f1, ok */
+/* trials.csv: trial, the space's parameters (empty when inactive), val_f1, ok, epochs_run,
+ * pruned, val_f1_curve (as tune's log; epochs_run and the curve are empty for trials journalled
+ * before they were recorded) */
 static int write_trials(const char *path, const search_ctx *S, const trial_record *const *t, int n)
 {
     sqk_atomic_file a;
@@ -353,7 +407,7 @@ static int write_trials(const char *path, const search_ctx *S, const trial_recor
     if (rc) return rc;
     fprintf(a.f, "trial");
     for (int j = 0; j < S->space->n; j++) fprintf(a.f, ",%s", S->space->params[j].p.name);
-    fprintf(a.f, ",val_f1,ok\n");
+    fprintf(a.f, ",val_f1,ok,epochs_run,pruned,val_f1_curve\n");
     for (int i = 0; i < n; i++) {
         fprintf(a.f, "%d", i + 1);
         for (int j = 0; j < S->space->n; j++) {
@@ -367,18 +421,29 @@ static int write_trials(const char *path, const search_ctx *S, const trial_recor
                 fprintf(a.f, ",%.*s", o ? (int)strcspn(o, ",") : 0, o ? o : "");
             } else fprintf(a.f, ",%.10g", v);
         }
-        fprintf(a.f, ",%.6g,%d\n", t[i]->val_f1, t[i]->ok);
+        fprintf(a.f, ",%.6g,%d,", t[i]->val_f1, t[i]->ok);
+        if (t[i]->epochs >= 0) fprintf(a.f, "%d", t[i]->epochs);
+        fprintf(a.f, ",%d,", t[i]->pruned);
+        for (int e = 0; e < t[i]->n_curve; e++) fprintf(a.f, "%s%.6g", e ? ";" : "", t[i]->curve[e]);
+        fputc('\n', a.f);
     }
     return sqk_atomic_close(&a, SQK_OK);
 }
 
-/* The kind, space, epoch cap and seed of a search entry. */
+/* The kind, space, epoch cap, seed and pruner of a search entry (checked by the plan). */
 static int search_setup(const runner *R, const sqk_plan_unit *u, search_ctx *S)
 {
     const char *v;
     memset(S, 0, sizeof *S);
     S->seed = R->p->seed;
     S->max_epochs = (v = sqk_plan_get(u, "max-epochs")) ? atoi(v) : 0;
+    sqk_pruner_kind kind = SQK_PRUNER_NONE;
+    if ((v = sqk_plan_get(u, "pruner")) && sqk_pruner_parse(&kind, v)) return sqk_fail_context(SQK_EARG, "search %s", u->name);
+    sqk_pruner_config_default(&S->pruner, kind);
+    if ((v = sqk_plan_get(u, "prune-startup"))) S->pruner.n_startup_trials = atoi(v);
+    if ((v = sqk_plan_get(u, "prune-warmup"))) S->pruner.n_warmup_epochs = atoi(v);
+    if ((v = sqk_plan_get(u, "min-resource"))) S->pruner.min_resource = atoi(v);
+    if ((v = sqk_plan_get(u, "reduction-factor"))) S->pruner.reduction_factor = atoi(v);
     if (space_of(u, &S->space) || !(S->kind = sqk_model_kind_find(sqk_plan_get(u, "model"))))
         return sqk_fail(SQK_EARG, "search %s: no search space for model=%s", u->name, sqk_plan_get(u, "model"));
     if (S->space->n > FARM_MAX_X)
@@ -393,12 +458,90 @@ typedef struct {
     int d_unit;              /* its unit (-1: none) */
 } worker;
 
+/* The pruner of a trial of search ui, as tune's pruner is when the trial begins: every trial of
+ * the search journalled in the first `history` bytes of the journal (those finished or pruned
+ * before this one was given out), in the order they were journalled, heard again (their
+ * curves reported, then finished, or stopped when pruned or failed). With one worker that is
+ * every earlier trial; with several, the trials still in flight are missing (docs/experiment.md,
+ * "Pruning"). The verdicts of the replay are not asked for: they were the trials' own. */
+static int pruner_history(const runner *R, int ui, const search_ctx *S, long long history, sqk_pruner **out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/journal.txt", R->o->out);
+    size_t n = 0;
+    char *text = exp_read_all(path, &n);
+    if (!text) return sqk_fail(SQK_EIO, "%s: %s", path, strerror(errno));
+    int rc = (long long)n < history || (history > 0 && text[history - 1] != '\n')
+        ? sqk_fail(SQK_EIO, "%s: shorter than the %lld bytes the scheduler wrote (is the output folder on a file "
+                   "system every rank sees?)", path, history)
+        : sqk_pruner_create(out, &S->pruner);
+    size_t prefix_len = strlen(R->p->units[ui].name) + 7;
+    char *prefix = sqk_malloc(prefix_len + 1), *seen = NULL;
+    size_t cap_seen = 0;
+    if (!rc && !prefix) rc = SQK_EMEM;
+    if (!rc) snprintf(prefix, prefix_len + 1, "trial %s ", R->p->units[ui].name);
+    int line = 0;
+    for (char *s = text; !rc && s < text + history; line++) {
+        char *nl = strchr(s, '\n');
+        *nl = 0;
+        if (!strncmp(s, prefix, prefix_len)) {
+            trial_record t;
+            int id;
+            rc = parse_trial(R, s, path, line + 1, &t);
+            if (!rc && t.epochs < 0)
+                rc = sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of search %s has no learning curve", path, line + 1,
+                              t.number, R->p->units[ui].name);
+            if (!rc && t.number >= 1 && !(rc = sqk_grow((void **)&seen, &cap_seen, (size_t)t.number + 1, 1))) {
+                /* a number journalled twice: the first counts, as in search_start */
+                int again = seen[t.number] == 1;
+                seen[t.number] = 1;
+                if (!again) rc = sqk_pruner_begin(*out, &id);
+                for (int e = 0; !rc && !again && e < t.n_curve; e++) {
+                    int verdict;
+                    rc = sqk_pruner_report(*out, id, e + 1, t.curve[e], &verdict);
+                }
+                if (!rc && !again) rc = sqk_pruner_finish(*out, id, t.ok && !t.pruned);
+            }
+            trial_record_free(&t);
+        }
+        s = nl + 1;
+    }
+    free(prefix);
+    free(seen);
+    free(text);
+    if (rc) {
+        sqk_pruner_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A trial's epochs as they come: the curve into the result, the pruner's verdict after each. */
+typedef struct {
+    sqk_pruner *pruner;
+    int id, pruned, rc;
+    double last_f1;
+    farm_result *r;
+} trial_epochs;
+
+static int on_epoch(void *ctx, const sqk_epoch_stats *s)
+{
+    trial_epochs *te = ctx;
+    te->r->epochs = s->epoch;
+    te->last_f1 = s->val_f1;
+    if (te->r->n_curve < FARM_MAX_CURVE) te->r->curve[te->r->n_curve++] = s->val_f1;
+    if (!te->pruner) return 0;
+    te->rc = sqk_pruner_report(te->pruner, te->id, s->epoch, s->val_f1, &te->pruned);
+    return te->rc || te->pruned;
+}
+
 /* One trial: the point's hyperparameters trained on the training split and scored on the
- * validation split (the test split is never read), as seqnetquake tune. */
-static int trial_work(worker *W, int ui, const double *x, int *ok, double *val_f1)
+ * validation split (the test split is never read), stopped early when the search's pruner
+ * says so, as seqnetquake tune. */
+static int trial_work(worker *W, const farm_task *t, farm_result *r)
 {
     runner *R = W->R;
-    const sqk_plan_unit *u = &R->p->units[ui];
+    const sqk_plan_unit *u = &R->p->units[t->unit];
     search_ctx S;
     int rc = search_setup(R, u, &S);
     if (rc) return rc;
@@ -411,12 +554,28 @@ static int trial_work(worker *W, int ui, const double *x, int *ok, double *val_f
         W->d_unit = u->data;
     }
     sqk_hparams hp;
-    if ((rc = trial_hparams(&S, x, &hp))) return rc;
+    if ((rc = trial_hparams(&S, t->x, &hp))) return rc;
+    trial_epochs te = {.r = r};
+    if (S.pruner.kind != SQK_PRUNER_NONE) {
+        if ((rc = pruner_history(R, t->unit, &S, t->history, &te.pruner))) return rc;
+        if ((rc = sqk_pruner_begin(te.pruner, &te.id))) {
+            sqk_pruner_free(te.pruner);
+            return rc;
+        }
+    }
     double f1 = 0;
-    int trc = sqk_train_fit_validate(&W->d, &hp, R->o->threads, NULL, &f1);
+    int trc = sqk_train_fit_validate_epochs(&W->d, &hp, R->o->threads, NULL, on_epoch, &te, &f1);
+    if (!trc && te.rc) trc = te.rc;
+    sqk_pruner_free(te.pruner);
     if (trc == SQK_EMEM) return trc;
-    *ok = trc == SQK_OK && isfinite(f1);
-    *val_f1 = *ok ? f1 : 0; /* a point the kind cannot build scores 0, as in tune */
+    if (S.pruner.kind != SQK_PRUNER_NONE && r->epochs > FARM_MAX_CURVE)
+        return sqk_fail(SQK_EARG, "search %s: trial %d ran %d epochs, more than the %d a pruned search records",
+                        u->name, t->number, r->epochs, FARM_MAX_CURVE);
+    r->ok = trc == SQK_OK && isfinite(f1);
+    r->pruned = r->ok && te.pruned;
+    /* a point the kind cannot build scores 0, a pruned trial its F1 at the epoch it was
+     * stopped, as in tune */
+    r->val_f1 = !r->ok ? 0 : r->pruned ? te.last_f1 : f1;
     return SQK_OK;
 }
 
@@ -455,7 +614,7 @@ static void do_task(void *ctx, const farm_task *t, farm_result *r)
     const sqk_plan *p = W->R->p;
     if (t->unit < 0 || t->unit >= p->n_units) r->rc = sqk_fail(SQK_EARG, "a task names unit %d of %d", t->unit, p->n_units);
     else if (t->kind == FARM_UNIT) r->rc = unit_work(W->R, t->unit);
-    else r->rc = trial_work(W, t->unit, t->x, &r->ok, &r->val_f1);
+    else r->rc = trial_work(W, t, r);
     if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", sqk_last_error());
 }
 
@@ -561,7 +720,8 @@ static int search_start(runner *R, int ui)
                               "(was the program changed?): use a new --out folder", R->o->out, K, u->name);
                 break;
             }
-            rc = sqk_tpe_observe(st->tpe, t->x, -t->val_f1);
+            rc = t->pruned ? sqk_tpe_observe_pruned(st->tpe, t->x, -t->val_f1, t->epochs)
+                           : sqk_tpe_observe(st->tpe, t->x, -t->val_f1);
             st->mine[st->finished++] = mine[pos++];
             R->s->trials_replayed++;
         } else { /* lost in flight: done again, as the same K-th suggestion */
@@ -606,9 +766,9 @@ static int search_finish(runner *R, int ui)
      * ties: the earlier suggestion */
     qsort(mine, (size_t)st->trials, sizeof *mine, by_number);
     for (int i = 0; i < st->trials; i++) {
-        if (mine[i]->ok && (best < 0 || mine[i]->val_f1 > mine[best]->val_f1)) best = i;
+        if (mine[i]->ok && !mine[i]->pruned && (best < 0 || mine[i]->val_f1 > mine[best]->val_f1)) best = i;
     }
-    if (best < 0) rc = sqk_fail(SQK_EVALUE, "search %s: no trial could be trained", u->name);
+    if (best < 0) rc = sqk_fail(SQK_EVALUE, "search %s: no trial could be trained to its end", u->name);
     char stage[4096], path[4200], final[4096];
     snprintf(stage, sizeof stage, "%s/.partial/search-%s", R->o->out, u->name);
     snprintf(final, sizeof final, "%s/searches/%s", R->o->out, u->name);
@@ -665,6 +825,7 @@ static int next_trial(runner *R, int ui, farm_task *t)
     t->kind = FARM_TRIAL;
     t->unit = ui;
     t->n_x = n;
+    t->history = R->journal_bytes;
     if (st->retry_pos < st->n_retry) {
         t->number = st->retry_number[st->retry_pos];
         memcpy(t->x, st->retry_x + (size_t)st->retry_pos++ * n, (size_t)n * sizeof *t->x);
@@ -725,29 +886,43 @@ static int take_result(runner *R, const farm_task *t, const farm_result *r)
         st->running = 0;
         return unit_done(R, t->unit);
     }
-    int n = t->n_x;
+    int n = t->n_x, n_curve = r->n_curve < 0 ? 0 : r->n_curve > FARM_MAX_CURVE ? FARM_MAX_CURVE : r->n_curve;
     /* journal first, then the record: a trial is done once its line is on disk */
-    size_t cap = 64 + 32 * (size_t)n, len;
+    size_t cap = 128 + 32 * (size_t)(n + n_curve), len;
     char *line = sqk_malloc(cap);
     if (!line) return SQK_EMEM;
     len = (size_t)snprintf(line, cap, "trial %s %d %d %.17g", u->name, t->number, r->ok, r->val_f1);
     for (int j = 0; j < n; j++) len += (size_t)snprintf(line + len, cap - len, " %.17g", t->x[j]);
+    len += (size_t)snprintf(line + len, cap - len, " epochs %d pruned %d curve %s", r->epochs, r->pruned, n_curve ? "" : "-");
+    for (int e = 0; e < n_curve; e++) len += (size_t)snprintf(line + len, cap - len, "%s%.17g", e ? ";" : "", r->curve[e]);
     snprintf(line + len, cap - len, "\n");
     int rc = journal_append(R, line);
     free(line);
     if (rc) return rc;
     if (sqk_grow((void **)&R->trials, &R->cap_trials, R->n_trials + 1, sizeof *R->trials)) return SQK_EMEM;
     trial_record *rec = &R->trials[R->n_trials];
-    if (!(rec->x = sqk_malloc((size_t)n * sizeof *rec->x))) return SQK_EMEM;
+    memset(rec, 0, sizeof *rec);
+    if (!(rec->x = sqk_malloc((size_t)n * sizeof *rec->x)) ||
+        !(rec->curve = sqk_malloc(((size_t)n_curve + 1) * sizeof *rec->curve))) {
+        trial_record_free(rec);
+        return SQK_EMEM;
+    }
     memcpy(rec->x, t->x, (size_t)n * sizeof *rec->x);
+    memcpy(rec->curve, r->curve, (size_t)n_curve * sizeof *rec->curve);
     rec->search = t->unit;
     rec->number = t->number;
     rec->ok = r->ok;
     rec->val_f1 = r->val_f1;
+    rec->epochs = r->epochs;
+    rec->pruned = r->pruned;
+    rec->n_curve = n_curve;
     rec->serial = R->journal_workers == 1;
     st->mine[st->finished++] = R->n_trials++;
     R->s->trials_run++;
-    if ((rc = sqk_tpe_observe(st->tpe, t->x, -r->val_f1))) return rc;
+    R->s->trials_pruned += r->pruned;
+    if ((rc = r->pruned ? sqk_tpe_observe_pruned(st->tpe, t->x, -r->val_f1, r->epochs)
+                        : sqk_tpe_observe(st->tpe, t->x, -r->val_f1)))
+        return rc;
     return st->finished == st->trials ? search_finish(R, t->unit) : SQK_OK;
 }
 
@@ -866,7 +1041,7 @@ done:
         if (rc) sqk_fail(rc, "%s", msg);
     }
     if (R.journal_fd >= 0) close(R.journal_fd);
-    for (size_t i = 0; i < R.n_trials; i++) free(R.trials[i].x);
+    for (size_t i = 0; i < R.n_trials; i++) trial_record_free(&R.trials[i]);
     for (int i = 0; R.u && i < p->n_units; i++) {
         sqk_tpe_free(R.u[i].tpe);
         free(R.u[i].mine);
