@@ -7,8 +7,7 @@
 # and, for the paper's whole experiment (a multi-day job on 2 cores; resumable: rerun to continue):
 #   make paper   PAPER_DIR=paper-out  PAPER_ARGS="--trials 10"  (docs/experiment.md)
 # and the headline sensitivity curve on a year of CSES data (0.6 GB of archive at a time;
-# resumable; about 30 minutes on 2 cores with one training seed, SENS_ARGS="--train-seeds 3"
-# for three):
+# resumable; about 20 minutes on 2 cores with three training seeds per model and strength):
 #   make sensitivity  SENS_DIR=sensitivity-out  SENS_DAYS=365  (docs/sensitivity.md)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -26,7 +25,7 @@ PAPER_DIR  ?= paper-out
 PAPER_ARGS ?=
 SENS_DIR   ?= sensitivity-out
 SENS_DAYS  ?= 365
-SENS_ARGS  ?= --train-seeds 1
+SENS_ARGS  ?=
 # cmake --build runs make below us: keep its output to the compiler's lines.
 export MAKEFLAGS += --no-print-directory
 

@@ -83,6 +83,13 @@ static void test_bad_plans(void **state)
                "model n data=b kind=seqnet init=m\n", "bad.plan:4:", "cannot transfer from m");
     expect_bad("dataset a preset=07 T=30\ndataset b preset=07\nmodel m data=a kind=seqnet\n"
                "model n data=b kind=seqnet init=m\n", "bad.plan:4:", "T=30");
+    /* the paper's design has 2 features (Ne, Te), the rigorous one 4 (and dlogNe, dlogTe) */
+    expect_bad("dataset a preset=07\ndataset b preset=07 design=rigorous\nmodel m data=a kind=seqnet\n"
+               "model n data=b kind=seqnet init=m\n", "bad.plan:4:", "T=20 x 2 features, those of b are T=20 x 4");
+    expect_bad("dataset a preset=07 design=sloppy\n", "bad.plan:1:", "design=sloppy is not paper or rigorous");
+    expect_bad("dataset a preset=07 design=rigorous swap-partners=nearest\n", "bad.plan:1:",
+               "swap-partners=nearest is not random or magnitude");
+    expect_bad("dataset a preset=07 cadence=native\n", "bad.plan:1:", "cadence=native is not paper or harmonised");
     expect_bad("dataset a preset=07\ndataset a preset=11\n", "bad.plan:2:", "defined twice");
     expect_bad("dataset a preset=07\nmodel m data=a kind=gbm\nreport r eval=m,x\n", "bad.plan:3:", "eval=x");
     expect_bad("dataset a preset=07\nreport r title=\"open\n", "bad.plan:2:", "unterminated quote");
@@ -105,6 +112,7 @@ static void test_bad_plans(void **state)
     expect_bad("dataset a preset=07\nsearch s data=a model=gbm pruner=median\n", "bad.plan:2:", "nothing to prune");
     char msg[1024];
     assert_int_equal(load_text("dataset a preset=07\nmodel g data=a kind=geo\n", msg, sizeof msg), SQK_OK);
+    assert_int_equal(load_text("dataset a preset=07 design=rigorous swap-partners=random\n", msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07\nsearch s data=a model=cnn pruner=asha min-resource=2 "
                                "reduction-factor=4 max-epochs=512\nsearch t data=a model=gbm pruner=none\n",
                                msg, sizeof msg), SQK_OK);

@@ -94,7 +94,7 @@ const char *sqk_plan_paper_text(void) { return paper_plan; }
 /* The keys each entry accepts; a trailing '*' marks a required one. */
 static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", "radius", "min-mag",
     "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", "design",
-    "cadence", "controls", "survey-cadence", NULL};
+    "cadence", "controls", "swap-partners", "survey-cadence", NULL};
 static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
     "startup", "pruner", "prune-startup", "prune-warmup", "min-resource", "reduction-factor", NULL};
 static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
@@ -177,6 +177,14 @@ static int dataset_shape(const sqk_plan *p, sqk_plan_unit *u)
     const char *v;
     if (sqk_build_config_preset(&c, sqk_plan_get(u, "preset")))
         return PLAN_FAIL(p, u->line, "dataset %s: preset=%s is not one of 01..11", u->name, sqk_plan_get(u, "preset"));
+    if ((v = sqk_plan_get(u, "design")) && sqk_build_config_design(&c, v))
+        return PLAN_FAIL(p, u->line, "dataset %s: design=%s is not paper or rigorous", u->name, v);
+    static const struct { const char *key, *a, *b; } choices[] = {
+        {"cadence", "paper", "harmonised"}, {"controls", "paper", "matched"}, {"swap-partners", "random", "magnitude"}};
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++)
+        if ((v = sqk_plan_get(u, choices[i].key)) && strcmp(v, choices[i].a) && strcmp(v, choices[i].b))
+            return PLAN_FAIL(p, u->line, "dataset %s: %s=%s is not %s or %s", u->name, choices[i].key, v, choices[i].a,
+                             choices[i].b);
     if ((v = sqk_plan_get(u, "T"))) {
         char *end;
         long T = strtol(v, &end, 10);
