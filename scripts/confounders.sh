@@ -8,14 +8,14 @@ set -euo pipefail
 bin=$1; arch=$2; out=$3; seed=${SEED:-1}
 mkdir -p "$out"
 metric() { # metrics.json key -> "value [lo, hi]"
-  python3 - "$1" "$2" <<'PY'
+  /usr/bin/python3 - "$1" "$2" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1])); k = sys.argv[2]; b = m["bootstrap"]["metrics"].get(k)
 print("%.2f [%.2f, %.2f]" % (m[k], b["lo"], b["hi"]) if b else "%.2f" % m[k])
 PY
 }
 leak() { # dataset, row, column of leakage/values
-  python3 - "$1" "$2" "$3" <<'PY'
+  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
 import sys
 try:
     import h5py
