@@ -7,7 +7,8 @@
 # the same settings and counts the trials on which it decides as we did.
 # Usage: bench/bench_prune.sh [BUILD_DIR]
 #   env: SEEDS (3), TRIALS (30), MAX_EPOCHS (10), DAYS (days of synthetic CSES data, 10),
-#        PRUNERS (none,median,asha), JOBS (searches at once, 1; each runs one thread),
+#        PRUNERS (none,median,asha; an entry may carry tune's pruner options after colons, e.g.
+#        asha:min-resource=2 or median:prune-warmup=1), JOBS (searches at once, 1; each runs one thread),
 #        WORK (a folder kept between runs: rerun to continue; finished searches are not run
 #        again, an interrupted one starts over so that its CPU seconds stay whole)
 # Writes bench/results/prune.md (raw: bench/results/prune_rows.csv).
@@ -39,12 +40,17 @@ fi
 windows=$("$bin" inspect "$tmp/ds07.h5" | awk '$1 == "windows:" {print $2; exit}')
 # one search: its row of rows.csv in $tmp/P-S.row
 search() {
-  local p=$1 seed=$2 run="$tmp/$1-$2"
+  local p=$1 seed=$2 run="$tmp/$1-$2" opt
+  local args=(--pruner "${p%%:*}")
+  if [[ $p == *:* ]]; then
+    IFS=: read -ra opt <<< "${p#*:}"
+    for o in "${opt[@]}"; do args+=("--${o%%=*}" "${o#*=}"); done
+  fi
   [ -s "$run.row" ] && { cat "$run.row"; return; }
   rm -rf "$run.log" "$run.best"
   /usr/bin/time -f "%U %S %e" -o "$run.time" \
     "$bin" tune --data "$tmp/ds07.h5" --model seqnet --trials "$trials" --max-epochs "$max_epochs" \
-    --seed "$seed" --threads 1 --pruner "$p" --out "$run.best" --log "$run.log" --quiet
+    --seed "$seed" --threads 1 "${args[@]}" --out "$run.best" --log "$run.log" --quiet
   read -r user sys wall < "$run.time"
   $py - "$run.log" "$p" "$seed" "$user" "$sys" "$wall" > "$run.row" <<'PY'
 import csv, sys
@@ -78,7 +84,7 @@ cp "$tmp/rows.csv" bench/results/prune_rows.csv
   echo "DataSet 07 (\`build --preset 07\`) of a $days-day synthetic CSES archive (seed 1): $windows windows."
   echo "Each search: \`tune --model seqnet --trials $trials --max-epochs $max_epochs --threads 1 --seed S\`,"
   echo "seeds 1..$seeds, the default TPE; median: \`--pruner median\` (5 startup trials, no warm-up),"
-  echo "asha: \`--pruner asha\` (rungs at 1, 3, 9 epochs)."
+  echo "asha: \`--pruner asha\` (rungs at 1, 3, 9, 27 epochs); NAME:OPTION=V: the same with \`--OPTION V\`."
   echo
   $py bench/prune_peer.py summary "$tmp/rows.csv"
   echo

@@ -55,10 +55,20 @@ def summary(path):
                   "within" if spread[0] <= f1 <= spread[1] else "outside"))
 
 
-def pruner(name):
+def pruner(label):
+    """optuna's pruner for NAME[:OPTION=V...] (tune's option names and defaults), and the
+    offset from our epochs to its steps."""
+    name, *opts = label.split(":")
+    o = {"prune-startup": 5, "prune-warmup": 0, "min-resource": 1, "reduction-factor": 3}
+    for kv in opts:
+        k, v = kv.split("=")
+        o[k] = int(v)
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0), 1
-    return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), 0
+        # our warm-up counts epochs 1..W, optuna's steps 0..W-1 with step = epoch - 1
+        return optuna.pruners.MedianPruner(n_startup_trials=o["prune-startup"],
+                                           n_warmup_steps=o["prune-warmup"]), 1
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=o["min-resource"],
+                                                  reduction_factor=o["reduction-factor"]), 0
 
 
 def replay(d, pruners, seeds):
