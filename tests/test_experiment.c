@@ -141,6 +141,38 @@ static void test_paper_plan(void **state)
     assert_null(strstr(p.text, "trials=100"));
     assert_non_null(strstr(p.text, "search lstm-07 data=ds07 model=lstm trials=5\n"));
     sqk_plan_free(&p);
+    /* --pruner median: every search of a neural kind prunes, the tree kinds' do not, and the
+     * plan as recorded says so */
+    assert_int_equal(sqk_plan_load(&p, "paper", 0), SQK_OK);
+    assert_int_equal(sqk_plan_set_pruner(&p, "median"), SQK_OK);
+    int pruned = 0;
+    for (int i = 0; i < p.n_units; i++) {
+        if (p.units[i].type != SQK_UNIT_SEARCH) continue;
+        const char *kind = sqk_plan_get(&p.units[i], "model"), *v = sqk_plan_get(&p.units[i], "pruner");
+        if (!strcmp(kind, "gbm") || !strcmp(kind, "rf")) assert_null(v);
+        else {
+            assert_non_null(v);
+            assert_string_equal(v, "median");
+            pruned++;
+        }
+    }
+    assert_int_equal(pruned, 14); /* seqnet on 01-11, dnn, cnn, lstm on 07 */
+    assert_non_null(strstr(p.text, "\n# experiment --pruner median\n"));
+    assert_int_equal(sqk_plan_set_pruner(&p, "mean"), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "--pruner mean: none, median or asha"));
+    sqk_plan_free(&p);
+    /* a search that names its pruner keeps it; one whose epochs cannot all be recorded is
+     * refused, naming its line */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pr.plan", dir);
+    const char *text = "dataset a preset=07\nsearch s data=a model=cnn pruner=none\nsearch t data=a model=dnn max-epochs=600\n";
+    assert_int_equal(test_write_file(path, text, strlen(text)), 0);
+    assert_int_equal(sqk_plan_load(&p, path, 0), SQK_OK);
+    assert_int_equal(sqk_plan_set_pruner(&p, "asha"), SQK_EFORMAT);
+    assert_non_null(strstr(sqk_last_error(), "pr.plan:3:"));
+    assert_non_null(strstr(sqk_last_error(), "at most 512 epochs"));
+    assert_string_equal(sqk_plan_get(&p.units[1], "pruner"), "none");
+    sqk_plan_free(&p);
 }
 
 /* --design both: the plan once per design, references within a design, the reports side by

@@ -36,6 +36,8 @@ static void usage(FILE *f)
         "  --design D            paper, rigorous or both: the design of every dataset that names\n"
         "                        none (docs/confounders.md); both runs the plan under each design\n"
         "                        (NAME.paper, NAME.rigorous) with the reports side by side\n"
+        "  --pruner P            none, median or asha: the pruner of every search of a neural\n"
+        "                        kind that names none (plan key pruner=; docs/experiment.md)\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
         "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
         "  --quiet               no progress lines\n");
@@ -66,13 +68,13 @@ static void print_unit(void *ctx, const char *line)
 
 int cmd_experiment(int argc, char **argv)
 {
-    const char *plan_name = NULL, *design = NULL;
+    const char *plan_name = NULL, *design = NULL, *pruner = NULL;
     sqk_experiment_options o = {.threads = 1};
     int quiet = 0, trials = 0, print_plan = 0;
     const cli_option opts[] = {
         CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
-        CLI_OPT("design", CLI_STRING, &design),
+        CLI_OPT("design", CLI_STRING, &design), CLI_OPT("pruner", CLI_STRING, &pruner),
         CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
     };
@@ -91,7 +93,7 @@ int cmd_experiment(int argc, char **argv)
         fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
         return 2;
     }
-    if (design && sqk_plan_set_design(&plan, design)) {
+    if ((design && sqk_plan_set_design(&plan, design)) || (pruner && sqk_plan_set_pruner(&plan, pruner))) {
         fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
         sqk_plan_free(&plan);
         return 2;

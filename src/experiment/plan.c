@@ -454,6 +454,17 @@ static int parse_text(sqk_plan *p)
     return rc;
 }
 
+/* Appends "# experiment OPTION VALUE" to the plan's text: the plan as run. */
+static int record_option(sqk_plan *p, const char *option, const char *value)
+{
+    size_t n = strlen(p->text);
+    char *t = sqk_realloc(p->text, n + 96);
+    if (!t) return SQK_EMEM;
+    snprintf(t + n, 96, "%s# experiment --%s %s\n", n && t[n - 1] != '\n' ? "\n" : "", option, value);
+    p->text = t;
+    return SQK_OK;
+}
+
 int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override)
 {
     memset(p, 0, sizeof *p);
@@ -488,13 +499,9 @@ int sqk_plan_load(sqk_plan *p, const char *name_or_path, int trials_override)
     int rc = parse_text(p);
     if (!rc && trials_override > 0) rc = set_trials(p, trials_override);
     if (!rc && trials_override > 0) { /* recorded, so that a folder of other searches is refused */
-        size_t n = strlen(p->text);
-        char *t = sqk_realloc(p->text, n + 64);
-        if (!t) rc = SQK_EMEM;
-        else {
-            snprintf(t + n, 64, "%s# experiment --trials %d\n", n && t[n - 1] != '\n' ? "\n" : "", trials_override);
-            p->text = t;
-        }
+        char v[16];
+        snprintf(v, sizeof v, "%d", trials_override);
+        rc = record_option(p, "trials", v);
     }
     if (rc) sqk_plan_free(p);
     return rc;
@@ -566,6 +573,25 @@ static int set_design_both(sqk_plan *p)
     return SQK_OK;
 }
 
+int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
+{
+    if (strcmp(pruner, "none") && strcmp(pruner, "median") && strcmp(pruner, "asha"))
+        return sqk_fail(SQK_EARG, "--pruner %s: none, median or asha", pruner);
+    for (int i = 0; i < p->n_units; i++) {
+        sqk_plan_unit *u = &p->units[i];
+        const char *kind = sqk_plan_get(u, "model");
+        if (u->type != SQK_UNIT_SEARCH || sqk_plan_get(u, "pruner") || !strcmp(kind, "gbm") || !strcmp(kind, "rf"))
+            continue;
+        if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "search %s: too many options", u->name);
+        snprintf(u->key[u->n_kv], sizeof u->key[0], "pruner");
+        snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", pruner);
+        u->n_kv++;
+        int rc = check_pruner(p, u);
+        if (rc) return rc;
+    }
+    return record_option(p, "pruner", pruner);
+}
+
 int sqk_plan_set_design(sqk_plan *p, const char *design)
 {
     if (!strcmp(design, "both")) return set_design_both(p);
@@ -579,10 +605,5 @@ int sqk_plan_set_design(sqk_plan *p, const char *design)
         snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", design);
         u->n_kv++;
     }
-    size_t n = strlen(p->text);
-    char *t = sqk_realloc(p->text, n + 64);
-    if (!t) return SQK_EMEM;
-    snprintf(t + n, 64, "%s# experiment --design %s\n", n && t[n - 1] != '\n' ? "\n" : "", design);
-    p->text = t;
-    return SQK_OK;
+    return record_option(p, "design", design);
 }
