@@ -8,6 +8,7 @@
 #include "testutil.h"
 #include "sqk/experiment.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +369,72 @@ static void test_tiny_plan_kill_and_resume(void **state)
     assert_true(test_count_files(partial, "-") <= 0); /* no unit left half-built (-1: no folder) */
 }
 
+/* The pid of a process whose parent is ppid (from /proc), or 0. */
+static pid_t child_of(pid_t ppid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t found = 0;
+    while (d && !found && (e = readdir(d))) {
+        int pid = atoi(e->d_name);
+        if (pid <= 0) continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char *c = strrchr(buf, ')'); /* "pid (comm) state ppid ..." */
+        int parent = 0;
+        if (c && sscanf(c + 1, " %*c %d", &parent) == 1 && parent == ppid) found = pid;
+    }
+    if (d) closedir(d);
+    return found;
+}
+
+/* kill -9 of the runner alone (not its process group, as when only it is killed): the stage it
+ * was running (the first dataset's build) dies with it instead of writing on into the folder a
+ * rerun rebuilds: its dataset never appears. */
+static void test_stage_dies_with_runner(void **state)
+{
+    (void)state;
+    const char *bin = getenv("SQK_BIN");
+    char plan[4096], out[4200];
+    snprintf(plan, sizeof plan, "%s/tiny.plan", dir);
+    snprintf(out, sizeof out, "%s/orphan", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        execl(bin ? bin : "build/seqnetquake", "seqnetquake", "experiment", "--plan", plan, "--archive", archive,
+              "--out", out, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    pid_t stage = 0;
+    for (int i = 0; i < 3000 && !stage; i++) { /* the first unit (a dataset build) is a stage */
+        stage = child_of(pid);
+        if (!stage) usleep(2000);
+    }
+    assert_true(stage > 0);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    int gone = 0;
+    for (int i = 0; i < 6000 && !gone; i++) { /* an orphan would end in a few seconds */
+        gone = kill(stage, 0) != 0;
+        if (!gone) usleep(10000);
+    }
+    if (!gone) kill(-pid, SIGKILL);
+    assert_true(gone);
+    char built[4400];
+    snprintf(built, sizeof built, "%s/.partial/dataset-ds07/dataset.h5", out);
+    struct stat st_built;
+    assert_int_not_equal(stat(built, &st_built), 0);
+}
+
 /* The pruned search of the tiny plan (one worker) against seqnetquake tune with the same seed,
  * space, trials, epoch cap and pruner on the same dataset: the same trials, each stopped at the
  * same epoch with the same F1 (the journalled curve is tune's logged one, digit for digit), and
@@ -506,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_design_both),
         cmocka_unit_test(test_bad_plan_runs_nothing),
         cmocka_unit_test(test_tiny_plan_kill_and_resume),
+        cmocka_unit_test(test_stage_dies_with_runner),
         cmocka_unit_test(test_pruned_search_equals_tune),
         cmocka_unit_test(test_other_plans_folder),
         cmocka_unit_test(test_old_journal),

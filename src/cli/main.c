@@ -52,5 +52,23 @@ int cli_main(int argc, char **argv)
 }
 
 #ifndef SQK_LIBRARY
-int main(int argc, char **argv) { return cli_main(argc, argv); }
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+
+/* A stage that experiment or sensitivity started (SQK_STAGE_OF = the runner's pid) dies with
+ * its runner, so that after kill -9 of the runner no orphan goes on writing into the folder the
+ * rerun is rebuilding. */
+int main(int argc, char **argv)
+{
+    const char *runner = getenv("SQK_STAGE_OF");
+    if (runner) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != (pid_t)strtol(runner, NULL, 10)) {
+            fprintf(stderr, "seqnetquake: the run that started this stage is gone\n");
+            return 1;
+        }
+        unsetenv("SQK_STAGE_OF");
+    }
+    return cli_main(argc, argv);
+}
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -94,9 +95,24 @@ int exp_spawn(const char *self_exe, exp_cmdline *c, const char *dir, const char 
     char *argv[66];
     argv[0] = (char *)self_exe;
     for (int i = 0; i <= c->argc; i++) argv[i + 1] = c->argv[i];
+    /* the environment, and the runner's pid: the stage dies with the runner (src/cli/main.c) */
+    size_t n_env = 0;
+    while (environ[n_env]) n_env++;
+    char **env = sqk_malloc((n_env + 2) * sizeof *env), stage_of[48];
+    if (!env) {
+        posix_spawn_file_actions_destroy(&fa);
+        return SQK_EMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n_env; i++)
+        if (strncmp(environ[i], "SQK_STAGE_OF=", 13)) env[k++] = environ[i];
+    snprintf(stage_of, sizeof stage_of, "SQK_STAGE_OF=%ld", (long)getpid());
+    env[k++] = stage_of;
+    env[k] = NULL;
     pid_t pid;
-    int err = posix_spawn(&pid, self_exe, &fa, NULL, argv, environ);
+    int err = posix_spawn(&pid, self_exe, &fa, NULL, argv, env);
     posix_spawn_file_actions_destroy(&fa);
+    free(env);
     if (err) return sqk_fail(SQK_EIO, "%s: cannot start %s: %s", unit, self_exe, strerror(err));
     int st;
     while (waitpid(pid, &st, 0) < 0)
