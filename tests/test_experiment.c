@@ -277,7 +277,15 @@ static void assert_same_results(const char *a, const char *b)
 {
     for (size_t i = 0; i < sizeof results / sizeof results[0]; i++) {
         char *x = file_in(a, results[i]), *y = file_in(b, results[i]);
-        if (strcmp(x, y)) fail_msg("%s differs between %s and %s", results[i], a, b);
+        if (strcmp(x, y)) { /* the first line that differs, to say how */
+            const char *p = x, *q = y;
+            for (const char *nx, *ny; (nx = strchr(p, '\n')) && (ny = strchr(q, '\n')) && nx - p == ny - q &&
+                                      !strncmp(p, q, (size_t)(nx - p));
+                 p = nx + 1, q = ny + 1) {
+            }
+            fail_msg("%s differs between %s and %s:\n  %.*s\n  %.*s", results[i], a, b, (int)strcspn(p, "\n"), p,
+                     (int)strcspn(q, "\n"), q);
+        }
         free(x);
         free(y);
     }

@@ -35,6 +35,10 @@ char *test_tmpdir(void)
 void test_rmtree(const char *dir)
 {
     if (!dir || strncmp(dir, "/tmp/sqk-test-", 14) != 0) return;
+    if (getenv("SQK_TEST_KEEP")) { /* for a post-mortem of a failure */
+        fprintf(stderr, "kept %s (SQK_TEST_KEEP)\n", dir);
+        return;
+    }
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);

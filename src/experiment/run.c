@@ -491,7 +491,9 @@ static int pruner_history(const runner *R, int ui, const search_ctx *S, long lon
             if (!rc && t.epochs < 0)
                 rc = sqk_fail(SQK_EFORMAT, "%s:%d: trial %d of search %s has no learning curve", path, line + 1,
                               t.number, R->p->units[ui].name);
+            size_t had = cap_seen;
             if (!rc && t.number >= 1 && !(rc = sqk_grow((void **)&seen, &cap_seen, (size_t)t.number + 1, 1))) {
+                memset(seen + had, 0, cap_seen - had); /* sqk_grow leaves the new room as it finds it */
                 /* a number journalled twice: the first counts, as in search_start */
                 int again = seen[t.number] == 1;
                 seen[t.number] = 1;
