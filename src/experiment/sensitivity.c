@@ -157,6 +157,8 @@ static int train_predict(sens_run *R, const char *data, const char *model, uint6
     return rc;
 }
 
+/* Checks the options, makes the folders and checks (or writes) settings.txt: the given lines
+ * and the swap partners. */
 static int prepare(const sqk_sensitivity_options *o, const char *settings)
 {
     if (!o->out || !o->self_exe) return sqk_fail(SQK_EARG, "an output folder and the seqnetquake executable are needed");
@@ -169,7 +171,7 @@ static int prepare(const sqk_sensitivity_options *o, const char *settings)
         if (strcmp(o->designs[d], "paper") && strcmp(o->designs[d], "rigorous"))
             return sqk_fail(SQK_EARG, "design '%s': paper or rigorous", o->designs[d]);
     if (o->swap_partners[0] && strcmp(o->swap_partners, "random") && strcmp(o->swap_partners, "magnitude"))
-        return sqk_fail(SQK_EARG, "swap partners '%s': random or magnitude", o->swap_partners);
+        return sqk_fail(SQK_EARG, "--swap-partners: expected random or magnitude, not '%s'", o->swap_partners);
     static const char *const sub[] = {"archives", "datasets", "models", "pred", "eval", "logs"};
     int rc = sqk_mkdir_p(o->out);
     for (int i = 0; i < 6 && !rc; i++) {
@@ -177,7 +179,11 @@ static int prepare(const sqk_sensitivity_options *o, const char *settings)
         snprintf(dir, sizeof dir, "%s/%s", o->out, sub[i]);
         rc = sqk_mkdir_p(dir);
     }
-    return rc ? rc : exp_check_same_text(o->out, "settings.txt", settings, "experiment (settings)");
+    if (rc) return rc;
+    char text[512];
+    snprintf(text, sizeof text, "%s%s%s%s", settings, o->swap_partners[0] ? "swap partners " : "", o->swap_partners,
+             o->swap_partners[0] ? "\n" : "");
+    return exp_check_same_text(o->out, "settings.txt", text, "experiment (settings)");
 }
 
 /* ---- the curve ---- */
@@ -306,7 +312,7 @@ static int write_sstar_and_report(const sqk_sensitivity_options *o, const sens_c
     fprintf(a.f,
             "## Sensitivity: null-corrected skill against precursor strength\n\n"
             "CSES-like archive, %d days, seed %llu; DataSet 07 (night, T = 20, Dobrovolsky radius); strengths "
-            "%s (paired archives: strength 0 is every other's null)%s; %d training seed%s per model and "
+            "%s (paired archives: strength 0 is every other's null)%s%s; %d training seed%s per model and "
             "strength. Null-corrected skill = MCC seismic/control on the planted archive minus on the null "
             "one, averaged over the training seeds (seed t on the planted archive against seed t on the "
             "null). 95%% interval: %d resamples, each drawing the test events with replacement (the same "
@@ -317,11 +323,10 @@ static int write_sstar_and_report(const sqk_sensitivity_options *o, const sens_c
             "| design | model | s* | null-corrected MCC at strength 1 | raw MCC at strength 0 |\n"
             "|---|---|---|---|---|\n",
             o->days, (unsigned long long)o->seed, strengths,
-            !strcmp(o->swap_partners, "magnitude") ? "; the rigorous design's matched controls swap times between "
-                                                     "earthquakes of nearest magnitude"
-            : !strcmp(o->swap_partners, "random") ? "; the rigorous design's matched controls swap times between "
-                                                    "earthquakes paired at random"
-                                                  : "",
+            o->swap_partners[0] ? "; the rigorous design's matched controls swap times between earthquakes " : "",
+            !strcmp(o->swap_partners, "magnitude") ? "of nearest magnitude"
+            : !strcmp(o->swap_partners, "random")  ? "paired at random"
+                                                   : "",
             o->n_train_seeds, o->n_train_seeds == 1 ? "" : "s",
             o->n_boot);
     for (int d = 0; d < o->n_designs; d++)
@@ -349,8 +354,7 @@ int sqk_sensitivity_run(const sqk_sensitivity_options *o)
     if (o->n_train_seeds < 1 || o->n_train_seeds > SQK_SENS_MAX_SEEDS)
         return sqk_fail(SQK_EARG, "between 1 and %d training seeds (%d given)", SQK_SENS_MAX_SEEDS, o->n_train_seeds);
     char settings[256];
-    snprintf(settings, sizeof settings, "sensitivity curve\nseed %llu\ndays %d\n%s%s%s", (unsigned long long)o->seed,
-             o->days, o->swap_partners[0] ? "swap partners " : "", o->swap_partners, o->swap_partners[0] ? "\n" : "");
+    snprintf(settings, sizeof settings, "sensitivity curve\nseed %llu\ndays %d\n", (unsigned long long)o->seed, o->days);
     int rc = prepare(o, settings);
     if (rc) return rc;
     sens_run R = {.o = o, .t0 = exp_now_s()};
@@ -408,9 +412,8 @@ int sqk_nullcheck_run(const sqk_sensitivity_options *o, sqk_nullcheck_model res[
         return sqk_fail(SQK_EARG, "the null check needs 2 to 10000 archive seeds (%d given)", o->n_archive_seeds);
     if (o->n_perm < 1) return sqk_fail(SQK_EARG, "the null check needs permutations (%d given)", o->n_perm);
     char settings[256];
-    snprintf(settings, sizeof settings, "null check\nfirst archive seed %llu\ndays %d\ndesign %s\n%s%s%s",
-             (unsigned long long)o->seed, o->days, o->n_designs > 0 ? o->designs[0] : "?",
-             o->swap_partners[0] ? "swap partners " : "", o->swap_partners, o->swap_partners[0] ? "\n" : "");
+    snprintf(settings, sizeof settings, "null check\nfirst archive seed %llu\ndays %d\ndesign %s\n",
+             (unsigned long long)o->seed, o->days, o->n_designs > 0 ? o->designs[0] : "?");
     int rc = prepare(o, settings);
     if (rc) return rc;
     sens_run R = {.o = o, .t0 = exp_now_s()};
