@@ -5,7 +5,7 @@
  * 25, 50 and 100 trials. bench/tpe_peer.py defines the same problems for optuna and prints the
  * same rows; bench/bench_tpe.sh runs both and summarises.
  *
- *   bench_tpe quality SEEDS [TRIALS]     CSV: problem,sampler,seed,regret25,regret50,regret100
+ *   bench_tpe quality SEEDS [TRIALS [FIRST]]  seeds FIRST (1).. ; CSV: problem,sampler,seed,regret25,regret50,regret100
  *   bench_tpe cost N...                  seconds per suggestion after N observed trials
  *   bench_tpe draws HIST REPS            one suggestion per seed 1..REPS after the history HIST
  *
@@ -219,9 +219,9 @@ static int draws(const char *hist, int reps)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "quality")) {
-        int seeds = atoi(argv[2]), trials = argc > 3 ? atoi(argv[3]) : 100;
-        if (seeds < 1 || trials < 100) {
-            fprintf(stderr, "bench_tpe quality: SEEDS >= 1, TRIALS >= 100\n");
+        int seeds = atoi(argv[2]), trials = argc > 3 ? atoi(argv[3]) : 100, first = argc > 4 ? atoi(argv[4]) : 1;
+        if (seeds < 1 || trials < 100 || first < 1) {
+            fprintf(stderr, "bench_tpe quality: SEEDS >= 1, TRIALS >= 100, FIRST >= 1\n");
             return 2;
         }
         const char *samplers[] = {"tpe", "tpe-plain", "hyperopt", "random"};
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
         printf("problem,sampler,seed,regret25,regret50,regret100\n");
         for (int p = 0; p < N_PROBLEMS; p++)
             for (int s = 0; s < 4; s++)
-                for (int seed = 1; seed <= seeds; seed++) {
+                for (int seed = first; seed < first + seeds; seed++) {
                     if (search(&problems[p], samplers[s], (uint64_t)seed, trials, best_at)) {
                         fprintf(stderr, "bench_tpe: %s\n", sqk_last_error());
                         return 1;
@@ -245,6 +245,6 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "draws")) return draws(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: bench_tpe quality SEEDS [TRIALS] | bench_tpe cost N... | bench_tpe draws HIST REPS\n");
+    fprintf(stderr, "usage: bench_tpe quality SEEDS [TRIALS [FIRST]] | bench_tpe cost N... | bench_tpe draws HIST REPS\n");
     return 2;
 }

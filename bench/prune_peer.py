@@ -3,6 +3,7 @@
 
     prune_peer.py summary ROWS.csv            the table: compute and best F1 per pruner
     prune_peer.py replay DIR PRUNERS SEEDS    optuna's pruners on our pruned searches' curves
+    prune_peer.py fixed DIR PRUNERS SEEDS     the pruners on the unpruned searches' own path
 
 replay: for each pruned search (DIR/P-S.log, as tune --log writes it, with each trial's
 learning curve in its val_f1_curve column) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
@@ -10,6 +11,11 @@ learning curve in its val_f1_curve column) the trials' learning curves are repor
 SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), exactly as far as
 our search ran them; a trial agrees when optuna prunes it at the epoch we did, or never prunes
 a trial we let finish. Trials that failed to train are told to optuna as failed.
+
+fixed: each unpruned search (DIR/none-S.log) replayed through each pruner in the same way:
+what the pruner alone would have saved had the TPE proposed the same points (it does not: a
+pruned trial changes what it proposes next). A trial's CPU seconds are taken as spread evenly
+over its epochs; the best is the best final F1 among the trials the pruner lets finish.
 """
 import csv
 import statistics
@@ -112,10 +118,61 @@ def replay(d, pruners, seeds):
         print("| %s | %d | %d | %d | %d | %s |" % (p, seeds, n, ours, same, "; ".join(diffs) or "none"))
 
 
+def fixed(d, pruners, seeds):
+    print("| pruner | seeds | trials pruned | epochs kept | trial s kept | compute saved | best val F1 kept per seed (unpruned) |")
+    print("|---|---|---|---|---|---|---|")
+    for p in pruners.split(","):
+        if p == "none":
+            continue
+        n_pruned, ep, ep0, cpu, cpu0, bests = [], [], [], [], [], []
+        for s in range(1, seeds + 1):
+            log = list(csv.DictReader(open("%s/none-%d.log" % (d, s))))
+            pr, offset = pruner(p)
+            study = optuna.create_study(direction="maximize", pruner=pr,
+                                        sampler=optuna.samplers.RandomSampler(seed=0))
+            k = e_kept = e_all = 0
+            c_kept = c_all = 0.0
+            best = best0 = 0.0
+            for r in log:
+                c = [float(v) for v in r["val_f1_curve"].split(";") if v]
+                sec, run = float(r["seconds"]), int(r["epochs_run"])
+                e_all += run
+                c_all += sec
+                trial = study.ask()
+                if r["ok"] != "1":
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                    e_kept += run
+                    c_kept += sec
+                    continue
+                best0 = max(best0, float(r["val_f1"]))
+                at = 0
+                for e, v in enumerate(c, 1):
+                    trial.report(v, e - offset)
+                    if trial.should_prune():
+                        at = e
+                        break
+                e_kept += at or run
+                c_kept += sec * (at or run) / max(run, 1)
+                if at:
+                    k += 1
+                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                else:
+                    best = max(best, float(r["val_f1"]))
+                    study.tell(trial, max(c) if c else 0.0)
+            n_pruned.append("%d/%d" % (k, len(log)))
+            ep.append(e_kept); ep0.append(e_all); cpu.append(c_kept); cpu0.append(c_all)
+            bests.append("%.4f (%.4f)" % (best, best0))
+        print("| %s | %d | %s | %.0f of %.0f | %.0f of %.0f | %.1fx | %s |" % (
+            p, seeds, ", ".join(n_pruned), statistics.mean(ep), statistics.mean(ep0),
+            statistics.mean(cpu), statistics.mean(cpu0), sum(cpu0) / sum(cpu), ", ".join(bests)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "summary":
         summary(sys.argv[2])
     elif len(sys.argv) == 5 and sys.argv[1] == "replay":
         replay(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "fixed":
+        fixed(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(__doc__)

@@ -5,7 +5,8 @@ default univariate TPESampler ("optuna"), both with optuna's other defaults (10 
 trials, 24 EI candidates, gamma min(ceil(0.1 n), 25), prior weight 1). Prints the same CSV rows:
 problem,sampler,seed,regret25,regret50,regret100.
 
-    /usr/bin/python3 bench/tpe_peer.py quality SEEDS [SAMPLERS]   (SAMPLERS: optuna-mv,optuna)
+    /usr/bin/python3 bench/tpe_peer.py quality SEEDS [SAMPLERS [FIRST [PROBLEMS]]]
+        (SAMPLERS: optuna-mv,optuna; seeds FIRST (1)..; PROBLEMS: a comma list, default all)
     /usr/bin/python3 bench/tpe_peer.py cost N...   seconds per suggestion (mixed10) after N trials
     /usr/bin/python3 bench/tpe_peer.py draws N REPS HIST   one suggestion per seed after N random
         mixed10 trials (the history written to HIST, for bench_tpe draws)
@@ -92,11 +93,13 @@ def sampler(name, seed):
     raise SystemExit("unknown sampler " + name)
 
 
-def quality(seeds, samplers):
+def quality(seeds, samplers, first=1, problems=None):
     print("problem,sampler,seed,regret25,regret50,regret100")
     for pname, f, fmin in PROBLEMS:
+        if problems and pname not in problems:
+            continue
         for s in samplers:
-            for seed in range(1, seeds + 1):
+            for seed in range(first, first + seeds):
                 study = optuna.create_study(sampler=sampler(s, seed))
                 study.optimize(f, n_trials=100)
                 vals = [tr.value for tr in study.trials]
@@ -155,7 +158,8 @@ def compare_draws(ours, theirs):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "quality":
-        quality(int(sys.argv[2]), (sys.argv[3] if len(sys.argv) > 3 else "optuna-mv,optuna").split(","))
+        quality(int(sys.argv[2]), (sys.argv[3] if len(sys.argv) > 3 else "optuna-mv,optuna").split(","),
+                int(sys.argv[4]) if len(sys.argv) > 4 else 1, sys.argv[5].split(",") if len(sys.argv) > 5 else None)
     elif len(sys.argv) >= 3 and sys.argv[1] == "cost":
         for a in sys.argv[2:]:
             print("suggest_s_at_%d %.6g" % (int(a), cost(int(a))), flush=True)

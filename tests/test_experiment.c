@@ -4,7 +4,8 @@
  * at random moments and rerun until it finishes, ends with exactly the files of an
  * uninterrupted run (same seed, one thread). Its SeqNetQuake search prunes: its trials, their
  * pruned flags and epochs and its best are those of seqnetquake tune --pruner. A journal
- * written before learning curves were journalled still resumes a search that does not prune. */
+ * written before learning curves were journalled still resumes a search that does not prune.
+ * With --keep-going a failing unit leaves the others to run. */
 #include "testutil.h"
 #include "sqk/experiment.h"
 
@@ -573,6 +574,52 @@ static void test_other_plans_folder(void **state)
     free(log);
 }
 
+/* A unit that fails stops the run; with --keep-going the units that do not need it are done,
+ * the run still fails naming the failed unit and those left out, nothing half-built stays, and
+ * a rerun tries the failed unit again. The failure: a rigorous dataset on an archive too short
+ * to match controls (build's documented refusal). */
+static void test_keep_going(void **state)
+{
+    (void)state;
+    static const char plan[] =
+        "seed 2\n"
+        "dataset ok preset=07\n"
+        "dataset bad preset=07 design=rigorous\n"
+        "model gbm-ok data=ok kind=gbm bootstrap=20 permutations=20 figures=0\n"
+        "search gbm-bad data=bad model=gbm trials=3\n"
+        "model gbm-bad data=bad kind=gbm params=gbm-bad bootstrap=20 permutations=20 figures=0\n"
+        "report r table=auto title=\"keep going\" eval=gbm-ok\n";
+    char path[4400], out[4200], *log = NULL;
+    snprintf(path, sizeof path, "%s/keep.plan", dir);
+    snprintf(out, sizeof out, "%s/keep", dir);
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    /* stops at the failure: the model after it is not trained */
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 1);
+    assert_non_null(strstr(log, "dataset bad failed"));
+    free(log);
+    char *j = file_in(out, "journal.txt");
+    assert_string_equal(j, "done dataset ok\n");
+    free(j);
+    /* goes on without it, in the same folder */
+    for (int run = 0; run < 2; run++) {
+        assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --keep-going", path, archive, out), 1);
+        assert_non_null(strstr(log, "[failed] dataset bad failed"));
+        assert_non_null(strstr(log, "3 of 6 units not done: dataset bad failed"));
+        assert_non_null(strstr(log, "search gbm-bad, model gbm-bad not run (they need a failed unit); the 3 done are kept"));
+        free(log);
+        j = file_in(out, "journal.txt");
+        assert_string_equal(j, "done dataset ok\ndone model gbm-ok\ndone report r\n");
+        free(j);
+    }
+    free(file_in(out, "models/gbm-ok/eval/metrics.json"));
+    free(file_in(out, "reports/r/report.html"));
+    snprintf(path, sizeof path, "%s/datasets/bad", out);
+    struct stat st;
+    assert_int_not_equal(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/.partial", out);
+    assert_true(test_count_files(path, "-") <= 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_pruned_search_equals_tune),
         cmocka_unit_test(test_other_plans_folder),
         cmocka_unit_test(test_old_journal),
+        cmocka_unit_test(test_keep_going),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -62,6 +62,7 @@ typedef struct {
     const char *out;                 /* output folder */
     const char *self_exe;            /* the seqnetquake executable that runs the units */
     int threads;                     /* per unit (1: bit-for-bit reproducible) */
+    int keep_going;                  /* a failed unit does not stop the others (make -k) */
     int quiet;
     const sqk_progress *progress;    /* may be NULL */
     /* a line per finished unit (with the ETA of the rest); may be NULL */
@@ -72,6 +73,7 @@ typedef struct {
 typedef struct {
     int units_done, units_run, trials_run, trials_replayed;
     int trials_pruned;               /* of trials_run: stopped by their search's pruner */
+    int units_failed, units_skipped; /* --keep-going: failed, and not run because they need one */
     double seconds;
     int rank;                        /* this process under mpirun (0: the scheduler; local: 0) */
     int workers;                     /* the slots the work was farmed out to (local: 1) */

@@ -39,6 +39,9 @@ static void usage(FILE *f)
         "  --pruner P            none, median or asha: the pruner of every search of a neural\n"
         "                        kind that names none (plan key pruner=; docs/experiment.md)\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
+        "  --keep-going          a unit that fails does not stop the others: the units that\n"
+        "                        need it are left out, the rest is done, and the run then\n"
+        "                        fails naming them (a rerun tries them again)\n"
         "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
         "  --quiet               no progress lines\n");
 }
@@ -75,7 +78,8 @@ int cmd_experiment(int argc, char **argv)
         CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
         CLI_OPT("design", CLI_STRING, &design), CLI_OPT("pruner", CLI_STRING, &pruner),
-        CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("print-plan", CLI_FLAG, &print_plan),
+        CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
+        CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
     };
     int st = cli_parse("experiment", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);

@@ -57,6 +57,9 @@ typedef struct {
     const sqk_experiment_options *o;
     int journal_fd;
     unsigned char *done; /* (n_units) */
+    unsigned char *failed; /* (n_units): failed in this run (--keep-going goes on without it) */
+    char first_error[FARM_MSG]; /* the first unit failure's message, and its status */
+    int first_rc;
     trial_record *trials;
     size_t n_trials, cap_trials;
     int journal_workers; /* the workers of the run that wrote the journal's last trials */
@@ -607,6 +610,12 @@ static int unit_work(runner *R, int i)
     }
     if (!rc) rc = sqk_rm_tree(final);
     if (!rc && rename(stage, final) != 0) rc = sqk_fail(SQK_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    if (rc) { /* no half-built unit is left behind; its log says what went wrong */
+        char msg[FARM_MSG];
+        snprintf(msg, sizeof msg, "%s", sqk_last_error());
+        sqk_rm_tree(stage);
+        sqk_fail(rc, "%s", msg);
+    }
     return rc;
 }
 
@@ -665,6 +674,37 @@ static int unit_done(runner *R, int i)
         format_duration(eta, sizeof eta, (exp_now_s() - R->t0) / R->work_done * (R->work_total - R->work_done));
         snprintf(line, sizeof line, "[%d/%d] %s %s done in %s; ETA %s", R->s->units_done, R->p->n_units,
                  type_word(u->type), u->name, took, R->work_done < R->work_total - 1e-9 ? eta : "-");
+        R->o->on_unit(R->o->ctx, line);
+    }
+    return SQK_OK;
+}
+
+/* A unit failed. Without --keep-going the run stops (no new work; the work in flight is
+ * waited for). With it, the unit is left out, the units that need it cannot start, and the
+ * rest goes on; the run still fails at its end. The journal says nothing of the failure: a
+ * rerun tries the unit again. */
+static int unit_failed(runner *R, int i, int rc, const char *msg)
+{
+    const sqk_plan_unit *u = &R->p->units[i];
+    char copy[FARM_MSG], head[96]; /* msg may be the last error itself; it starts with the unit */
+    snprintf(head, sizeof head, "%s %s ", type_word(u->type), u->name);
+    size_t k = strlen(head);
+    int named = !strncmp(msg, head, k);
+    if (!named) head[k - 1] = 0;
+    snprintf(copy, sizeof copy, "%s%s%.900s", named ? "" : head, named ? "" : ": ", msg);
+    msg = copy;
+    if (!R->first_error[0]) {
+        snprintf(R->first_error, sizeof R->first_error, "%s", msg);
+        R->first_rc = rc;
+    }
+    if (!R->o->keep_going || rc == SQK_EMEM) return sqk_fail(rc, "%s", msg);
+    R->failed[i] = 1;
+    R->u[i].running = 0;
+    R->s->units_failed++;
+    R->work_done += unit_weight(u);
+    if (R->o->on_unit) {
+        char line[FARM_MSG + 16];
+        snprintf(line, sizeof line, "[failed] %s", msg);
         R->o->on_unit(R->o->ctx, line);
     }
     return SQK_OK;
@@ -855,7 +895,7 @@ static int next_task(runner *R, farm_task *t)
     const sqk_plan *p = R->p;
     for (int i = 0; i < p->n_units; i++) {
         unit_state *st = &R->u[i];
-        if (R->done[i] || (st->running && p->units[i].type != SQK_UNIT_SEARCH)) continue;
+        if (R->done[i] || R->failed[i] || (st->running && p->units[i].type != SQK_UNIT_SEARCH)) continue;
         if (!st->running) {
             if (!deps_done(R, i)) continue;
             if (p->units[i].type != SQK_UNIT_SEARCH) {
@@ -868,11 +908,14 @@ static int next_task(runner *R, farm_task *t)
             }
             int rc = search_start(R, i);
             if (!rc && st->finished == st->trials) rc = search_finish(R, i);
-            if (rc) return -rc;
+            if (rc && (rc = unit_failed(R, i, rc, sqk_last_error()))) return -rc;
+            if (R->failed[i]) continue;
         }
         if (st->running && st->started < st->trials) {
             int rc = next_trial(R, i, t);
-            return rc ? -rc : 1;
+            if (rc && (rc = unit_failed(R, i, rc, sqk_last_error()))) return -rc;
+            if (R->failed[i]) continue;
+            return 1;
         }
     }
     return 0;
@@ -883,7 +926,7 @@ static int take_result(runner *R, const farm_task *t, const farm_result *r)
 {
     const sqk_plan_unit *u = &R->p->units[t->unit];
     unit_state *st = &R->u[t->unit];
-    if (r->rc) return sqk_fail(r->rc, "%s", r->msg);
+    if (r->rc) return R->failed[t->unit] ? SQK_OK : unit_failed(R, t->unit, r->rc, r->msg);
     if (t->kind == FARM_UNIT) {
         st->running = 0;
         return unit_done(R, t->unit);
@@ -925,12 +968,33 @@ static int take_result(runner *R, const farm_task *t, const farm_result *r)
     if ((rc = r->pruned ? sqk_tpe_observe_pruned(st->tpe, t->x, -r->val_f1, r->epochs)
                         : sqk_tpe_observe(st->tpe, t->x, -r->val_f1)))
         return rc;
-    return st->finished == st->trials ? search_finish(R, t->unit) : SQK_OK;
+    if (st->finished < st->trials || R->failed[t->unit]) return SQK_OK;
+    rc = search_finish(R, t->unit);
+    return rc ? unit_failed(R, t->unit, rc, sqk_last_error()) : SQK_OK;
+}
+
+/* The names of the units not done that failed (want_failed) or were left out, ", "-separated
+ * into buf (the first few); returns how many there are. */
+static int list_units(const runner *R, int want_failed, char *buf, size_t n)
+{
+    int count = 0;
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < R->p->n_units; i++) {
+        if (R->done[i] || !R->failed[i] != !want_failed) continue;
+        if (count++ < 8 && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s %s", count > 1 ? ", " : "", type_word(R->p->units[i].type),
+                                    R->p->units[i].name);
+        else if (count == 9 && len < n)
+            len += (size_t)snprintf(buf + len, n - len, ", ...");
+    }
+    return count;
 }
 
 /* Feeds the farm's slots in the plan's order until every unit is done. After a failure no new
  * work starts; the work in flight is waited for (and journalled when it succeeds), and the
- * first failure is returned. */
+ * first failure is returned. With --keep-going a failed unit is left out with the units that
+ * need it, the rest is done, and the run then fails naming them. */
 static int schedule(runner *R)
 {
     farm *F = R->F;
@@ -966,6 +1030,16 @@ static int schedule(runner *R)
         }
     }
     if (rc) return sqk_fail(rc, "%s", first_error);
+    if (R->s->units_failed) {
+        char failed[1024], left[1024];
+        list_units(R, 1, failed, sizeof failed);
+        R->s->units_skipped = list_units(R, 0, left, sizeof left);
+        return sqk_fail(R->first_rc, "%d of %d units not done: %s%s%s%s%s%s; the %d done are kept: run the same "
+                        "command again to retry the rest", R->s->units_failed + R->s->units_skipped, R->p->n_units,
+                        R->s->units_failed > 1 ? failed : "", R->s->units_failed > 1 ? " failed, the first: " : "",
+                        R->first_error, R->s->units_skipped ? "; " : "", left,
+                        R->s->units_skipped ? " not run (they need a failed unit)" : "", R->s->units_done);
+    }
     for (int i = 0; i < R->p->n_units; i++)
         if (!R->done[i]) return sqk_fail(SQK_EARG, "unit %s could not be scheduled", R->p->units[i].name);
     return SQK_OK;
@@ -1009,10 +1083,11 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
         (rc = exp_check_same_text(o->out, "inputs.txt", inputs, "archive")))
         goto done;
     R.done = sqk_calloc((size_t)p->n_units, 1);
+    R.failed = sqk_calloc((size_t)p->n_units, 1);
     R.u = sqk_calloc((size_t)p->n_units, sizeof *R.u);
     R.slot_task = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_task);
     R.slot_busy = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_busy);
-    if (!R.done || !R.u || !R.slot_task || !R.slot_busy) { rc = SQK_EMEM; goto done; }
+    if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy) { rc = SQK_EMEM; goto done; }
     if ((rc = journal_open(&R))) goto done;
     if (R.journal_workers != R.F->slots) { /* the trials from here on are made by this many workers */
         snprintf(path, sizeof path, "workers %d\n", R.F->slots);
@@ -1053,6 +1128,7 @@ done:
     if (W.d_unit >= 0) sqk_train_data_free(&W.d);
     free(R.trials);
     free(R.done);
+    free(R.failed);
     free(R.u);
     free(R.slot_task);
     free(R.slot_busy);
