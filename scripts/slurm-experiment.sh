@@ -37,7 +37,8 @@ export OPENBLAS_NUM_THREADS=1
 export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-10}
 
 # Rank 0 schedules, journals and works; every other rank works. srun --mpi=pmix works as well
-# where Slurm's PMIx plugin is set up.
+# where Slurm's PMIx plugin is set up. --keep-going: a unit that fails does not leave the
+# allocation idle; the job still fails at its end naming it, and resubmitting retries it.
 # shellcheck disable=SC2086
 mpirun -n "${SLURM_NTASKS:-32}" "$BIN" experiment --plan "$PLAN" --archive "$ARCHIVE" --out "$OUT" \
-  ${DESIGN:+--design "$DESIGN"} --threads "${SLURM_CPUS_PER_TASK:-1}" $EXTRA
+  ${DESIGN:+--design "$DESIGN"} --threads "${SLURM_CPUS_PER_TASK:-1}" --keep-going $EXTRA
