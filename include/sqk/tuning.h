@@ -77,6 +77,13 @@ int sqk_tpe_observe(sqk_tpe *t, const double *x, double loss);
 /* Records a trial stopped early (pruned) after `steps` steps (epochs) with its loss there: it
  * ranks below every finished trial, and among pruned trials the later-stopped ones first. */
 int sqk_tpe_observe_pruned(sqk_tpe *t, const double *x, double loss, int steps);
+/* The acquisition score log l(x) - log g(x) that the next multivariate suggestion maximises
+ * over its candidates, at m points (m, n; values as suggested: CHOICE as the index), from the
+ * observations so far split as sqk_tpe_suggest splits them. Up to one constant per call (the
+ * densities are optuna 3's, whose continuous kernels leave out their 1/sigma): differences
+ * and the order of the points are what it says. Multivariate TPE on a space without
+ * conditional parameters only (SQK_EARG otherwise); for tests and diagnostics. */
+int sqk_tpe_score(sqk_tpe *t, const double *points, size_t m, double *score);
 size_t sqk_tpe_count(const sqk_tpe *t);
 
 /* ---- pruning (docs/tuning.md) ----------------------------------------------------------- */

@@ -654,6 +654,23 @@ static int suggest_hyperopt(sqk_tpe *t, double *x, const double *all, size_t n_r
     return rc;
 }
 
+/* good[i] = 1 for the observations of the good group (good has room for count entries). */
+static int split_good(const sqk_tpe *t, unsigned char *good)
+{
+    size_t n = t->count;
+    ranked *r = sqk_malloc((n + 1) * sizeof *r);
+    if (!r) return SQK_EMEM;
+    for (size_t i = 0; i < n; i++) r[i] = (ranked){t->loss[i], t->steps[i], i};
+    qsort(r, n, sizeof *r, cmp_ranked);
+    size_t n_good = t->c.algorithm == SQK_TPE_HYPEROPT ? (size_t)ceil(t->c.gamma * sqrt((double)n))
+                                                       : (size_t)ceil(t->c.gamma * (double)n);
+    if (n_good > (size_t)t->c.lf) n_good = (size_t)t->c.lf;
+    if (n_good < 1) n_good = 1;
+    for (size_t i = 0; i < n_good && i < n; i++) good[r[i].i] = 1;
+    free(r);
+    return SQK_OK;
+}
+
 int sqk_tpe_suggest_pending(sqk_tpe *t, double *x, const double *pending, size_t n_pending)
 {
     if (t->count < (size_t)(t->c.n_startup > 0 ? t->c.n_startup : 1)) {
@@ -661,28 +678,54 @@ int sqk_tpe_suggest_pending(sqk_tpe *t, double *x, const double *pending, size_t
         return SQK_OK;
     }
     size_t n = t->count, n_rows = n + n_pending;
-    ranked *r = sqk_malloc(n * sizeof *r);
     unsigned char *good = sqk_calloc(n_rows, 1);
     double *all = n_pending ? sqk_malloc(n_rows * (size_t)t->n * sizeof *all) : t->xs;
-    int rc = r && good && all ? SQK_OK : SQK_EMEM;
+    int rc = good && all ? SQK_OK : SQK_EMEM;
     if (!rc) {
         if (n_pending) {
             memcpy(all, t->xs, n * (size_t)t->n * sizeof *all);
             memcpy(all + n * (size_t)t->n, pending, n_pending * (size_t)t->n * sizeof *all);
         }
-        for (size_t i = 0; i < n; i++) r[i] = (ranked){t->loss[i], t->steps[i], i};
-        qsort(r, n, sizeof *r, cmp_ranked);
-        size_t n_good = t->c.algorithm == SQK_TPE_HYPEROPT ? (size_t)ceil(t->c.gamma * sqrt((double)n))
-                                                           : (size_t)ceil(t->c.gamma * (double)n);
-        if (n_good > (size_t)t->c.lf) n_good = (size_t)t->c.lf;
-        if (n_good < 1) n_good = 1;
-        for (size_t i = 0; i < n_good; i++) good[r[i].i] = 1;
+        rc = split_good(t, good);
+    }
+    if (!rc)
         rc = t->c.algorithm == SQK_TPE_HYPEROPT ? suggest_hyperopt(t, x, all, n_rows, good)
                                                 : suggest_multivariate(t, x, all, n_rows, good);
-    }
-    free(r);
     free(good);
     if (all != t->xs) free(all);
+    return rc;
+}
+
+int sqk_tpe_score(sqk_tpe *t, const double *points, size_t m, double *score)
+{
+    if (t->c.algorithm != SQK_TPE_MULTIVARIATE)
+        return sqk_fail(SQK_EARG, "sqk_tpe_score: the multivariate TPE's score only");
+    for (int j = 0; j < t->n; j++)
+        if (t->p[j].parent >= 0) return sqk_fail(SQK_EARG, "sqk_tpe_score: a space without conditional parameters only");
+    if (t->count == 0) return sqk_fail(SQK_EARG, "sqk_tpe_score: no observations yet");
+    size_t n = t->count, ng = 0, nb = 0;
+    unsigned char *good = sqk_calloc(n, 1);
+    size_t *rg = sqk_malloc(n * sizeof *rg), *rb = sqk_malloc(n * sizeof *rb);
+    int *cols = sqk_malloc((size_t)t->n * sizeof *cols);
+    double *scratch = sqk_malloc((n + 2) * sizeof *scratch);
+    int rc = good && rg && rb && cols && scratch ? split_good(t, good) : SQK_EMEM;
+    mpe l = {0}, g = {0};
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            if (good[i]) rg[ng++] = i;
+            else rb[nb++] = i;
+        }
+        for (int j = 0; j < t->n; j++) cols[j] = j;
+        rc = mpe_fit(&l, t, cols, t->n, rg, ng);
+    }
+    if (!rc) rc = mpe_fit(&g, t, cols, t->n, rb, nb);
+    for (size_t i = 0; !rc && i < m; i++) {
+        const double *v = points + i * (size_t)t->n;
+        score[i] = mpe_log_pdf(&l, t, v, scratch) - mpe_log_pdf(&g, t, v, scratch);
+    }
+    mpe_free(&l);
+    mpe_free(&g);
+    free(good); free(rg); free(rb); free(cols); free(scratch);
     return rc;
 }
 
