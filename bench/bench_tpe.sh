@@ -7,7 +7,8 @@
 # Last, the distribution of one suggestion after the same fixed history, ours (3000 seeds)
 # beside optuna's (DRAWS seeds): the two samplers should draw from the same distribution.
 # Usage: bench/bench_tpe.sh [BUILD_DIR]   env: SEEDS (30), PEERS (optuna-mv; add ",optuna" for its
-#        univariate TPE), DRAWS (300)
+#        univariate TPE), DRAWS (300), FIRST (the first seed, 1: a replication takes fresh ones),
+#        PROBLEMS (a comma list of branin,hartmann6,mixed10,conditional; default all)
 # Writes bench/results/tpe.md (and the raw rows to bench/results/tpe_rows.csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ build=${1:-build}
 seeds=${SEEDS:-30}
 peers=${PEERS:-optuna-mv}
 draws_optuna=${DRAWS:-300}
+first=${FIRST:-1}
+problems=${PROBLEMS:-branin,hartmann6,mixed10,conditional}
 py=/usr/bin/python3
 out=bench/results/tpe.md
 [ -x "$build/bench_tpe" ] || { echo "no $build/bench_tpe: build first"; exit 1; }
@@ -22,8 +25,10 @@ mkdir -p bench/results
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "ours, $seeds seeds";       "$build/bench_tpe" quality "$seeds" > "$tmp/ours.csv"
-echo "optuna ($peers), $seeds seeds"; $py bench/tpe_peer.py quality "$seeds" "$peers" > "$tmp/peer.csv"
+echo "ours, $seeds seeds from $first"
+"$build/bench_tpe" quality "$seeds" 100 "$first" | awk -F, -v p=",$problems," 'NR == 1 || index(p, "," $1 ",")' > "$tmp/ours.csv"
+echo "optuna ($peers), $seeds seeds from $first"
+$py bench/tpe_peer.py quality "$seeds" "$peers" "$first" "$problems" > "$tmp/peer.csv"
 echo "cost of one suggestion";   "$build/bench_tpe" cost 100 1000 | tee "$tmp/cost_c"
 $py bench/tpe_peer.py cost 100 1000 | tee "$tmp/cost_p"
 echo "suggestions after one fixed history (30 random mixed10 trials)"
@@ -37,7 +42,7 @@ get() { awk -v k="$2" '$1 == k {print $2}' "$1"; }
   echo
   echo "$(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d), optuna $($py -c 'import optuna; print(optuna.__version__)');"
   echo "load average $load0 before, $load1 after (a shared machine: timings are noisy, regrets are not)."
-  echo "100 trials per search, seeds 1..$seeds; ours-tpe is \`tune\`'s default, ours-hyperopt the paper's"
+  echo "100 trials per search, seeds $first..$((first + seeds - 1)); ours-tpe is \`tune\`'s default, ours-hyperopt the paper's"
   echo "algorithm (\`--algorithm hyperopt\`), optuna-mv TPESampler(multivariate=True, group=True)."
   echo
   $py bench/tpe_summary.py bench/results/tpe_rows.csv
