@@ -12,12 +12,13 @@ SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), exac
 our search ran them; a trial agrees when optuna prunes it at the epoch we did, or never prunes
 a trial we let finish. Trials that failed to train are told to optuna as failed.
 
-fixed: each unpruned search (DIR/none-S.log) replayed through each pruner in the same way:
+fixed: each unpruned search (DIR/none-S.log, those there) replayed through each pruner in the same way:
 what the pruner alone would have saved had the TPE proposed the same points (it does not: a
 pruned trial changes what it proposes next). A trial's CPU seconds are taken as spread evenly
 over its epochs; the best is the best final F1 among the trials the pruner lets finish.
 """
 import csv
+import os
 import statistics
 import sys
 
@@ -119,13 +120,16 @@ def replay(d, pruners, seeds):
 
 
 def fixed(d, pruners, seeds):
-    print("| pruner | seeds | trials pruned | epochs kept | trial s kept | compute saved | best val F1 kept per seed (unpruned) |")
+    have = [s for s in range(1, seeds + 1) if os.path.exists("%s/none-%d.log" % (d, s))]
+    if not have:
+        return
+    print("| pruner | unpruned seeds | trials pruned | epochs kept | trial s kept | compute saved | best val F1 kept per seed (unpruned) |")
     print("|---|---|---|---|---|---|---|")
     for p in pruners.split(","):
         if p == "none":
             continue
         n_pruned, ep, ep0, cpu, cpu0, bests = [], [], [], [], [], []
-        for s in range(1, seeds + 1):
+        for s in have:
             log = list(csv.DictReader(open("%s/none-%d.log" % (d, s))))
             pr, offset = pruner(p)
             study = optuna.create_study(direction="maximize", pruner=pr,
@@ -162,8 +166,8 @@ def fixed(d, pruners, seeds):
             n_pruned.append("%d/%d" % (k, len(log)))
             ep.append(e_kept); ep0.append(e_all); cpu.append(c_kept); cpu0.append(c_all)
             bests.append("%.4f (%.4f)" % (best, best0))
-        print("| %s | %d | %s | %.0f of %.0f | %.0f of %.0f | %.1fx | %s |" % (
-            p, seeds, ", ".join(n_pruned), statistics.mean(ep), statistics.mean(ep0),
+        print("| %s | %s | %s | %.0f of %.0f | %.0f of %.0f | %.1fx | %s |" % (
+            p, ", ".join(map(str, have)), ", ".join(n_pruned), statistics.mean(ep), statistics.mean(ep0),
             statistics.mean(cpu), statistics.mean(cpu0), sum(cpu0) / sum(cpu), ", ".join(bests)))
 
 

@@ -329,6 +329,14 @@ static void test_score_equals_optuna(void **state)
     assert_int_equal(sqk_tpe_observe(c, x, 1.0), SQK_OK);
     assert_int_equal(sqk_tpe_score(c, x, 1, &sc), SQK_EARG);
     sqk_tpe_free(c);
+    assert_int_equal(sqk_tpe_create(&c, mixed10, 10, NULL, 1), SQK_OK);
+    double p[10] = {0, 0, 0, 0, 1e-3, 1e-3, 3, 10, 1, 5}; /* c2 has 5 choices: index 5 is none */
+    assert_int_equal(sqk_tpe_observe(c, p, 1.0), SQK_OK);
+    assert_int_equal(sqk_tpe_score(c, p, 1, &sc), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "c2"));
+    p[9] = 4;
+    assert_int_equal(sqk_tpe_score(c, p, 1, &sc), SQK_OK);
+    sqk_tpe_free(c);
 }
 
 int main(void)

@@ -703,6 +703,16 @@ int sqk_tpe_score(sqk_tpe *t, const double *points, size_t m, double *score)
     for (int j = 0; j < t->n; j++)
         if (t->p[j].parent >= 0) return sqk_fail(SQK_EARG, "sqk_tpe_score: a space without conditional parameters only");
     if (t->count == 0) return sqk_fail(SQK_EARG, "sqk_tpe_score: no observations yet");
+    for (size_t i = 0; i < m; i++)
+        for (int j = 0; j < t->n; j++) {
+            const sqk_tpe_param *p = &t->p[j];
+            double v = points[i * (size_t)t->n + j], lo, hi;
+            model_bounds(p, &lo, &hi);
+            int ok = p->dist == SQK_TPE_CHOICE ? v >= 0 && v < p->n_choices && v == floor(v)
+                     : p->dist == SQK_TPE_LOGUNIFORM ? v > 0 && log(v) >= lo - 1e-9 && log(v) <= hi + 1e-9
+                                                      : v >= lo && v <= hi;
+            if (!ok) return sqk_fail(SQK_EARG, "sqk_tpe_score: point %zu: %s = %g is outside its domain", i, p->name, v);
+        }
     size_t n = t->count, ng = 0, nb = 0;
     unsigned char *good = sqk_calloc(n, 1);
     size_t *rg = sqk_malloc(n * sizeof *rg), *rb = sqk_malloc(n * sizeof *rb);
