@@ -258,6 +258,39 @@ static void test_rank_dies_then_resume(void **state)
     assert_same_results(ref, out);
 }
 
+/* --keep-going under MPI: a dataset that fails on a worker rank leaves the others to run; rank
+ * 0 alone reports it, the run fails naming what is not done, and the units done are
+ * journalled. */
+static void test_mpi_keep_going(void **state)
+{
+    (void)state;
+    static const char plan[] =
+        "seed 2\n"
+        "dataset ok preset=07\n"
+        "dataset bad preset=07 design=rigorous\n"
+        "model gbm-ok data=ok kind=gbm bootstrap=20 permutations=20 figures=0\n"
+        "search gbm-bad data=bad model=gbm trials=3\n"
+        "model gbm-bad data=bad kind=gbm params=gbm-bad bootstrap=20 permutations=20 figures=0\n"
+        "report r table=auto title=\"keep going\" eval=gbm-ok\n";
+    char path[4200], *log = NULL;
+    snprintf(path, sizeof path, "%s/keep.plan", dir);
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    int rc = sh(&log, MPIRUN " %s experiment --plan %s --archive %s --out %s/keep --keep-going", bin, path, archive, dir);
+    assert_int_not_equal(rc, 0);
+    const char *f = strstr(log, "[failed] dataset bad failed");
+    if (!f) fail_msg("no failure line: %s", log);
+    assert_null(strstr(f + 1, "[failed]")); /* rank 0 alone speaks */
+    assert_non_null(strstr(log, "3 of 6 units not done"));
+    free(log);
+    snprintf(path, sizeof path, "%s/keep", dir);
+    char *j = test_read_in(path, "journal.txt");
+    assert_non_null(strstr(j, "done dataset ok\n"));
+    assert_non_null(strstr(j, "done model gbm-ok\n"));
+    assert_non_null(strstr(j, "done report r\n"));
+    assert_null(strstr(j, "bad"));
+    free(j);
+}
+
 #endif
 
 int main(void)
@@ -273,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mpi_equals_local),
         cmocka_unit_test(test_rank_dies_then_resume),
+        cmocka_unit_test(test_mpi_keep_going),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 #endif
