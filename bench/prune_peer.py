@@ -78,6 +78,24 @@ def pruner(label):
                                                   reduction_factor=o["reduction-factor"]), 0
 
 
+def hear(study, r, offset):
+    """One logged trial told to optuna's study as our search ran it: its curve reported epoch
+    by epoch until optuna's pruner stops it. Returns the epoch it was stopped at (0: it
+    finished; None: it failed to train)."""
+    c = [float(v) for v in r["val_f1_curve"].split(";") if v]
+    trial = study.ask()
+    if r["ok"] != "1":
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        return None
+    for e, v in enumerate(c, 1):
+        trial.report(v, e - offset)
+        if trial.should_prune():
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            return e
+    study.tell(trial, max(c) if c else 0.0)
+    return 0
+
+
 def replay(d, pruners, seeds):
     print("| pruner | searches | trials | pruned by us | optuna decides the same | differs |")
     print("|---|---|---|---|---|---|")
@@ -93,18 +111,10 @@ def replay(d, pruners, seeds):
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             for r in log:
                 t = int(r["trial"])
-                c = [float(v) for v in r["val_f1_curve"].split(";") if v]
-                trial = study.ask()
-                if r["ok"] != "1":
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                at = hear(study, r, offset)
+                if at is None:
                     continue
-                at = 0
-                for e, v in enumerate(c, 1):
-                    trial.report(v, e - offset)
-                    if trial.should_prune():
-                        at = e
-                        break
-                we = len(c) if r["pruned"] == "1" else 0
+                we = int(r["epochs_run"]) if r["pruned"] == "1" else 0
                 n += 1
                 ours += we > 0
                 if at == we:
@@ -112,10 +122,6 @@ def replay(d, pruners, seeds):
                 else:
                     diffs.append("seed %d trial %d: ours %s, optuna %s" % (
                         s, t, "epoch %d" % we if we else "finish", "epoch %d" % at if at else "finish"))
-                if at:
-                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-                else:
-                    study.tell(trial, max(c) if c else 0.0)
         print("| %s | %d | %d | %d | %d | %s |" % (p, seeds, n, ours, same, "; ".join(diffs) or "none"))
 
 
@@ -138,31 +144,19 @@ def fixed(d, pruners, seeds):
             c_kept = c_all = 0.0
             best = best0 = 0.0
             for r in log:
-                c = [float(v) for v in r["val_f1_curve"].split(";") if v]
                 sec, run = float(r["seconds"]), int(r["epochs_run"])
                 e_all += run
                 c_all += sec
-                trial = study.ask()
-                if r["ok"] != "1":
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    e_kept += run
-                    c_kept += sec
-                    continue
-                best0 = max(best0, float(r["val_f1"]))
-                at = 0
-                for e, v in enumerate(c, 1):
-                    trial.report(v, e - offset)
-                    if trial.should_prune():
-                        at = e
-                        break
+                at = hear(study, r, offset)
                 e_kept += at or run
                 c_kept += sec * (at or run) / max(run, 1)
+                if at is None:
+                    continue
+                best0 = max(best0, float(r["val_f1"]))
                 if at:
                     k += 1
-                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 else:
                     best = max(best, float(r["val_f1"]))
-                    study.tell(trial, max(c) if c else 0.0)
             n_pruned.append("%d/%d" % (k, len(log)))
             ep.append(e_kept); ep0.append(e_all); cpu.append(c_kept); cpu0.append(c_all)
             bests.append("%.4f (%.4f)" % (best, best0))

@@ -581,18 +581,10 @@ static void test_other_plans_folder(void **state)
 static void test_keep_going(void **state)
 {
     (void)state;
-    static const char plan[] =
-        "seed 2\n"
-        "dataset ok preset=07\n"
-        "dataset bad preset=07 design=rigorous\n"
-        "model gbm-ok data=ok kind=gbm bootstrap=20 permutations=20 figures=0\n"
-        "search gbm-bad data=bad model=gbm trials=3\n"
-        "model gbm-bad data=bad kind=gbm params=gbm-bad bootstrap=20 permutations=20 figures=0\n"
-        "report r table=auto title=\"keep going\" eval=gbm-ok\n";
     char path[4400], out[4200], *log = NULL;
     snprintf(path, sizeof path, "%s/keep.plan", dir);
     snprintf(out, sizeof out, "%s/keep", dir);
-    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    assert_int_equal(test_write_file(path, test_keep_going_plan, strlen(test_keep_going_plan)), 0);
     /* stops at the failure: the model after it is not trained */
     assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 1);
     assert_non_null(strstr(log, "dataset bad failed"));

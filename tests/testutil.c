@@ -146,6 +146,15 @@ int test_write_file(const char *path, const void *data, size_t n)
     return w == n ? 0 : -1;
 }
 
+const char test_keep_going_plan[] =
+    "seed 2\n"
+    "dataset ok preset=07\n"
+    "dataset bad preset=07 design=rigorous\n"
+    "model gbm-ok data=ok kind=gbm bootstrap=20 permutations=20 figures=0\n"
+    "search gbm-bad data=bad model=gbm trials=3\n"
+    "model gbm-bad data=bad kind=gbm params=gbm-bad bootstrap=20 permutations=20 figures=0\n"
+    "report r table=auto title=\"keep going\" eval=gbm-ok\n";
+
 int test_tiny_experiment(char **dir, char **archive, const char *plan_text)
 {
     *dir = test_tmpdir();

@@ -36,6 +36,10 @@ int test_write_file(const char *path, const void *data, size_t n);
 /* The tiny experiment of the plan tests: a fresh folder (*dir) with a 6-day CSES + DEMETER
  * archive (*archive = DIR/archive, seed 3) and the plan text in DIR/tiny.plan; 0 or -1. */
 int test_tiny_experiment(char **dir, char **archive, const char *plan_text);
+/* A plan of six units for test_tiny_experiment's archive in which dataset "bad" (rigorous, on an
+ * archive too short to match controls) fails, taking search and model "gbm-bad" with it; the
+ * other three (dataset ok, model gbm-ok, report r) can be done (--keep-going). */
+extern const char test_keep_going_plan[];
 /* Reads a whole file (NUL-terminated) or NULL. */
 char *test_read_file(const char *path, size_t *n);
 /* Number of entries in a directory whose name contains sub (to check no .tmp leftovers). */
