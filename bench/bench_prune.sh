@@ -2,6 +2,8 @@
 # Pruning of SeqNetQuake searches on DataSet 07 (docs/tuning.md, "Pruning"): the same TPE
 # search (seqnet, the paper's space) without pruning, with the median rule and with ASHA, over
 # SEEDS seeds; per search the compute (epochs trained, CPU seconds) and the best validation F1.
+# Then each pruner replayed on the unpruned searches' own learning curves: what its decisions
+# alone would save, apart from the other points a pruned search goes on to propose.
 # The reference for the decisions is optuna: bench/prune_peer.py replays every pruned search's
 # learning curves, in trial order, through optuna's MedianPruner / SuccessiveHalvingPruner with
 # the same settings and counts the trials on which it decides as we did.
@@ -89,5 +91,10 @@ cp "$tmp/rows.csv" bench/results/prune_rows.csv
   $py bench/prune_peer.py summary "$tmp/rows.csv"
   echo
   $py bench/prune_peer.py replay "$tmp" "$pruners" "$seeds"
+  echo
+  echo "The pruners on the unpruned searches' own path (what their decisions alone would save had"
+  echo "the TPE proposed the same points; trial seconds are wall seconds of the search's log):"
+  echo
+  $py bench/prune_peer.py fixed "$tmp" "$pruners" "$seeds"
 } > "$out"
 cat "$out"
