@@ -13,6 +13,7 @@
  * valid order to run it in. Everything is checked before anything runs. */
 #include "sqk/experiment.h"
 #include "sqk/dataset.h"
+#include "sqk/tuning.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -232,7 +233,8 @@ static int check_pruner(const sqk_plan *p, const sqk_plan_unit *u)
         {"prune-startup", "median", 0}, {"prune-warmup", "median", 0},
         {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}};
     const char *v = sqk_plan_get(u, "pruner"), *name = v ? v : "none";
-    if (v && strcmp(v, "none") && strcmp(v, "median") && strcmp(v, "asha"))
+    sqk_pruner_kind kind_of;
+    if (v && sqk_pruner_parse(&kind_of, v))
         return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median or asha", u->name, v);
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         if (!sqk_plan_get(u, settings[i].key)) continue;
@@ -575,7 +577,8 @@ static int set_design_both(sqk_plan *p)
 
 int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
 {
-    if (strcmp(pruner, "none") && strcmp(pruner, "median") && strcmp(pruner, "asha"))
+    sqk_pruner_kind kind_of;
+    if (sqk_pruner_parse(&kind_of, pruner))
         return sqk_fail(SQK_EARG, "--pruner %s: none, median or asha", pruner);
     for (int i = 0; i < p->n_units; i++) {
         sqk_plan_unit *u = &p->units[i];
