@@ -307,10 +307,9 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Starts the experiment in its own process group and kills the group with SIGKILL after
- * delay_s (as a crash would: no handler runs). Returns 1 when it was killed, 0 when it ended
- * first (successfully). */
-static int run_and_kill(const char *out, double delay_s)
+/* Starts the tiny plan's experiment into out, quietly, in its own process group; returns its
+ * pid. */
+static pid_t start_experiment(const char *out)
 {
     const char *bin = getenv("SQK_BIN");
     char plan[4096];
@@ -325,6 +324,15 @@ static int run_and_kill(const char *out, double delay_s)
         _exit(127);
     }
     setpgid(pid, pid);
+    return pid;
+}
+
+/* Starts the experiment in its own process group and kills the group with SIGKILL after
+ * delay_s (as a crash would: no handler runs). Returns 1 when it was killed, 0 when it ended
+ * first (successfully). */
+static int run_and_kill(const char *out, double delay_s)
+{
+    pid_t pid = start_experiment(out);
     double t0 = now_s();
     int st;
     while (now_s() - t0 < delay_s) {
@@ -408,20 +416,9 @@ static pid_t child_of(pid_t ppid)
 static void test_stage_dies_with_runner(void **state)
 {
     (void)state;
-    const char *bin = getenv("SQK_BIN");
-    char plan[4096], out[4200];
-    snprintf(plan, sizeof plan, "%s/tiny.plan", dir);
+    char out[4200];
     snprintf(out, sizeof out, "%s/orphan", dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setpgid(0, 0);
-        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
-        execl(bin ? bin : "build/seqnetquake", "seqnetquake", "experiment", "--plan", plan, "--archive", archive,
-              "--out", out, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    setpgid(pid, pid);
+    pid_t pid = start_experiment(out);
     pid_t stage = 0;
     for (int i = 0; i < 3000 && !stage; i++) { /* the first unit (a dataset build) is a stage */
         stage = child_of(pid);
