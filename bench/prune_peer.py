@@ -7,10 +7,13 @@
 
 replay: for each pruned search (DIR/P-S.log, as tune --log writes it, with each trial's
 learning curve in its val_f1_curve column) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
-(n_startup_trials 5, no warm-up; step = epoch - 1, as its warm-up counts from zero) or
-SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), exactly as far as
-our search ran them; a trial agrees when optuna prunes it at the epoch we did, or never prunes
-a trial we let finish. Trials that failed to train are told to optuna as failed.
+(n_startup_trials 5, no warm-up; step = epoch - 1, as its warm-up counts from zero),
+SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch) or, for floor,
+ThresholdPruner (lower just above the weighted F1 of the best constant prediction of DIR/ds07.h5's
+validation labels, from scikit-learn; n_warmup_steps = floor-epochs - 1; told the best F1 so far;
+asked once 5 trials have completed), exactly as far as our search ran them; a trial agrees when
+optuna prunes it at the epoch we did, or never prunes a trial we let finish. Trials that failed
+to train are told to optuna as failed.
 
 fixed: each unpruned search (DIR/none-S.log, those there) replayed through each pruner in the same way:
 what the pruner alone would have saved had the TPE proposed the same points (it does not: a
@@ -22,9 +25,31 @@ import os
 import statistics
 import sys
 
+import h5py
+import numpy as np
 import optuna
+from sklearn.metrics import f1_score
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def no_skill_f1(dataset):
+    """The weighted F1 of the best constant prediction on the validation split (split 1)."""
+    with h5py.File(dataset, "r") as f:
+        y = f["y"][:][f["split"][:] == 1]
+    return max(f1_score(y, np.full_like(y, c), average="weighted", zero_division=0) for c in range(3))
+
+
+class FloorPruner(optuna.pruners.BasePruner):
+    """optuna's ThresholdPruner, asked only once n_startup trials have completed."""
+
+    def __init__(self, lower, n_warmup_steps, n_startup):
+        self.threshold = optuna.pruners.ThresholdPruner(lower=lower, n_warmup_steps=n_warmup_steps)
+        self.n_startup = max(n_startup, 1)
+
+    def prune(self, study, trial):
+        done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        return len(done) >= self.n_startup and self.threshold.prune(study, trial)
 
 
 def summary(path):
@@ -62,33 +87,37 @@ def summary(path):
                   "within" if spread[0] <= f1 <= spread[1] else "outside"))
 
 
-def pruner(label):
-    """optuna's pruner for NAME[:OPTION=V...] (tune's option names and defaults), and the
-    offset from our epochs to its steps."""
+def pruner(label, d):
+    """optuna's pruner for NAME[:OPTION=V...] (tune's option names and defaults), the offset
+    from our epochs to its steps, and whether it is told the best F1 so far (else each epoch's)."""
     name, *opts = label.split(":")
-    o = {"prune-startup": 5, "prune-warmup": 0, "min-resource": 1, "reduction-factor": 3}
+    o = {"prune-startup": 5, "prune-warmup": 0, "min-resource": 1, "reduction-factor": 3, "floor-epochs": 3}
     for kv in opts:
         k, v = kv.split("=")
         o[k] = int(v)
     if name == "median":
         # our warm-up counts epochs 1..W, optuna's steps 0..W-1 with step = epoch - 1
         return optuna.pruners.MedianPruner(n_startup_trials=o["prune-startup"],
-                                           n_warmup_steps=o["prune-warmup"]), 1
+                                           n_warmup_steps=o["prune-warmup"]), 1, False
+    if name == "floor":
+        # ours stops a trial whose best is not above the floor; optuna's when below `lower`
+        lower = np.nextafter(no_skill_f1("%s/ds07.h5" % d), np.inf)
+        return FloorPruner(lower, o["floor-epochs"] - 1, o["prune-startup"]), 1, True
     return optuna.pruners.SuccessiveHalvingPruner(min_resource=o["min-resource"],
-                                                  reduction_factor=o["reduction-factor"]), 0
+                                                  reduction_factor=o["reduction-factor"]), 0, False
 
 
-def hear(study, r, offset):
-    """One logged trial told to optuna's study as our search ran it: its curve reported epoch
-    by epoch until optuna's pruner stops it. Returns the epoch it was stopped at (0: it
-    finished; None: it failed to train)."""
+def hear(study, r, offset, best=False):
+    """One logged trial told to optuna's study as our search ran it: its curve (or its best so
+    far) reported epoch by epoch until optuna's pruner stops it. Returns the epoch it was
+    stopped at (0: it finished; None: it failed to train)."""
     c = [float(v) for v in r["val_f1_curve"].split(";") if v]
     trial = study.ask()
     if r["ok"] != "1":
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
         return None
     for e, v in enumerate(c, 1):
-        trial.report(v, e - offset)
+        trial.report(max(c[:e]) if best else v, e - offset)
         if trial.should_prune():
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
             return e
@@ -106,12 +135,12 @@ def replay(d, pruners, seeds):
         diffs = []
         for s in range(1, seeds + 1):
             log = list(csv.DictReader(open("%s/%s-%d.log" % (d, p, s))))
-            pr, offset = pruner(p)
+            pr, offset, best = pruner(p, d)
             study = optuna.create_study(direction="maximize", pruner=pr,
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             for r in log:
                 t = int(r["trial"])
-                at = hear(study, r, offset)
+                at = hear(study, r, offset, best)
                 if at is None:
                     continue
                 we = int(r["epochs_run"]) if r["pruned"] == "1" else 0
@@ -137,7 +166,7 @@ def fixed(d, pruners, seeds):
         n_pruned, ep, ep0, cpu, cpu0, bests = [], [], [], [], [], []
         for s in have:
             log = list(csv.DictReader(open("%s/none-%d.log" % (d, s))))
-            pr, offset = pruner(p)
+            pr, offset, best = pruner(p, d)
             study = optuna.create_study(direction="maximize", pruner=pr,
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             k = e_kept = e_all = 0
@@ -147,7 +176,7 @@ def fixed(d, pruners, seeds):
                 sec, run = float(r["seconds"]), int(r["epochs_run"])
                 e_all += run
                 c_all += sec
-                at = hear(study, r, offset)
+                at = hear(study, r, offset, best)
                 e_kept += at or run
                 c_kept += sec * (at or run) / max(run, 1)
                 if at is None:

@@ -1,7 +1,8 @@
 /* The pruners on hand-made learning curves (docs/tuning.md, "Pruning"): small cases whose
- * decisions are worked out by hand, and 24 curves replayed under six settings whose decisions
- * must equal those of optuna's MedianPruner and SuccessiveHalvingPruner
- * (tests/fixtures/tuning/pruner_decisions.csv, made by make_pruner_fixture.py beside it). */
+ * decisions are worked out by hand, and 24 curves replayed under nine settings whose decisions
+ * must equal those of optuna's MedianPruner, SuccessiveHalvingPruner and ThresholdPruner (the
+ * floor rule; floor 0.5) (tests/fixtures/tuning/pruner_decisions.csv, made by
+ * make_pruner_fixture.py beside it). The floor itself: the F1 of no skill, by hand. */
 #include "testutil.h"
 #include "sqk/tuning.h"
 
@@ -36,6 +37,10 @@ static sqk_pruner *make(sqk_pruner_kind kind, int a, int b)
     } else if (kind == SQK_PRUNER_ASHA) {
         c.min_resource = a;
         c.reduction_factor = b;
+    } else if (kind == SQK_PRUNER_FLOOR) {
+        c.n_startup_trials = a;
+        c.floor_epochs = b;
+        c.floor = 0.5;
     }
     sqk_pruner *p;
     assert_int_equal(sqk_pruner_create(&p, &c), SQK_OK);
@@ -93,6 +98,43 @@ static void test_asha_by_hand(void **state)
     sqk_pruner_free(p);
 }
 
+static void test_floor_by_hand(void **state)
+{
+    (void)state;
+    /* two startup trials, judged at epoch 2 against the floor 0.5 */
+    sqk_pruner *p = make(SQK_PRUNER_FLOOR, 2, 2);
+    const double flat[] = {0.3, 0.3, 0.3}, late[] = {0.2, 0.5, 0.9}, early[] = {0.6, 0.1, 0.1};
+    assert_int_equal(run_curve(p, flat, 3), 0);  /* startup: runs to its end */
+    assert_int_equal(run_curve(p, flat, 3), 0);
+    /* at epoch 2 the best so far must be above 0.5: 0.5 is not (no better than no skill) */
+    assert_int_equal(run_curve(p, late, 3), 2);
+    /* the best so far counts: 0.6 at epoch 1 keeps it on after it falls */
+    assert_int_equal(run_curve(p, early, 3), 0);
+    /* a trial that ends before epoch 2 is never judged; a NaN best is no skill */
+    assert_int_equal(run_curve(p, flat, 1), 0);
+    const double nan[] = {NAN, NAN};
+    assert_int_equal(run_curve(p, nan, 2), 2);
+    sqk_pruner_free(p);
+    /* no skill: labels 0,0,0,1,1,2 -> a constant 0 scores F1 2*3/(6+3) = 2/3 on class 0,
+     * weighted by 3/6: 1/3 (a constant 1: 1/2 * 2/6, a constant 2: 2/7 * 1/6) */
+    const int32_t y[] = {0, 0, 0, 1, 1, 2, 2, 2};
+    const uint8_t split[] = {1, 1, 1, 1, 1, 1, 0, 2};
+    assert_close(sqk_no_skill_f1(y, split, 8, 1), 1.0 / 3, 1e-12);
+    /* all eight: a constant 0 or 2 scores 2*3/(8+3) * 3/8 = 9/44 */
+    assert_close(sqk_no_skill_f1(y, NULL, 8, 0), 9.0 / 44, 1e-12);
+    /* a floor pruner without its floor, or judging before epoch 1, is refused */
+    sqk_pruner_config c;
+    sqk_pruner_config_default(&c, SQK_PRUNER_FLOOR);
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "F1 of no skill"));
+    c.floor = 0.4;
+    c.floor_epochs = 0;
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_EARG);
+    sqk_pruner_kind k;
+    assert_int_equal(sqk_pruner_parse(&k, "floor"), SQK_OK);
+    assert_int_equal(k, SQK_PRUNER_FLOOR);
+}
+
 static void test_none_and_errors(void **state)
 {
     (void)state;
@@ -144,7 +186,8 @@ static void test_optuna_decisions(void **state)
         snprintf(this_cfg, sizeof this_cfg, "%s:%d:%d", kind, a, b);
         if (strcmp(this_cfg, cfg)) { /* a new setting: a fresh pruner, trials from 0 */
             sqk_pruner_free(p);
-            p = make(strcmp(kind, "median") ? SQK_PRUNER_ASHA : SQK_PRUNER_MEDIAN, a, b);
+            p = make(!strcmp(kind, "median") ? SQK_PRUNER_MEDIAN : !strcmp(kind, "floor") ? SQK_PRUNER_FLOOR : SQK_PRUNER_ASHA,
+                     a, b);
             snprintf(cfg, sizeof cfg, "%s", this_cfg);
         }
         int at = run_curve(p, curve[t], len[t]);
@@ -157,7 +200,7 @@ static void test_optuna_decisions(void **state)
     fclose(f);
     sqk_pruner_free(p);
     assert_int_equal(n_trials, 24);
-    assert_int_equal(checked, 6 * 24);
+    assert_int_equal(checked, 9 * 24);
     assert_true(n_pruned > 60 && n_pruned < checked - 20); /* the cases exercise both outcomes */
 }
 
@@ -166,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_median_by_hand),
         cmocka_unit_test(test_asha_by_hand),
+        cmocka_unit_test(test_floor_by_hand),
         cmocka_unit_test(test_none_and_errors),
         cmocka_unit_test(test_optuna_decisions),
     };

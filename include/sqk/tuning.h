@@ -95,21 +95,29 @@ size_t sqk_tpe_count(const sqk_tpe *t);
  * - ASHA, asynchronous successive halving (optuna's SuccessiveHalvingPruner): rung k at
  *   min_resource * reduction_factor^k epochs; at a rung the trial's F1 of that epoch is recorded
  *   and the trial goes on only if it is within the top 1/reduction_factor of the F1 recorded
- *   there by every trial so far (itself included; never fewer than one goes on). */
-typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA } sqk_pruner_kind;
+ *   there by every trial so far (itself included; never fewer than one goes on).
+ * - FLOOR, no skill by then (optuna's ThresholdPruner on the best F1 so far): once
+ *   n_startup_trials trials have finished, a trial whose best F1 after floor_epochs epochs is
+ *   not above `floor`, the validation F1 of the best constant
+ *   prediction (sqk_no_skill_f1; the search sets it from its validation labels), is stopped: it
+ *   still predicts one class for every window, as do about 40% of a SeqNetQuake search's
+ *   trials from their first epoch to their early stop (docs/tuning.md). */
+typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR } sqk_pruner_kind;
 
 typedef struct {
     sqk_pruner_kind kind;
-    int n_startup_trials;  /* MEDIAN: finished trials before any pruning (5) */
+    int n_startup_trials;  /* MEDIAN, FLOOR: finished trials before any pruning (5) */
     int n_warmup_epochs;   /* MEDIAN: epochs 1..n_warmup_epochs are never pruned (0) */
     int min_resource;      /* ASHA: epochs of the first rung (1) */
     int reduction_factor;  /* ASHA: eta, >= 2 (3) */
+    int floor_epochs;      /* FLOOR: the epoch by which a trial must beat the floor (3) */
+    double floor;          /* FLOOR: the F1 of no skill (NaN until the search sets it) */
 } sqk_pruner_config;
 
 typedef struct sqk_pruner sqk_pruner;
 
 void sqk_pruner_config_default(sqk_pruner_config *c, sqk_pruner_kind kind);
-/* "none", "median", "asha" */
+/* "none", "median", "asha", "floor" */
 int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name);
 int sqk_pruner_create(sqk_pruner **out, const sqk_pruner_config *c);
 void sqk_pruner_free(sqk_pruner *p);
@@ -120,6 +128,10 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
 /* The trial is over: finished = 1 when it ran to its end (its curve then counts for MEDIAN),
  * 0 when it was pruned or failed. */
 int sqk_pruner_finish(sqk_pruner *p, int trial, int finished);
+/* The weighted F1 (the paper's) of the best constant prediction of the labels y (classes 0..2)
+ * of the windows whose split is `which` (split NULL: all n): what a model that has learnt
+ * nothing scores there; the FLOOR pruner's floor, on the validation split. NaN: no memory. */
+double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which);
 
 /* ---- search spaces of the model kinds ----------------------------------------------------- */
 typedef struct {

@@ -36,13 +36,16 @@ static void usage(FILE *f)
         "  --curves curves.csv   the learning curves: trial,epoch,val_f1 for every epoch trained\n"
         "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
         "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
-        "                        far below the finished trials' median at that epoch) or asha\n"
-        "                        (asynchronous successive halving)\n"
+        "                        far below the finished trials' median at that epoch), asha\n"
+        "                        (asynchronous successive halving) or floor (best F1 so far not\n"
+        "                        above a constant prediction's on the validation split after\n"
+        "                        --floor-epochs epochs: no skill yet)\n"
         "  --prune-startup N     median: finished trials before any pruning (5)\n"
         "  --prune-warmup N      median: epochs never pruned at the start of a trial (0)\n"
         "  --min-resource N      asha: epochs of the first rung (1)\n"
         "  --reduction-factor N  asha: rungs at min-resource * N^k epochs; the top 1/N of the F1\n"
         "                        at a rung go on (3)\n"
+        "  --floor-epochs N      floor: the epoch by which a trial must beat no skill (3)\n"
         "  --quiet               no progress and no per-trial lines\n");
 }
 
@@ -75,6 +78,7 @@ int cmd_tune(int argc, char **argv)
         CLI_OPT_INT("prune-warmup", &pc.n_warmup_epochs, 0, 1000000000),
         CLI_OPT_INT("min-resource", &pc.min_resource, 1, 1000000000),
         CLI_OPT_INT("reduction-factor", &pc.reduction_factor, 2, 1000),
+        CLI_OPT_INT("floor-epochs", &pc.floor_epochs, 1, 1000000000),
     };
     int st = cli_parse("tune", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) {

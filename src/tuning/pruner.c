@@ -6,8 +6,13 @@
  * - asha: asynchronous successive halving (Li et al. 2020; optuna's SuccessiveHalvingPruner).
  *   Rung k sits at min_resource * eta^k epochs; a trial reaching a rung records its F1 there
  *   and goes on only if that F1 is within the top 1/eta of every F1 recorded at the rung so far
- *   (its own included; the best one always goes on). */
+ *   (its own included; the best one always goes on).
+ * - floor: once n_startup_trials trials have run to their end, a trial whose best F1 so far
+ *   after floor_epochs epochs is not above the F1 of no skill (a constant prediction) is
+ *   stopped; optuna's ThresholdPruner(lower) on the best F1 so far with n_warmup_steps =
+ *   floor_epochs - 1 and lower just above the floor, after the same startup trials. */
 #include "sqk/tuning.h"
+#include "sqk/nn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +42,8 @@ void sqk_pruner_config_default(sqk_pruner_config *c, sqk_pruner_kind kind)
     c->n_warmup_epochs = 0;
     c->min_resource = 1;
     c->reduction_factor = 3;
+    c->floor_epochs = 3;
+    c->floor = NAN;
 }
 
 int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name)
@@ -44,7 +51,8 @@ int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name)
     if (!strcmp(name, "none")) *kind = SQK_PRUNER_NONE;
     else if (!strcmp(name, "median")) *kind = SQK_PRUNER_MEDIAN;
     else if (!strcmp(name, "asha")) *kind = SQK_PRUNER_ASHA;
-    else return sqk_fail(SQK_EARG, "unknown pruner '%s' (none, median or asha)", name);
+    else if (!strcmp(name, "floor")) *kind = SQK_PRUNER_FLOOR;
+    else return sqk_fail(SQK_EARG, "unknown pruner '%s' (none, median, asha or floor)", name);
     return SQK_OK;
 }
 
@@ -56,6 +64,9 @@ int sqk_pruner_create(sqk_pruner **out, const sqk_pruner_config *c)
     if (c->min_resource < 1 || c->reduction_factor < 2)
         return sqk_fail(SQK_EARG, "pruner: the minimum resource must be >= 1 epoch and the "
                         "reduction factor >= 2");
+    if (c->kind == SQK_PRUNER_FLOOR && (c->floor_epochs < 1 || !isfinite(c->floor)))
+        return sqk_fail(SQK_EARG, "floor pruner: it needs floor epochs >= 1 and the F1 of no skill (the search "
+                        "sets it from its validation labels)");
     sqk_pruner *p = sqk_calloc(1, sizeof *p);
     if (!p) return SQK_EMEM;
     p->c = *c;
@@ -96,14 +107,28 @@ static double median_at(const sqk_pruner *p, int e, double *tmp)
     return m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
 }
 
-static int prune_median(const sqk_pruner *p, const curve *c, int e, int *prune)
+/* The best finite F1 of a trial's curve so far (NaN when none is finite). */
+static double best_so_far(const curve *c)
 {
-    size_t finished = 0;
-    for (size_t i = 0; i < p->n; i++) finished += p->t[i].state == FINISHED;
-    if (finished == 0 || finished < (size_t)p->c.n_startup_trials || e <= p->c.n_warmup_epochs) return SQK_OK;
     double best = NAN;
     for (int k = 0; k < c->n; k++)
         if (isfinite(c->f1[k]) && !(best >= c->f1[k])) best = c->f1[k];
+    return best;
+}
+
+/* Whether enough trials have run to their end for the median and floor rules to judge (and at
+ * least one, so that a search always has a finished trial for its best). */
+static int started_up(const sqk_pruner *p)
+{
+    size_t finished = 0;
+    for (size_t i = 0; i < p->n; i++) finished += p->t[i].state == FINISHED;
+    return finished > 0 && finished >= (size_t)p->c.n_startup_trials;
+}
+
+static int prune_median(const sqk_pruner *p, const curve *c, int e, int *prune)
+{
+    if (!started_up(p) || e <= p->c.n_warmup_epochs) return SQK_OK;
+    double best = best_so_far(c);
     if (!isfinite(best)) {
         *prune = 1;
         return SQK_OK;
@@ -157,6 +182,7 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
     c->f1[c->n++] = f1;
     if (p->c.kind == SQK_PRUNER_MEDIAN) return prune_median(p, c, epoch, prune);
     if (p->c.kind == SQK_PRUNER_ASHA) return prune_asha(p, c, epoch, f1, prune);
+    if (p->c.kind == SQK_PRUNER_FLOOR) *prune = epoch >= p->c.floor_epochs && started_up(p) && !(best_so_far(c) > p->c.floor);
     return SQK_OK;
 }
 
@@ -166,4 +192,21 @@ int sqk_pruner_finish(sqk_pruner *p, int trial, int finished)
         return sqk_fail(SQK_EARG, "pruner: trial %d is not running", trial);
     p->t[trial].state = finished ? FINISHED : STOPPED;
     return SQK_OK;
+}
+
+double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which)
+{
+    int32_t *labels = sqk_malloc((n ? n : 1) * sizeof *labels), *constant = sqk_malloc((n ? n : 1) * sizeof *constant);
+    double best = labels && constant ? 0 : NAN;
+    size_t m = 0;
+    for (size_t i = 0; labels && i < n; i++)
+        if (!split || split[i] == which) labels[m++] = y[i];
+    for (int32_t c = 0; constant && labels && c < 3; c++) {
+        for (size_t i = 0; i < m; i++) constant[i] = c;
+        double f1 = sqk_weighted_f1(labels, constant, m, 3);
+        if (f1 > best) best = f1;
+    }
+    free(labels);
+    free(constant);
+    return best;
 }

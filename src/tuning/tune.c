@@ -393,7 +393,11 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
     rc = x && S.rows && tp ? SQK_OK : SQK_EMEM;
     for (int j = 0; !rc && j < S.space->n; j++) tp[j] = S.space->params[j].p;
     if (!rc) rc = sqk_tpe_create(&tpe, tp, S.space->n, &cfg, o->seed);
-    if (!rc && o->pruner && o->pruner->kind != SQK_PRUNER_NONE) rc = sqk_pruner_create(&S.pruner, o->pruner);
+    if (!rc && o->pruner && o->pruner->kind != SQK_PRUNER_NONE) {
+        sqk_pruner_config pc = *o->pruner; /* the floor: no skill on this validation split */
+        if (pc.kind == SQK_PRUNER_FLOOR) pc.floor = sqk_no_skill_f1(d.y, d.split, d.N, SQK_SPLIT_VALIDATION);
+        rc = sqk_pruner_create(&S.pruner, &pc);
+    }
     for (int t = 0; !rc && t < n_logged; t++) rc = replay_trial(&S, tpe, t, x, &logged[t]);
     /* a kill between the log and BEST.txt left the log's best unwritten */
     if (!rc && S.best >= 0)
