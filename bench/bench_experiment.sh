@@ -6,7 +6,12 @@
 # (speed-up / ranks). The asynchronous TPE makes the searches (and so the models) of the MPI run
 # differ from the serial run's (docs/experiment.md): only times are compared here; the equality
 # of the units' results is tests/test_experiment_mpi.c's job.
-# Usage: bench/bench_experiment.sh [BUILD_DIR]   env: TRIALS (2), EPOCHS (2), RANKS (2)
+# Then the schedule on more ranks than this machine has: `--simulate-ranks N` does every task
+# here in turn and gives them out as N ranks would, each lasting its CPU time (load does not
+# change it), once in the plan's order (`--order plan`, the reference) and once longest critical
+# path first (the default): the simulated wall times and their ratio.
+# Usage: bench/bench_experiment.sh [BUILD_DIR]
+#        env: TRIALS (2), EPOCHS (2), RANKS (2), SIM (simulated ranks, "4,16"; "" for none)
 # Writes bench/results/experiment.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +19,7 @@ build=${1:-build}
 trials=${TRIALS:-2}
 epochs=${EPOCHS:-2}
 ranks=${RANKS:-2}
+sim=${SIM-4,16}
 bin=$build/seqnetquake
 out=bench/results/experiment.md
 [ -x "$bin" ] || { echo "no $bin: build first"; exit 1; }
@@ -60,3 +66,25 @@ trials_run=$(grep -c '^trial ' "$tmp/r1/journal.txt")
   awk -v r="$ranks" -v a="$s1" -v b="$sn" 'BEGIN{printf "| %d (mpirun) | %.1f | %.2f | %.2f |\n", r, b, a / b, a / b / r}'
 } > "$out"
 cat "$out"
+
+[ -n "$sim" ] || exit 0
+simulate() { # N ORDER: prints "wall cpu"
+  "$bin" experiment --plan "$tmp/paper-small.plan" --archive "$tmp/archive" --out "$tmp/s$1-$2" \
+    --simulate-ranks "$1" --order "$2" | sed -n 's/^simulated on [0-9]* ranks*: \([0-9.]*\) s wall for \([0-9.]*\) CPU s.*/\1 \2/p'
+}
+{
+  echo
+  echo "The schedule on N simulated ranks (\`--simulate-ranks N\`: tasks done here one after another, each"
+  echo "lasting its CPU time; the two orders run side by side). Efficiency: CPU s of the tasks / (N x wall)."
+  echo
+  echo "| ranks | plan's order: wall s (efficiency) | critical path first: wall s (efficiency) | plan / critical path |"
+  echo "|---|---|---|---|"
+} >> "$out"
+for n in ${sim//,/ }; do
+  echo "$n simulated ranks, both orders"
+  simulate "$n" plan > "$tmp/sim-plan" & simulate "$n" critical-path > "$tmp/sim-cp"; wait
+  read -r wp cp < "$tmp/sim-plan"; read -r wc cc < "$tmp/sim-cp"
+  awk -v n="$n" -v wp="$wp" -v cp="$cp" -v wc="$wc" -v cc="$cc" \
+    'BEGIN{printf "| %d | %.1f (%.2f) | %.1f (%.2f) | %.2f |\n", n, wp, cp / wp / n, wc, cc / wc / n, wp / wc}' >> "$out"
+done
+tail -n +$(($(grep -n '^The schedule on N' "$out" | cut -d: -f1))) "$out"

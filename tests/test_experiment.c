@@ -5,7 +5,8 @@
  * uninterrupted run (same seed, one thread). Its SeqNetQuake search prunes: its trials, their
  * pruned flags and epochs and its best are those of seqnetquake tune --pruner. A journal
  * written before learning curves were journalled still resumes a search that does not prune.
- * With --keep-going a failing unit leaves the others to run. */
+ * With --keep-going a failing unit leaves the others to run. Work is given out longest critical
+ * path first, a search weighed by its dataset's size once it is built. */
 #include "testutil.h"
 #include "sqk/experiment.h"
 
@@ -102,7 +103,11 @@ static void test_bad_plans(void **state)
     /* pruning: the pruner's name, its settings only with it and within tune's bounds */
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=mean\n", "bad.plan:2:", "pruner=mean is not");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn prune-startup=2\n", "bad.plan:2:",
-               "prune-startup= is a setting of pruner=median, and this search's pruner is none");
+               "prune-startup= is a setting of pruner=median|floor, and this search's pruner is none");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=median floor-epochs=2\n", "bad.plan:2:",
+               "floor-epochs= is a setting of pruner=floor, and this search's pruner is median");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=floor floor-epochs=0\n", "bad.plan:2:",
+               "floor-epochs");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha prune-warmup=1\n", "bad.plan:2:",
                "prune-warmup= is a setting of pruner=median");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha min-resource=0\n", "bad.plan:2:",
@@ -116,7 +121,8 @@ static void test_bad_plans(void **state)
     assert_int_equal(load_text("dataset a preset=07\nmodel g data=a kind=geo\n", msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07 design=rigorous swap-partners=random\n", msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07\nsearch s data=a model=cnn pruner=asha min-resource=2 "
-                               "reduction-factor=4 max-epochs=512\nsearch t data=a model=gbm pruner=none\n",
+                               "reduction-factor=4 max-epochs=512\nsearch t data=a model=gbm pruner=none\n"
+                               "search f data=a model=cnn pruner=floor prune-startup=3 floor-epochs=2\n",
                                msg, sizeof msg), SQK_OK);
     assert_int_equal(load_text("dataset a preset=07 T=10\ndataset b preset=01\nmodel m data=a kind=cnn\n"
                                "model n data=b kind=cnn init=m\n", msg, sizeof msg), SQK_OK);
@@ -161,7 +167,7 @@ static void test_paper_plan(void **state)
     assert_int_equal(pruned, 14); /* seqnet on 01-11, dnn, cnn, lstm on 07 */
     assert_non_null(strstr(p.text, "\n# experiment --pruner median\n"));
     assert_int_equal(sqk_plan_set_pruner(&p, "mean"), SQK_EARG);
-    assert_non_null(strstr(sqk_last_error(), "--pruner mean: none, median or asha"));
+    assert_non_null(strstr(sqk_last_error(), "--pruner mean: none, median, asha or floor"));
     sqk_plan_free(&p);
     /* a search that names its pruner keeps it; one whose epochs cannot all be recorded is
      * refused, naming its line */
@@ -446,16 +452,22 @@ static void test_stage_dies_with_runner(void **state)
  * same epoch with the same F1 (the journalled curve is tune's logged one, digit for digit), and
  * the same best. The median pruner decides from the trials before each one, which the worker
  * replays from the journal: without them nothing would be pruned. */
-static void test_pruned_search_equals_tune(void **state)
+/* The journal's trials of search `name` in experiment folder `out` and the log and best of
+ * `seqnetquake tune` run on the same dataset with tune_args: the same trials, F1, epochs,
+ * pruning decisions and curves, and the same best. */
+static void assert_search_equals_tune(const char *out, const char *name, const char *dataset, const char *tune_args,
+                                      int n_trials)
 {
-    (void)state;
-    char ref[4200], *log = NULL;
-    snprintf(ref, sizeof ref, "%s/ref", dir);
-    assert_int_equal(test_cli(&log, "tune --data %s/datasets/ds11/dataset.h5 --model seqnet --trials 5 --max-epochs 3 "
-                              "--seed 2 --pruner median --prune-startup 1 --log %s/tune.csv --out %s/tune-best.txt --quiet",
-                              ref, dir, dir), 0);
+    char *log = NULL;
+    assert_int_equal(test_cli(&log, "tune --data %s/datasets/%s/dataset.h5 --model seqnet --trials %d %s "
+                              "--log %s/tune-%s.csv --out %s/tune-%s.txt --quiet",
+                              out, dataset, n_trials, tune_args, dir, name, dir, name), 0);
     free(log);
-    char *tune = test_read_in(dir, "tune.csv"), *journal = test_read_in(ref, "journal.txt");
+    char csv[300], txt[300], best_path[300];
+    snprintf(csv, sizeof csv, "tune-%s.csv", name);
+    snprintf(txt, sizeof txt, "tune-%s.txt", name);
+    snprintf(best_path, sizeof best_path, "searches/%s/best.txt", name);
+    char *tune = test_read_in(dir, csv), *journal = test_read_in(out, "journal.txt");
     int trials = 0, pruned = 0;
     for (char *row = strchr(tune, '\n') + 1, *end; (end = strchr(row, '\n')); row = end + 1, trials++) {
         /* ...,val_f1,ok,epochs_run,pruned,val_f1_curve,seconds: the last six fields */
@@ -466,7 +478,7 @@ static void test_pruned_search_equals_tune(void **state)
             *f[k]++ = 0;
         }
         char expect[2048];
-        snprintf(expect, sizeof expect, "trial seqnet-11 %d %s %s ", trials + 1, f[1], f[0]);
+        snprintf(expect, sizeof expect, "trial %s %d %s %s ", name, trials + 1, f[1], f[0]);
         char *line = strstr(journal, expect);
         if (!line) fail_msg("trial %d: no journal line begins '%s'", trials + 1, expect);
         snprintf(expect, sizeof expect, " epochs %s pruned %s curve %s\n", f[2], f[3], f[4]);
@@ -474,14 +486,33 @@ static void test_pruned_search_equals_tune(void **state)
             fail_msg("trial %d: tune logged '%s', the journal has '%.200s'", trials + 1, expect, strstr(line, " epochs "));
         pruned += atoi(f[3]);
     }
-    assert_int_equal(trials, 5);
+    assert_int_equal(trials, n_trials);
     assert_true(pruned >= 1);
-    char *best = test_read_in(dir, "tune-best.txt"), *ours = test_read_in(ref, "searches/seqnet-11/best.txt");
+    char *best = test_read_in(dir, txt), *ours = test_read_in(out, best_path);
     assert_string_equal(strchr(best, '\n') + 1, ours); /* tune's first line names the trial */
     free(best);
     free(ours);
     free(tune);
     free(journal);
+}
+
+static void test_pruned_search_equals_tune(void **state)
+{
+    (void)state;
+    char ref[4200];
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    assert_search_equals_tune(ref, "seqnet-11", "ds11", "--max-epochs 3 --seed 2 --pruner median --prune-startup 1", 5);
+    /* the floor rule: its floor (no skill on the validation split) set by the search, as tune does */
+    static const char plan[] = "seed 2\ndataset ds11 preset=11\n"
+                               "search floor data=ds11 model=seqnet trials=4 max-epochs=3 pruner=floor prune-startup=1 "
+                               "floor-epochs=2\n";
+    char path[4400], out[4200], *log = NULL;
+    snprintf(path, sizeof path, "%s/floor.plan", dir);
+    snprintf(out, sizeof out, "%s/floor", dir);
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 0);
+    free(log);
+    assert_search_equals_tune(out, "floor", "ds11", "--max-epochs 3 --seed 2 --pruner floor --prune-startup 1 --floor-epochs 2", 4);
 }
 
 /* A journal from before learning curves were journalled (trial lines that end after the point)
@@ -582,12 +613,12 @@ static void test_keep_going(void **state)
     snprintf(path, sizeof path, "%s/keep.plan", dir);
     snprintf(out, sizeof out, "%s/keep", dir);
     assert_int_equal(test_write_file(path, test_keep_going_plan, strlen(test_keep_going_plan)), 0);
-    /* stops at the failure: the model after it is not trained */
+    /* stops at the failure: dataset bad goes first (it leads the longest chain), nothing after */
     assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 1);
     assert_non_null(strstr(log, "dataset bad failed"));
     free(log);
     char *j = file_in(out, "journal.txt");
-    assert_string_equal(j, "done dataset ok\n");
+    assert_string_equal(j, "");
     free(j);
     /* goes on without it, in the same folder */
     for (int run = 0; run < 2; run++) {
@@ -609,6 +640,37 @@ static void test_keep_going(void **state)
     assert_true(test_count_files(path, "-") <= 0);
 }
 
+/* Two searches alike but for their datasets' sizes (DataSet 06's long windows on a short
+ * radius against DataSet 10's short ones on a wide radius: several times the windows x
+ * samples): the larger one's trials go first, though it comes second in the plan; with
+ * --order plan the first search's do. */
+static void test_larger_dataset_first(void **state)
+{
+    (void)state;
+    static const char plan[] =
+        "seed 5\n"
+        "dataset small preset=06\n"
+        "dataset large preset=10\n"
+        "search s data=small model=dnn trials=2 max-epochs=1 algorithm=random\n"
+        "search l data=large model=dnn trials=2 max-epochs=1 algorithm=random\n";
+    char path[4400], *log = NULL;
+    snprintf(path, sizeof path, "%s/sizes.plan", dir);
+    assert_int_equal(test_write_file(path, plan, strlen(plan)), 0);
+    static const char *const order[] = {"critical-path", "plan"};
+    static const char *const journal[] = {
+        "done dataset small\ndone dataset large\ntrial l 1 ", "done dataset small\ndone dataset large\ntrial s 1 "};
+    for (int k = 0; k < 2; k++) {
+        char out[4300];
+        snprintf(out, sizeof out, "%s/sizes-%s", dir, order[k]);
+        assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --order %s --quiet", path, archive,
+                                  out, order[k]), 0);
+        free(log);
+        char *j = file_in(out, "journal.txt");
+        if (strncmp(j, journal[k], strlen(journal[k]))) fail_msg("--order %s: the journal begins\n%.200s", order[k], j);
+        free(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_other_plans_folder),
         cmocka_unit_test(test_old_journal),
         cmocka_unit_test(test_keep_going),
+        cmocka_unit_test(test_larger_dataset_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -48,7 +48,7 @@ void sqk_plan_free(sqk_plan *p);
  * --design both: the plan twice, every dataset, search and model as NAME.paper and
  * NAME.rigorous, each report comparing its models under both designs side by side. */
 int sqk_plan_set_design(sqk_plan *p, const char *design);
-/* --pruner none|median|asha (docs/experiment.md, "Pruning"): sets pruner= on every search of a
+/* --pruner none|median|asha|floor (docs/experiment.md, "Pruning"): sets pruner= on every search of a
  * neural kind that does not name one (tree kinds train no epochs), checks those searches again
  * and records it in the plan's text (so a folder searched otherwise is refused). */
 int sqk_plan_set_pruner(sqk_plan *p, const char *pruner);
@@ -63,6 +63,11 @@ typedef struct {
     const char *self_exe;            /* the seqnetquake executable that runs the units */
     int threads;                     /* per unit (1: bit-for-bit reproducible) */
     int keep_going;                  /* a failed unit does not stop the others (make -k) */
+    /* 1: work is given out in the plan's order; 0: longest critical path first (docs/experiment.md) */
+    int plan_order;
+    /* > 0: no MPI; this process does every task in turn and schedules them as this many ranks
+     * would, each task lasting its CPU time, to measure the schedule (threads must be 1) */
+    int simulate_ranks;
     int quiet;
     const sqk_progress *progress;    /* may be NULL */
     /* a line per finished unit (with the ETA of the rest); may be NULL */
@@ -77,6 +82,8 @@ typedef struct {
     double seconds;
     int rank;                        /* this process under mpirun (0: the scheduler; local: 0) */
     int workers;                     /* the slots the work was farmed out to (local: 1) */
+    /* simulate_ranks: the simulated wall time on those ranks, and the tasks' CPU time summed */
+    double simulated_seconds, task_seconds;
 } sqk_experiment_summary;
 
 /* Runs the plan. Started by mpirun (and built with MPI), every rank calls it: rank 0 schedules,

@@ -25,7 +25,7 @@ static void usage(FILE *f)
         "Under `mpirun -n N seqnetquake experiment ...` (built with MPI) the datasets, models,\n"
         "reports and the trials of each search are farmed out to the N ranks (asynchronous TPE);\n"
         "rank 0 schedules and writes the journal, so the run resumes the same way.\n"
-        "A search line with pruner=median|asha stops hopeless trials from their per-epoch\n"
+        "A search line with pruner=median|asha|floor stops hopeless trials from their per-epoch\n"
         "validation F1, as seqnetquake tune --pruner does (the same decisions without MPI).\n"
         "docs/experiment.md describes plans, the output folder and running on a cluster.\n\n"
         "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
@@ -36,12 +36,19 @@ static void usage(FILE *f)
         "  --design D            paper, rigorous or both: the design of every dataset that names\n"
         "                        none (docs/confounders.md); both runs the plan under each design\n"
         "                        (NAME.paper, NAME.rigorous) with the reports side by side\n"
-        "  --pruner P            none, median or asha: the pruner of every search of a neural\n"
+        "  --pruner P            none, median, asha or floor: the pruner of every search of a neural\n"
         "                        kind that names none (plan key pruner=; docs/experiment.md)\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
         "  --keep-going          a unit that fails does not stop the others: the units that\n"
         "                        need it are left out, the rest is done, and the run then\n"
         "                        fails naming them (a rerun tries them again)\n"
+        "  --order O             critical-path (default): the units others wait for and the\n"
+        "                        searches with most trials left go first, the searches' trials\n"
+        "                        in turn; plan: the plan's order, each search's trials together\n"
+        "  --simulate-ranks N    measure the schedule on N ranks without them: this process does\n"
+        "                        every task in turn (--threads 1), gives them out as N ranks\n"
+        "                        would, each lasting its CPU time, and reports the wall time\n"
+        "                        those ranks would have taken (not under mpirun)\n"
         "  --print-plan          print the plan (e.g. --plan paper) and exit\n"
         "  --quiet               no progress lines\n");
 }
@@ -71,7 +78,7 @@ static void print_unit(void *ctx, const char *line)
 
 int cmd_experiment(int argc, char **argv)
 {
-    const char *plan_name = NULL, *design = NULL, *pruner = NULL;
+    const char *plan_name = NULL, *design = NULL, *pruner = NULL, *order = "critical-path";
     sqk_experiment_options o = {.threads = 1};
     int quiet = 0, trials = 0, print_plan = 0;
     const cli_option opts[] = {
@@ -79,6 +86,7 @@ int cmd_experiment(int argc, char **argv)
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
         CLI_OPT("design", CLI_STRING, &design), CLI_OPT("pruner", CLI_STRING, &pruner),
         CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
+        CLI_OPT("order", CLI_STRING, &order), CLI_OPT_INT("simulate-ranks", &o.simulate_ranks, 1, 1000000),
         CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
     };
@@ -88,6 +96,11 @@ int cmd_experiment(int argc, char **argv)
         return 0;
     }
     if (st) return st;
+    if (strcmp(order, "critical-path") && strcmp(order, "plan")) {
+        fprintf(stderr, "seqnetquake experiment: --order %s: critical-path or plan\n", order);
+        return 2;
+    }
+    o.plan_order = !strcmp(order, "plan");
     if (!plan_name) {
         fprintf(stderr, "seqnetquake experiment: --plan is required\n");
         return 2;
@@ -146,11 +159,16 @@ int cmd_experiment(int argc, char **argv)
                                                      : cli_fail("experiment");
     if (!quiet && speaks) {
         char on[64] = "";
-        if (s.workers > 1) snprintf(on, sizeof on, " on %d MPI ranks", s.workers);
+        if (s.workers > 1 && !o.simulate_ranks) snprintf(on, sizeof on, " on %d MPI ranks", s.workers);
         char pruned[48] = "";
         if (s.trials_pruned > 0) snprintf(pruned, sizeof pruned, " (%d pruned)", s.trials_pruned);
         printf("experiment: %d units done (%d run now, %d trials run%s, %d replayed from the journal), %.1f s%s -> %s\n",
                s.units_done, s.units_run, s.trials_run, pruned, s.trials_replayed, s.seconds, on, o.out);
+        if (o.simulate_ranks > 0)
+            printf("simulated on %d rank%s: %.1f s wall for %.1f CPU s of tasks (speed-up %.2f, efficiency %.2f)\n",
+                   o.simulate_ranks, o.simulate_ranks > 1 ? "s" : "", s.simulated_seconds, s.task_seconds,
+                   s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds : 0.0,
+                   s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds / o.simulate_ranks : 0.0);
     }
     return 0;
 }

@@ -1,6 +1,10 @@
 /* Where the experiment's work runs (docs/experiment.md, "On a cluster"): a farm of worker
  * slots fed by one scheduler. The local farm (farm.c) is this process alone: one slot, the
- * work done when its result is waited for, so a run is exactly the serial one. Under
+ * work done when its result is waited for, so a run is exactly the serial one. The simulated
+ * farm (farm.c, `experiment --simulate-ranks N`) is this process too, with N slots on a
+ * simulated clock: each task is done when it is given out, its CPU time taken as its length,
+ * and its result comes back when the slot's simulated time reaches its end, so the scheduler
+ * sees what N ranks of that speed would show it and the run's simulated wall time is theirs. Under
  * `mpirun -n N` (farm_mpi.c, built in when CMake finds MPI) rank 0 schedules and works in a
  * thread of its own while ranks 1..N-1 work: N slots. Only farm_mpi.c includes mpi.h. */
 #ifndef SQK_EXPERIMENT_FARM_H
@@ -57,15 +61,20 @@ struct farm {
     int (*serve)(farm *f);
     /* every rank: the scheduler's close tells the workers to stop */
     void (*close)(farm *f);
+    /* the simulated farm: the simulated wall time so far, and the tasks' CPU seconds summed */
+    double sim_seconds, task_seconds;
 };
 
 /* The MPI farm when this process was started by mpirun (and MPI is built in), else the local
  * one. */
 int farm_open(farm **f, farm_work_fn work, void *ctx);
 int farm_local_open(farm **f, farm_work_fn work, void *ctx);
+int farm_sim_open(farm **f, farm_work_fn work, void *ctx, int slots);
 /* *f = NULL (and SQK_OK) when this process was not started by an MPI launcher. */
 int farm_mpi_open(farm **f, farm_work_fn work, void *ctx);
-/* The rank an MPI launcher gave this process (from its environment), 0 otherwise. */
+/* The rank an MPI launcher gave this process, and the number of ranks it started (from its
+ * environment), 0 and 1 otherwise. */
 int farm_launch_rank(void);
+int farm_launch_size(void);
 
 #endif

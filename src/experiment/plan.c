@@ -3,8 +3,8 @@
  *   seed N
  *   dataset NAME preset=NN [build option=value ...]
  *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt|random]
- *                [startup=N] [pruner=none|median|asha] [prune-startup=N] [prune-warmup=N]
- *                [min-resource=N] [reduction-factor=N]
+ *                [startup=N] [pruner=none|median|asha|floor] [prune-startup=N] [prune-warmup=N]
+ *                [min-resource=N] [reduction-factor=N] [floor-epochs=N]
  *   model   NAME data=DATASET kind=KIND [params=SEARCH] [init=MODEL] [freeze=LAYERS]
  *                [epochs=N] [bootstrap=B] [permutations=P] [figures=0|1]
  *   report  NAME eval=MODEL,MODEL... [table=1|2|auto] [title="..."]
@@ -97,7 +97,7 @@ static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", 
     "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", "design",
     "cadence", "controls", "swap-partners", "survey-cadence", NULL};
 static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
-    "startup", "pruner", "prune-startup", "prune-warmup", "min-resource", "reduction-factor", NULL};
+    "startup", "pruner", "prune-startup", "prune-warmup", "min-resource", "reduction-factor", "floor-epochs", NULL};
 static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
     "bootstrap", "permutations", "figures", NULL};
 static const char *const report_keys[] = {"eval*", "table", "title", NULL};
@@ -230,15 +230,18 @@ static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key,
 static int check_pruner(const sqk_plan *p, const sqk_plan_unit *u)
 {
     static const struct { const char *key, *pruner; long lo; } settings[] = {
-        {"prune-startup", "median", 0}, {"prune-warmup", "median", 0},
-        {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}};
+        {"prune-startup", "median|floor", 0}, {"prune-warmup", "median", 0},
+        {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}, {"floor-epochs", "floor", 1}};
     const char *v = sqk_plan_get(u, "pruner"), *name = v ? v : "none";
     sqk_pruner_kind kind_of;
     if (v && sqk_pruner_parse(&kind_of, v))
-        return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median or asha", u->name, v);
+        return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median, asha or floor", u->name, v);
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         if (!sqk_plan_get(u, settings[i].key)) continue;
-        if (strcmp(name, settings[i].pruner))
+        char bar_name[40], bar_list[40];
+        snprintf(bar_name, sizeof bar_name, "|%s|", name);
+        snprintf(bar_list, sizeof bar_list, "|%s|", settings[i].pruner);
+        if (!strstr(bar_list, bar_name))
             return PLAN_FAIL(p, u->line, "search %s: %s= is a setting of pruner=%s, and this search's pruner is %s",
                              u->name, settings[i].key, settings[i].pruner, name);
         int rc = check_int(p, u, settings[i].key, settings[i].lo);
@@ -579,7 +582,7 @@ int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
 {
     sqk_pruner_kind kind_of;
     if (sqk_pruner_parse(&kind_of, pruner))
-        return sqk_fail(SQK_EARG, "--pruner %s: none, median or asha", pruner);
+        return sqk_fail(SQK_EARG, "--pruner %s: none, median, asha or floor", pruner);
     for (int i = 0; i < p->n_units; i++) {
         sqk_plan_unit *u = &p->units[i];
         const char *kind = sqk_plan_get(u, "model");

@@ -15,12 +15,15 @@
  * replays the journalled trials of an interrupted search (the TPE then continues exactly as it
  * would have) and redoes the rest.
  *
- * The scheduler feeds a farm (farm.h) in the plan's order: the units whose inputs are done and
- * the trials of running searches (suggested with the trials in flight as constant liars). The
- * local farm has one slot, so a run without MPI is the serial run; under mpirun the ranks are
- * the slots and rank 0 alone writes the journal. */
+ * The scheduler feeds a farm (farm.h), longest critical path first (next_task): the units
+ * whose inputs are done and the trials of running searches (suggested with the trials in
+ * flight as constant liars). The local farm has one slot, so a run without MPI is the serial
+ * run; under mpirun the ranks are the slots and rank 0 alone writes the journal; the simulated
+ * farm plays N ranks in this process to measure the schedule. */
 #include "exp_internal.h"
 #include "farm.h"
+#include "sqk/dataset.h"
+#include "sqk/model.h"
 #include "sqk/train.h"
 #include "sqk/tuning.h"
 
@@ -71,6 +74,11 @@ typedef struct {
     unit_state *u;       /* (n_units) */
     farm_task *slot_task;/* (F->slots): what each slot is doing */
     int *slot_busy;
+    double *weight;      /* (n_units): the expected length of each unit (weigh) */
+    double *size;        /* (n_units): datasets done: windows x samples x features (0: not known) */
+    unsigned char *in_run; /* (n_units): not done when this run started (the ETA's work) */
+    double *below;       /* (n_units): the longest chain of work after each unit (weigh_paths) */
+    int *deps;           /* (n_units): scratch for unit_inputs */
 } runner;
 
 static const char *type_dir(sqk_unit_type t)
@@ -447,6 +455,7 @@ static int search_setup(const runner *R, const sqk_plan_unit *u, search_ctx *S)
     if ((v = sqk_plan_get(u, "prune-warmup"))) S->pruner.n_warmup_epochs = atoi(v);
     if ((v = sqk_plan_get(u, "min-resource"))) S->pruner.min_resource = atoi(v);
     if ((v = sqk_plan_get(u, "reduction-factor"))) S->pruner.reduction_factor = atoi(v);
+    if ((v = sqk_plan_get(u, "floor-epochs"))) S->pruner.floor_epochs = atoi(v);
     if (space_of(u, &S->space) || !(S->kind = sqk_model_kind_find(sqk_plan_get(u, "model"))))
         return sqk_fail(SQK_EARG, "search %s: no search space for model=%s", u->name, sqk_plan_get(u, "model"));
     if (S->space->n > FARM_MAX_X)
@@ -562,6 +571,7 @@ static int trial_work(worker *W, const farm_task *t, farm_result *r)
     if ((rc = trial_hparams(&S, t->x, &hp))) return rc;
     trial_epochs te = {.r = r};
     if (S.pruner.kind != SQK_PRUNER_NONE) {
+        if (S.pruner.kind == SQK_PRUNER_FLOOR) S.pruner.floor = sqk_no_skill_f1(W->d.y, W->d.split, W->d.N, SQK_SPLIT_VALIDATION);
         if ((rc = pruner_history(R, t->unit, &S, t->history, &te.pruner))) return rc;
         if ((rc = sqk_pruner_begin(te.pruner, &te.id))) {
             sqk_pruner_free(te.pruner);
@@ -630,22 +640,102 @@ static void do_task(void *ctx, const farm_task *t, farm_result *r)
 }
 
 /* ---- the scheduler (this process, or rank 0 under mpirun) ---- */
+/* A model kind that trains epochs (a neural kind), far longer than a tree kind or a baseline. */
+static int trains_epochs(const char *kind_name)
+{
+    const sqk_model_kind *k = sqk_model_kind_find(kind_name);
+    for (int i = 0; k && i < k->n_hparams; i++)
+        if (!strcmp(k->hparams[i].key, "epochs")) return 1;
+    return 0;
+}
+
+/* A unit's expected length in units of one neural search trial: for the ETA and the order
+ * work is given out in (next_task). */
 static double unit_weight(const sqk_plan_unit *u)
 {
     const char *v;
     switch (u->type) {
     case SQK_UNIT_SEARCH: {
         int trials = (v = sqk_plan_get(u, "trials")) ? atoi(v) : 100;
-        const char *k = sqk_plan_get(u, "model");
-        return trials * (!strcmp(k, "gbm") || !strcmp(k, "rf") ? 0.2 : 1.0);
+        return trials * (trains_epochs(sqk_plan_get(u, "model")) ? 1.0 : 0.2);
     }
-    case SQK_UNIT_MODEL: {
-        const char *k = sqk_plan_get(u, "kind");
-        return !strcmp(k, "gbm") || !strcmp(k, "rf") ? 0.5 : 2.0;
-    }
+    case SQK_UNIT_MODEL:
+        return trains_epochs(sqk_plan_get(u, "kind")) ? 2.0 : 0.5;
     default:
         return 0.5;
     }
+}
+
+/* The units unit i reads (its dataset, search, initial model; a report's models) into deps,
+ * which holds n_units; returns how many. Every one comes before i in the plan. */
+static int unit_inputs(const sqk_plan *p, int i, int *deps)
+{
+    const sqk_plan_unit *u = &p->units[i];
+    int n = 0;
+    if (u->data >= 0) deps[n++] = u->data;
+    if (u->params >= 0) deps[n++] = u->params;
+    if (u->init >= 0) deps[n++] = u->init;
+    if (u->type == SQK_UNIT_REPORT) {
+        char list[sizeof u->value[0]];
+        snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
+        for (char *save = NULL, *m = strtok_r(list, ",", &save); m && n < p->n_units; m = strtok_r(NULL, ",", &save)) {
+            int k = find_named(p, "model", m);
+            deps[n++] = k; /* the plan's check makes k >= 0 */
+        }
+    }
+    return n;
+}
+
+/* below[i]: the longest chain of unit weights among the units that need unit i, directly or
+ * not (0 when none does): work that cannot start before i is done. */
+static void weigh_paths(runner *R)
+{
+    const sqk_plan *p = R->p;
+    for (int i = p->n_units - 1; i >= 0; i--) {
+        double through = R->weight[i] + R->below[i];
+        int n = unit_inputs(p, i, R->deps);
+        for (int k = 0; k < n; k++)
+            if (R->deps[k] >= 0 && R->below[R->deps[k]] < through) R->below[R->deps[k]] = through;
+    }
+}
+
+/* The windows x samples x features of dataset i's file, once built (0 when it cannot be read:
+ * the estimates then stay the plan's). */
+static double dataset_size(const runner *R, int i)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/datasets/%s/dataset.h5", R->o->out, R->p->units[i].name);
+    sqk_dataset d;
+    if (sqk_dataset_read(path, "y", &d)) return 0;
+    double n = (double)d.n * R->p->units[i].T * R->p->units[i].F;
+    sqk_dataset_free(&d);
+    return n;
+}
+
+/* Every unit's weight: unit_weight, a search's and a model's scaled by its dataset's size
+ * against the mean of the datasets built (a trial on DataSet 10's 4,745 windows of 20 samples
+ * takes far longer than one on DataSet 06's 212); the critical paths; the ETA's totals. */
+static void weigh(runner *R)
+{
+    const sqk_plan *p = R->p;
+    double sum = 0;
+    int known = 0;
+    for (int i = 0; i < p->n_units; i++)
+        if (R->size[i] > 0) sum += R->size[i], known++;
+    R->work_done = R->work_total = 0;
+    for (int i = 0; i < p->n_units; i++) {
+        const sqk_plan_unit *u = &p->units[i];
+        double w = unit_weight(u);
+        if ((u->type == SQK_UNIT_SEARCH || u->type == SQK_UNIT_MODEL) && u->data >= 0 && R->size[u->data] > 0)
+            w *= R->size[u->data] * known / sum;
+        R->weight[i] = w;
+        R->below[i] = 0;
+        if (R->in_run[i]) {
+            R->work_total += w;
+            if (R->done[i] || R->failed[i]) R->work_done += w;
+        }
+    }
+    weigh_paths(R);
 }
 
 static void format_duration(char *buf, size_t n, double s)
@@ -665,7 +755,12 @@ static int unit_done(runner *R, int i)
     if (rc) return rc;
     R->done[i] = 1;
     double dt = exp_now_s() - R->u[i].t0;
-    R->work_done += unit_weight(u);
+    if (u->type == SQK_UNIT_DATASET) { /* its size known now: every weight again */
+        R->size[i] = dataset_size(R, i);
+        weigh(R);
+    } else {
+        R->work_done += R->weight[i];
+    }
     R->s->units_run++;
     R->s->units_done++;
     if (R->o->on_unit) {
@@ -701,7 +796,7 @@ static int unit_failed(runner *R, int i, int rc, const char *msg)
     R->failed[i] = 1;
     R->u[i].running = 0;
     R->s->units_failed++;
-    R->work_done += unit_weight(u);
+    R->work_done += R->weight[i];
     if (R->o->on_unit) {
         char line[FARM_MSG + 16];
         snprintf(line, sizeof line, "[failed] %s", msg);
@@ -834,24 +929,6 @@ static int search_finish(runner *R, int ui)
     return rc ? rc : unit_done(R, ui);
 }
 
-static int deps_done(const runner *R, int i)
-{
-    const sqk_plan *p = R->p;
-    const sqk_plan_unit *u = &p->units[i];
-    if ((u->data >= 0 && !R->done[u->data]) || (u->params >= 0 && !R->done[u->params]) ||
-        (u->init >= 0 && !R->done[u->init]))
-        return 0;
-    if (u->type == SQK_UNIT_REPORT) {
-        char list[sizeof u->value[0]];
-        snprintf(list, sizeof list, "%s", sqk_plan_get(u, "eval"));
-        for (char *save = NULL, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-            int k = find_named(p, "model", m);
-            if (k < 0 || !R->done[k]) return 0;
-        }
-    }
-    return 1;
-}
-
 /* The next search trial: suggested with this search's trials in flight as constant liars. */
 static int next_trial(runner *R, int ui, farm_task *t)
 {
@@ -887,17 +964,37 @@ static int next_trial(runner *R, int ui, farm_task *t)
     return SQK_OK;
 }
 
-/* The first work in the plan's order that can start: a trial of a running search, or a unit
- * whose inputs are done. Returns 1 with a task, 0 when nothing can start now, or < 0 (the
- * status negated) on an error. */
+static int deps_done(const runner *R, int i)
+{
+    int n = unit_inputs(R->p, i, R->deps);
+    for (int k = 0; k < n; k++)
+        if (R->deps[k] < 0 || !R->done[R->deps[k]]) return 0;
+    return 1;
+}
+
+/* The next work to give out: among the units whose inputs are done and the running searches
+ * with trials left, the one that starts the longest chain of work (its own weight and below[]:
+ * its critical path; the plan's order among equals), or with --order plan the first in the
+ * plan. A search keeps its place until its last trial is given out, so the searches end one
+ * after another and the models of the first ones train while the last ones search; the search
+ * whose results the most work waits for (the initial training's, then a transfer) goes first.
+ * Returns 1 with a task, 0 when nothing can start now, or < 0 (the status negated) on an error. */
 static int next_task(runner *R, farm_task *t)
 {
     const sqk_plan *p = R->p;
-    for (int i = 0; i < p->n_units; i++) {
+    for (;;) {
+        int i = -1;
+        double longest = -1;
+        for (int k = 0; k < p->n_units; k++) {
+            const unit_state *st = &R->u[k];
+            if (R->done[k] || R->failed[k]) continue;
+            if (st->running ? p->units[k].type != SQK_UNIT_SEARCH || st->started >= st->trials : !deps_done(R, k)) continue;
+            double path = R->o->plan_order ? 0 : R->weight[k] + R->below[k];
+            if (path > longest) longest = path, i = k;
+        }
+        if (i < 0) return 0;
         unit_state *st = &R->u[i];
-        if (R->done[i] || R->failed[i] || (st->running && p->units[i].type != SQK_UNIT_SEARCH)) continue;
         if (!st->running) {
-            if (!deps_done(R, i)) continue;
             if (p->units[i].type != SQK_UNIT_SEARCH) {
                 memset(t, 0, sizeof *t);
                 t->kind = FARM_UNIT;
@@ -909,16 +1006,13 @@ static int next_task(runner *R, farm_task *t)
             int rc = search_start(R, i);
             if (!rc && st->finished == st->trials) rc = search_finish(R, i);
             if (rc && (rc = unit_failed(R, i, rc, sqk_last_error()))) return -rc;
-            if (R->failed[i]) continue;
+            if (R->failed[i] || !st->running || st->started >= st->trials) continue;
         }
-        if (st->running && st->started < st->trials) {
-            int rc = next_trial(R, i, t);
-            if (rc && (rc = unit_failed(R, i, rc, sqk_last_error()))) return -rc;
-            if (R->failed[i]) continue;
-            return 1;
-        }
+        int rc = next_trial(R, i, t);
+        if (rc && (rc = unit_failed(R, i, rc, sqk_last_error()))) return -rc;
+        if (R->failed[i]) continue;
+        return 1;
     }
-    return 0;
 }
 
 /* A worker's result: a unit in place, or a trial to journal and show the TPE. */
@@ -991,7 +1085,7 @@ static int list_units(const runner *R, int want_failed, char *buf, size_t n)
     return count;
 }
 
-/* Feeds the farm's slots in the plan's order until every unit is done. After a failure no new
+/* Feeds the farm's slots (next_task's order) until every unit is done. After a failure no new
  * work starts; the work in flight is waited for (and journalled when it succeeds), and the
  * first failure is returned. With --keep-going a failed unit is left out with the units that
  * need it, the rest is done, and the run then fails naming them. */
@@ -1056,7 +1150,11 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     int rc = SQK_OK, lock = -1;
     int have_archive = realpath(o->archive, R.archive) != NULL;
     if (!have_archive) snprintf(R.archive, sizeof R.archive, "%s", o->archive);
-    if ((rc = farm_open(&R.F, do_task, &W))) return rc;
+    if (o->simulate_ranks > 0 && (o->threads != 1 || farm_launch_size() > 1))
+        return sqk_fail(SQK_EARG, "--simulate-ranks runs every task in this one process, one thread each (a task's CPU "
+                        "time is its length): not under mpirun, and with --threads 1");
+    if ((rc = o->simulate_ranks > 0 ? farm_sim_open(&R.F, do_task, &W, o->simulate_ranks) : farm_open(&R.F, do_task, &W)))
+        return rc;
     s->rank = R.F->rank;
     s->workers = R.F->slots;
     if (R.F->rank != 0) { /* a worker rank: tasks until the scheduler is done */
@@ -1087,7 +1185,13 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     R.u = sqk_calloc((size_t)p->n_units, sizeof *R.u);
     R.slot_task = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_task);
     R.slot_busy = sqk_calloc((size_t)R.F->slots, sizeof *R.slot_busy);
-    if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy) { rc = SQK_EMEM; goto done; }
+    R.weight = sqk_calloc((size_t)p->n_units, sizeof *R.weight);
+    R.size = sqk_calloc((size_t)p->n_units, sizeof *R.size);
+    R.in_run = sqk_calloc((size_t)p->n_units, 1);
+    R.below = sqk_calloc((size_t)p->n_units, sizeof *R.below);
+    R.deps = sqk_calloc((size_t)p->n_units, sizeof *R.deps);
+    if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy || !R.weight || !R.size || !R.in_run || !R.below || !R.deps) { rc = SQK_EMEM; goto done; }
+
     if ((rc = journal_open(&R))) goto done;
     if (R.journal_workers != R.F->slots) { /* the trials from here on are made by this many workers */
         snprintf(path, sizeof path, "workers %d\n", R.F->slots);
@@ -1105,10 +1209,16 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     if (!rc) rc = sqk_mkdir_p(path);
     for (int i = 0; i < p->n_units; i++) {
         if (R.done[i]) s->units_done++;
-        else R.work_total += unit_weight(&p->units[i]);
+        R.in_run[i] = !R.done[i];
+        if (!rc && R.done[i] && p->units[i].type == SQK_UNIT_DATASET) R.size[i] = dataset_size(&R, i);
     }
-    if (!rc) rc = schedule(&R);
+    if (!rc) {
+        weigh(&R);
+        rc = schedule(&R);
+    }
     s->seconds = exp_now_s() - R.t0;
+    s->simulated_seconds = R.F->sim_seconds;
+    s->task_seconds = R.F->task_seconds;
 done:
     {
         /* the farm's close (the workers told to stop) must not lose the message */
@@ -1132,6 +1242,11 @@ done:
     free(R.u);
     free(R.slot_task);
     free(R.slot_busy);
+    free(R.weight);
+    free(R.size);
+    free(R.in_run);
+    free(R.below);
+    free(R.deps);
     if (lock >= 0) close(lock);
     return rc;
 }
