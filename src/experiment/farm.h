@@ -40,6 +40,7 @@ typedef struct {
     int epochs;              /* trials: epochs trained (0 for tree kinds) */
     int pruned;              /* trials: 1 when the pruner stopped it */
     int n_curve;             /* trials: the validation F1 after each of the first n_curve epochs */
+    double size;             /* datasets: windows x samples x features of the file built (0: unknown) */
     double curve[FARM_MAX_CURVE];
     char msg[FARM_MSG];      /* rc != 0: the error message */
 } farm_result;

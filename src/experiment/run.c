@@ -594,9 +594,21 @@ static int trial_work(worker *W, const farm_task *t, farm_result *r)
     return SQK_OK;
 }
 
+/* The windows x samples x features of a dataset file (0 when it cannot be read: the schedule's
+ * estimates then stay the plan's). Read by the worker that built it, or before the schedule
+ * starts: HDF5 is used by one thread of a process at a time. */
+static double dataset_size(const char *path, const sqk_plan_unit *u)
+{
+    sqk_dataset d;
+    if (sqk_dataset_read(path, "y", &d)) return 0;
+    double n = (double)d.n * u->T * u->F;
+    sqk_dataset_free(&d);
+    return n;
+}
+
 /* A dataset, model or report: built in OUT/.partial/UNIT and renamed into place whole (its
  * journal line is the scheduler's). */
-static int unit_work(runner *R, int i)
+static int unit_work(runner *R, int i, double *size)
 {
     const sqk_plan_unit *u = &R->p->units[i];
     const char *out = R->o->out;
@@ -612,7 +624,14 @@ static int unit_work(runner *R, int i)
     }
     if (!rc) {
         switch (u->type) {
-        case SQK_UNIT_DATASET: rc = run_dataset(R, u, stage, log); break;
+        case SQK_UNIT_DATASET:
+            rc = run_dataset(R, u, stage, log);
+            if (!rc) {
+                char file[4200];
+                snprintf(file, sizeof file, "%s/dataset.h5", stage);
+                *size = dataset_size(file, u);
+            }
+            break;
         case SQK_UNIT_MODEL: rc = run_model(R, u, stage, log); break;
         case SQK_UNIT_REPORT: rc = run_report(R, u, stage, log); break;
         case SQK_UNIT_SEARCH: rc = sqk_fail(SQK_EARG, "search %s is the scheduler's", u->name); break;
@@ -634,7 +653,7 @@ static void do_task(void *ctx, const farm_task *t, farm_result *r)
     worker *W = ctx;
     const sqk_plan *p = W->R->p;
     if (t->unit < 0 || t->unit >= p->n_units) r->rc = sqk_fail(SQK_EARG, "a task names unit %d of %d", t->unit, p->n_units);
-    else if (t->kind == FARM_UNIT) r->rc = unit_work(W->R, t->unit);
+    else if (t->kind == FARM_UNIT) r->rc = unit_work(W->R, t->unit, &r->size);
     else r->rc = trial_work(W, t, r);
     if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", sqk_last_error());
 }
@@ -699,19 +718,6 @@ static void weigh_paths(runner *R)
     }
 }
 
-/* The windows x samples x features of dataset i's file, once built (0 when it cannot be read:
- * the estimates then stay the plan's). */
-static double dataset_size(const runner *R, int i)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/datasets/%s/dataset.h5", R->o->out, R->p->units[i].name);
-    sqk_dataset d;
-    if (sqk_dataset_read(path, "y", &d)) return 0;
-    double n = (double)d.n * R->p->units[i].T * R->p->units[i].F;
-    sqk_dataset_free(&d);
-    return n;
-}
-
 /* Every unit's weight: unit_weight, a search's and a model's scaled by its dataset's size
  * against the mean of the datasets built (a trial on DataSet 10's 4,745 windows of 20 samples
  * takes far longer than one on DataSet 06's 212); the critical paths; the ETA's totals. */
@@ -755,8 +761,7 @@ static int unit_done(runner *R, int i)
     if (rc) return rc;
     R->done[i] = 1;
     double dt = exp_now_s() - R->u[i].t0;
-    if (u->type == SQK_UNIT_DATASET) { /* its size known now: every weight again */
-        R->size[i] = dataset_size(R, i);
+    if (u->type == SQK_UNIT_DATASET) { /* its size known now (take_result): every weight again */
         weigh(R);
     } else {
         R->work_done += R->weight[i];
@@ -1023,6 +1028,7 @@ static int take_result(runner *R, const farm_task *t, const farm_result *r)
     if (r->rc) return R->failed[t->unit] ? SQK_OK : unit_failed(R, t->unit, r->rc, r->msg);
     if (t->kind == FARM_UNIT) {
         st->running = 0;
+        R->size[t->unit] = r->size;
         return unit_done(R, t->unit);
     }
     int n = t->n_x, n_curve = r->n_curve < 0 ? 0 : r->n_curve > FARM_MAX_CURVE ? FARM_MAX_CURVE : r->n_curve;
@@ -1190,8 +1196,11 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     R.in_run = sqk_calloc((size_t)p->n_units, 1);
     R.below = sqk_calloc((size_t)p->n_units, sizeof *R.below);
     R.deps = sqk_calloc((size_t)p->n_units, sizeof *R.deps);
-    if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy || !R.weight || !R.size || !R.in_run || !R.below || !R.deps) { rc = SQK_EMEM; goto done; }
-
+    if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy || !R.weight || !R.size || !R.in_run ||
+        !R.below || !R.deps) {
+        rc = SQK_EMEM;
+        goto done;
+    }
     if ((rc = journal_open(&R))) goto done;
     if (R.journal_workers != R.F->slots) { /* the trials from here on are made by this many workers */
         snprintf(path, sizeof path, "workers %d\n", R.F->slots);
@@ -1210,7 +1219,10 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     for (int i = 0; i < p->n_units; i++) {
         if (R.done[i]) s->units_done++;
         R.in_run[i] = !R.done[i];
-        if (!rc && R.done[i] && p->units[i].type == SQK_UNIT_DATASET) R.size[i] = dataset_size(&R, i);
+        if (!rc && R.done[i] && p->units[i].type == SQK_UNIT_DATASET) {
+            snprintf(path, sizeof path, "%s/datasets/%s/dataset.h5", o->out, p->units[i].name);
+            R.size[i] = dataset_size(path, &p->units[i]);
+        }
     }
     if (!rc) {
         weigh(&R);
