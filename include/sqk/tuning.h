@@ -128,6 +128,16 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
 /* The trial is over: finished = 1 when it ran to its end (its curve then counts for MEDIAN),
  * 0 when it was pruned or failed. */
 int sqk_pruner_finish(sqk_pruner *p, int trial, int finished);
+/* A trial told to the TPE: one that ran to its end (or failed) by its F1 (val_f1); one the
+ * median or ASHA rule stopped as optuna's TPE sees a pruned trial (sqk_tpe_observe_pruned: below
+ * every finished trial, the later stopped first); one the floor rule stopped by its best F1
+ * so far (best_f1), as if it had finished: it was judged against no skill, not against the
+ * other trials, and its outcome, no skill by then, is known. Told below every finished trial,
+ * the floor's stopped trials would leave the TPE's good group to the first finished trials
+ * whatever they scored (a search whose five start-up trials all predicted "control" kept
+ * proposing such points). */
+int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, int pruned, double val_f1, int epochs,
+                          double best_f1);
 /* The weighted F1 (the paper's) of the best constant prediction of the labels y (classes 0..2)
  * of the windows whose split is `which` (split NULL: all n): what a model that has learnt
  * nothing scores there; the FLOOR pruner's floor, on the validation split. NaN: no memory. */

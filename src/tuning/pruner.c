@@ -210,3 +210,11 @@ double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int whi
     free(constant);
     return best;
 }
+
+int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, int pruned, double val_f1, int epochs,
+                          double best_f1)
+{
+    if (!pruned) return sqk_tpe_observe(t, x, -val_f1);
+    if (pruner == SQK_PRUNER_FLOOR) return sqk_tpe_observe(t, x, -best_f1);
+    return sqk_tpe_observe_pruned(t, x, -val_f1, epochs);
+}

@@ -246,7 +246,7 @@ typedef struct {
 typedef struct {
     sqk_pruner *pruner;
     int id, epochs, pruned, rc;
-    double last_f1;
+    double last_f1, best_f1; /* best_f1: NaN until an epoch scores */
     char *curve;
     size_t len, cap;
 } trial_epochs;
@@ -256,6 +256,7 @@ static int on_epoch(void *ctx, const sqk_epoch_stats *s)
     trial_epochs *te = ctx;
     te->epochs = s->epoch;
     te->last_f1 = s->val_f1;
+    if (isfinite(s->val_f1) && !(te->best_f1 >= s->val_f1)) te->best_f1 = s->val_f1;
     char v[40];
     int n = snprintf(v, sizeof v, "%s%.17g", te->len ? ";" : "", s->val_f1);
     if ((te->rc = sqk_grow((void **)&te->curve, &te->cap, te->len + (size_t)n + 1, 1))) return 1;
@@ -269,6 +270,11 @@ static int on_epoch(void *ctx, const sqk_epoch_stats *s)
 /* Replays logged trial t: the TPE suggests it again, which must give the logged values; the
  * pruner hears its logged curve and must stop it where the log says; both then take its
  * logged outcome. */
+static sqk_pruner_kind pruner_kind(const search *S)
+{
+    return S->o->pruner ? S->o->pruner->kind : SQK_PRUNER_NONE;
+}
+
 static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *logged)
 {
     const sqk_tune_options *o = S->o;
@@ -281,10 +287,12 @@ static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *lo
     int same = !strcmp(values, logged->values);
     free(values);
     int id = -1, pruned = 0, epochs = 0;
+    double best_f1 = NAN;
     if (same && S->pruner) rc = sqk_pruner_begin(S->pruner, &id);
     for (char *f = logged->curve, *end; !rc && same && *f && !pruned; f = *end ? end + 1 : end) {
         double f1 = strtod(f, &end);
         same = end != f && (*end == ';' || !*end);
+        if (isfinite(f1) && !(best_f1 >= f1)) best_f1 = f1;
         if (same && S->pruner) rc = sqk_pruner_report(S->pruner, id, ++epochs, f1, &pruned);
         else epochs++;
         if (same && pruned) same = !*end; /* stopped where the log ends, no sooner */
@@ -300,7 +308,7 @@ static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *lo
     S->rows[t] = *logged;
     logged->values = logged->curve = NULL;
     trial_row *r = &S->rows[t];
-    rc = r->pruned ? sqk_tpe_observe_pruned(tpe, x, -r->val_f1, r->epochs) : sqk_tpe_observe(tpe, x, -r->val_f1);
+    rc = sqk_tpe_observe_trial(tpe, x, pruner_kind(S), r->pruned, r->val_f1, r->epochs, best_f1);
     if (!rc && S->pruner) rc = sqk_pruner_finish(S->pruner, id, r->ok && !r->pruned);
     if (!rc && r->ok && !r->pruned && (S->best < 0 || r->val_f1 > S->rows[S->best].val_f1)) {
         S->best = t;
@@ -313,7 +321,7 @@ static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, do
 {
     const sqk_tune_options *o = S->o;
     sqk_hparams hp;
-    trial_epochs te = {.pruner = S->pruner};
+    trial_epochs te = {.pruner = S->pruner, .best_f1 = NAN};
     int rc = sqk_tpe_suggest(tpe, x);
     if (!rc) rc = trial_hparams(o, S->kind, S->space, x, &hp);
     if (!rc && S->pruner) rc = sqk_pruner_begin(S->pruner, &te.id);
@@ -338,8 +346,7 @@ static int run_trial(search *S, sqk_tpe *tpe, const sqk_train_data *d, int t, do
     r->curve = te.curve ? te.curve : sqk_strdup("");
     if (!r->curve) return SQK_EMEM;
     if (!(r->values = format_values(S->space, S->keys, S->nk, x, &hp))) return SQK_EMEM;
-    rc = r->pruned ? sqk_tpe_observe_pruned(tpe, x, -r->val_f1, r->epochs)
-                   : sqk_tpe_observe(tpe, x, -r->val_f1);
+    rc = sqk_tpe_observe_trial(tpe, x, pruner_kind(S), r->pruned, r->val_f1, r->epochs, te.best_f1);
     if (!rc && S->pruner) rc = sqk_pruner_finish(S->pruner, te.id, r->ok && !r->pruned);
     if (!rc && r->ok && !r->pruned && (S->best < 0 || r->val_f1 > S->rows[S->best].val_f1)) {
         S->best = t;
