@@ -143,6 +143,21 @@ static char *journal_set(const char *out)
     return s;
 }
 
+/* Run b, made by 3 workers (real or simulated ranks), against the serial run a: the same
+ * results and the same finished trials and units in its journal, which says 3 workers made
+ * them. */
+static void assert_three_workers_same(const char *a, const char *b)
+{
+    assert_same_results(a, b);
+    char *ja = journal_set(a), *jb = journal_set(b);
+    assert_string_equal(ja, jb);
+    free(ja);
+    free(jb);
+    char *j = test_read_in(b, "journal.txt");
+    assert_true(!strncmp(j, "workers 3\n", 10));
+    free(j);
+}
+
 /* The files that one rank, real or simulated, must write as the run without MPI does. */
 static const char *const serial_also[] = {"journal.txt", "searches/tpe-07/trials.csv", "searches/prune-07/trials.csv",
                                           "searches/prune-07/best.txt"};
@@ -181,14 +196,7 @@ static void test_simulated_ranks(void **state)
     assert_null(strstr(log, "MPI ranks"));
     free(log);
     snprintf(b, sizeof b, "%s/sim3", dir);
-    assert_same_results(a, b);
-    char *ja = journal_set(a), *jb = journal_set(b);
-    assert_string_equal(ja, jb);
-    free(ja);
-    free(jb);
-    char *j = test_read_in(b, "journal.txt");
-    assert_true(!strncmp(j, "workers 3\n", 10));
-    free(j);
+    assert_three_workers_same(a, b);
     /* one simulated rank: the run without MPI, file for file */
     assert_int_equal(test_cli(&log, "experiment --plan %s/tiny.plan --archive %s --out %s/sim1 --simulate-ranks 1 --quiet", dir, archive, dir), 0);
     free(log);
@@ -230,14 +238,7 @@ static void test_mpi_equals_local(void **state)
     char a[4200], b[4200];
     snprintf(a, sizeof a, "%s/local", dir);
     snprintf(b, sizeof b, "%s/mpi", dir);
-    assert_same_results(a, b);
-    char *ja = journal_set(a), *jb = journal_set(b);
-    assert_string_equal(ja, jb);
-    free(ja);
-    free(jb);
-    char *j = test_read_in(b, "journal.txt");
-    assert_true(!strncmp(j, "workers 3\n", 10)); /* the trials below were made by 3 workers */
-    free(j);
+    assert_three_workers_same(a, b);
     /* one rank: the run without MPI, every file the same */
     rc = sh(&log, "ASAN_OPTIONS=detect_leaks=0 mpirun -n 1 --allow-run-as-root %s experiment --plan %s/tiny.plan "
             "--archive %s --out %s/mpi1 --quiet", bin, dir, archive, dir);
