@@ -2,7 +2,8 @@
  * decisions are worked out by hand, and 24 curves replayed under nine settings whose decisions
  * must equal those of optuna's MedianPruner, SuccessiveHalvingPruner and ThresholdPruner (the
  * floor rule; floor 0.5) (tests/fixtures/tuning/pruner_decisions.csv, made by
- * make_pruner_fixture.py beside it). The floor itself: the F1 of no skill, by hand. */
+ * make_pruner_fixture.py beside it). The floor itself: the F1 of no skill, by hand; and how a
+ * stopped trial is told to the TPE (optuna's way, or by its best for the floor rule). */
 #include "testutil.h"
 #include "sqk/tuning.h"
 
@@ -135,6 +136,36 @@ static void test_floor_by_hand(void **state)
     assert_int_equal(k, SQK_PRUNER_FLOOR);
 }
 
+/* How a stopped trial is told to the TPE: finished trials at x = 0.1 (F1 0.3) and 0.5, 0.6,
+ * 0.7 (0.2), and one at x = 0.9 stopped with F1 0.001 at its last epoch after a best of 0.6.
+ * The good group is one trial (ceil(0.1 * 5)). Stopped by the median rule it ranks below every finished
+ * trial, so the TPE prefers x = 0.1; stopped by the floor rule it counts by its best, 0.6, and
+ * the TPE prefers x = 0.9. */
+static void test_stopped_trials_told_to_tpe(void **state)
+{
+    (void)state;
+    const sqk_tpe_param space[] = {{"x", SQK_TPE_UNIFORM, 0, 1, 0, 0, -1, 0}};
+    sqk_pruner_kind kinds[] = {SQK_PRUNER_MEDIAN, SQK_PRUNER_FLOOR};
+    for (int k = 0; k < 2; k++) {
+        sqk_tpe_config cfg;
+        sqk_tpe_config_default(&cfg);
+        cfg.n_startup = 1;
+        sqk_tpe *t;
+        assert_int_equal(sqk_tpe_create(&t, space, 1, &cfg, 1), SQK_OK);
+        const double xs[] = {0.1, 0.5, 0.6, 0.7}, f1[] = {0.3, 0.2, 0.2, 0.2};
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(sqk_tpe_observe_trial(t, &xs[i], kinds[k], 0, f1[i], 10, f1[i]), SQK_OK);
+        double x = 0.9;
+        assert_int_equal(sqk_tpe_observe_trial(t, &x, kinds[k], 1, 0.001, 3, 0.6), SQK_OK);
+        const double at[] = {0.1, 0.9};
+        double score[2];
+        assert_int_equal(sqk_tpe_score(t, at, 2, score), SQK_OK);
+        if (kinds[k] == SQK_PRUNER_MEDIAN) assert_true(score[0] > score[1]);
+        else assert_true(score[1] > score[0]);
+        sqk_tpe_free(t);
+    }
+}
+
 static void test_none_and_errors(void **state)
 {
     (void)state;
@@ -210,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_median_by_hand),
         cmocka_unit_test(test_asha_by_hand),
         cmocka_unit_test(test_floor_by_hand),
+        cmocka_unit_test(test_stopped_trials_told_to_tpe),
         cmocka_unit_test(test_none_and_errors),
         cmocka_unit_test(test_optuna_decisions),
     };
