@@ -135,12 +135,12 @@ def replay(d, pruners, seeds):
         diffs = []
         for s in range(1, seeds + 1):
             log = list(csv.DictReader(open("%s/%s-%d.log" % (d, p, s))))
-            pr, offset, best = pruner(p, d)
+            pr, offset, by_best = pruner(p, d)
             study = optuna.create_study(direction="maximize", pruner=pr,
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             for r in log:
                 t = int(r["trial"])
-                at = hear(study, r, offset, best)
+                at = hear(study, r, offset, by_best)
                 if at is None:
                     continue
                 we = int(r["epochs_run"]) if r["pruned"] == "1" else 0
@@ -166,7 +166,7 @@ def fixed(d, pruners, seeds):
         n_pruned, ep, ep0, cpu, cpu0, bests = [], [], [], [], [], []
         for s in have:
             log = list(csv.DictReader(open("%s/none-%d.log" % (d, s))))
-            pr, offset, best = pruner(p, d)
+            pr, offset, by_best = pruner(p, d)
             study = optuna.create_study(direction="maximize", pruner=pr,
                                         sampler=optuna.samplers.RandomSampler(seed=0))
             k = e_kept = e_all = 0
@@ -176,7 +176,7 @@ def fixed(d, pruners, seeds):
                 sec, run = float(r["seconds"]), int(r["epochs_run"])
                 e_all += run
                 c_all += sec
-                at = hear(study, r, offset, best)
+                at = hear(study, r, offset, by_best)
                 e_kept += at or run
                 c_kept += sec * (at or run) / max(run, 1)
                 if at is None:
