@@ -199,6 +199,8 @@ static void test_simulated_ranks(void **state)
     assert_three_workers_same(a, b);
     /* one simulated rank: the run without MPI, file for file */
     assert_int_equal(test_cli(&log, "experiment --plan %s/tiny.plan --archive %s --out %s/sim1 --simulate-ranks 1 --quiet", dir, archive, dir), 0);
+    assert_non_null(strstr(log, "simulated on 1 rank: ")); /* what was asked for, even with --quiet */
+    assert_null(strstr(log, "units done"));
     free(log);
     snprintf(b, sizeof b, "%s/sim1", dir);
     assert_same_files(a, b, serial_also, sizeof serial_also / sizeof serial_also[0]);

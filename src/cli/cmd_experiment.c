@@ -164,11 +164,11 @@ int cmd_experiment(int argc, char **argv)
         if (s.trials_pruned > 0) snprintf(pruned, sizeof pruned, " (%d pruned)", s.trials_pruned);
         printf("experiment: %d units done (%d run now, %d trials run%s, %d replayed from the journal), %.1f s%s -> %s\n",
                s.units_done, s.units_run, s.trials_run, pruned, s.trials_replayed, s.seconds, on, o.out);
-        if (o.simulate_ranks > 0)
-            printf("simulated on %d rank%s: %.1f s wall for %.1f CPU s of tasks (speed-up %.2f, efficiency %.2f)\n",
-                   o.simulate_ranks, o.simulate_ranks > 1 ? "s" : "", s.simulated_seconds, s.task_seconds,
-                   s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds : 0.0,
-                   s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds / o.simulate_ranks : 0.0);
     }
+    if (o.simulate_ranks > 0) /* what was asked for: printed even with --quiet */
+        printf("simulated on %d rank%s: %.1f s wall for %.1f CPU s of tasks (speed-up %.2f, efficiency %.2f)\n",
+               o.simulate_ranks, o.simulate_ranks > 1 ? "s" : "", s.simulated_seconds, s.task_seconds,
+               s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds : 0.0,
+               s.simulated_seconds > 0 ? s.task_seconds / s.simulated_seconds / o.simulate_ranks : 0.0);
     return 0;
 }
