@@ -990,8 +990,9 @@ static int deps_done(const runner *R, int i)
  * with trials left, the one that starts the longest chain of work (its own weight and below[]:
  * its critical path; the plan's order among equals), or with --order plan the first in the
  * plan. A search keeps its place until its last trial is given out, so the searches end one
- * after another and the models of the first ones train while the last ones search; the search
- * whose results the most work waits for (the initial training's, then a transfer) goes first.
+ * after another and the models of the first ones train while the last ones search; the one
+ * heading the longest chain (the largest dataset's, or one whose model a transfer waits for)
+ * goes first.
  * Returns 1 with a task, 0 when nothing can start now, or < 0 (the status negated) on an error. */
 static int next_task(runner *R, farm_task *t)
 {
