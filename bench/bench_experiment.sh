@@ -70,7 +70,7 @@ cat "$out"
 [ -n "$sim" ] || exit 0
 simulate() { # N ORDER: prints "wall cpu"
   "$bin" experiment --plan "$tmp/paper-small.plan" --archive "$tmp/archive" --out "$tmp/s$1-$2" \
-    --simulate-ranks "$1" --order "$2" | sed -n 's/^simulated on [0-9]* ranks*: \([0-9.]*\) s wall for \([0-9.]*\) CPU s.*/\1 \2/p'
+    --simulate-ranks "$1" --order "$2" --quiet | sed -n 's/^simulated on [0-9]* ranks*: \([0-9.]*\) s wall for \([0-9.]*\) CPU s.*/\1 \2/p'
 }
 {
   echo
