@@ -98,10 +98,11 @@ size_t sqk_tpe_count(const sqk_tpe *t);
  *   there by every trial so far (itself included; never fewer than one goes on).
  * - FLOOR, no skill by then (optuna's ThresholdPruner on the best F1 so far): once
  *   n_startup_trials trials have finished, a trial whose best F1 after floor_epochs epochs is
- *   not above `floor`, the validation F1 of the best constant
- *   prediction (sqk_no_skill_f1; the search sets it from its validation labels), is stopped: it
- *   still predicts one class for every window, as do about 40% of a SeqNetQuake search's
- *   trials from their first epoch to their early stop (docs/tuning.md). */
+ *   not above `floor`, the validation F1 of the best constant prediction (sqk_no_skill_f1; the
+ *   search sets it from its validation labels), is stopped: it still predicts one class for
+ *   every window, as do about 40% of a SeqNetQuake search's trials from their first epoch to
+ *   their early stop. On DataSet 07 it also stops the trials that learn late, and with them
+ *   the search (docs/tuning.md). */
 typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR } sqk_pruner_kind;
 
 typedef struct {

@@ -267,14 +267,14 @@ static int on_epoch(void *ctx, const sqk_epoch_stats *s)
     return te->rc || te->pruned;
 }
 
-/* Replays logged trial t: the TPE suggests it again, which must give the logged values; the
- * pruner hears its logged curve and must stop it where the log says; both then take its
- * logged outcome. */
 static sqk_pruner_kind pruner_kind(const search *S)
 {
     return S->o->pruner ? S->o->pruner->kind : SQK_PRUNER_NONE;
 }
 
+/* Replays logged trial t: the TPE suggests it again, which must give the logged values; the
+ * pruner hears its logged curve and must stop it where the log says; both then take its
+ * logged outcome. */
 static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *logged)
 {
     const sqk_tune_options *o = S->o;
