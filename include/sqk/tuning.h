@@ -129,6 +129,9 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
 /* The trial is over: finished = 1 when it ran to its end (its curve then counts for MEDIAN),
  * 0 when it was pruned or failed. */
 int sqk_pruner_finish(sqk_pruner *p, int trial, int finished);
+/* The best finite F1 of a learning curve f1[0..n-1] (NaN when none is finite): the "best so
+ * far" the median and floor rules judge, and what a floor-stopped trial is told to the TPE by. */
+double sqk_curve_best(const double *f1, int n);
 /* A trial told to the TPE: one that ran to its end (or failed) by its F1 (val_f1); one the
  * median or ASHA rule stopped as optuna's TPE sees a pruned trial (sqk_tpe_observe_pruned: below
  * every finished trial, the later stopped first); one the floor rule stopped by its best F1

@@ -122,15 +122,6 @@ static int search_prunes(const sqk_plan_unit *u)
     return v && strcmp(v, "none");
 }
 
-/* The best finite F1 of a learning curve (NaN when none is). */
-static double curve_best(const double *curve, int n)
-{
-    double best = NAN;
-    for (int e = 0; e < n; e++)
-        if (isfinite(curve[e]) && !(best >= curve[e])) best = curve[e];
-    return best;
-}
-
 static void trial_record_free(trial_record *t)
 {
     free(t->x);
@@ -872,7 +863,7 @@ static int search_start(runner *R, int ui)
                 break;
             }
             rc = sqk_tpe_observe_trial(st->tpe, t->x, st->S.pruner.kind, t->pruned, t->val_f1, t->epochs,
-                                       curve_best(t->curve, t->n_curve));
+                                       sqk_curve_best(t->curve, t->n_curve));
             st->mine[st->finished++] = mine[pos++];
             R->s->trials_replayed++;
         } else { /* lost in flight: done again, as the same K-th suggestion */
@@ -1076,7 +1067,7 @@ static int take_result(runner *R, const farm_task *t, const farm_result *r)
     R->s->trials_run++;
     R->s->trials_pruned += r->pruned;
     if ((rc = sqk_tpe_observe_trial(st->tpe, t->x, st->S.pruner.kind, r->pruned, r->val_f1, r->epochs,
-                                    curve_best(r->curve, n_curve))))
+                                    sqk_curve_best(r->curve, n_curve))))
         return rc;
     if (st->finished < st->trials || R->failed[t->unit]) return SQK_OK;
     rc = search_finish(R, t->unit);

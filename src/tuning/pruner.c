@@ -107,12 +107,11 @@ static double median_at(const sqk_pruner *p, int e, double *tmp)
     return m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
 }
 
-/* The best finite F1 of a trial's curve so far (NaN when none is finite). */
-static double best_so_far(const curve *c)
+double sqk_curve_best(const double *f1, int n)
 {
     double best = NAN;
-    for (int k = 0; k < c->n; k++)
-        if (isfinite(c->f1[k]) && !(best >= c->f1[k])) best = c->f1[k];
+    for (int k = 0; k < n; k++)
+        if (isfinite(f1[k]) && !(best >= f1[k])) best = f1[k];
     return best;
 }
 
@@ -128,7 +127,7 @@ static int started_up(const sqk_pruner *p)
 static int prune_median(const sqk_pruner *p, const curve *c, int e, int *prune)
 {
     if (!started_up(p) || e <= p->c.n_warmup_epochs) return SQK_OK;
-    double best = best_so_far(c);
+    double best = sqk_curve_best(c->f1, c->n);
     if (!isfinite(best)) {
         *prune = 1;
         return SQK_OK;
@@ -182,7 +181,8 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
     c->f1[c->n++] = f1;
     if (p->c.kind == SQK_PRUNER_MEDIAN) return prune_median(p, c, epoch, prune);
     if (p->c.kind == SQK_PRUNER_ASHA) return prune_asha(p, c, epoch, f1, prune);
-    if (p->c.kind == SQK_PRUNER_FLOOR) *prune = epoch >= p->c.floor_epochs && started_up(p) && !(best_so_far(c) > p->c.floor);
+    if (p->c.kind == SQK_PRUNER_FLOOR)
+        *prune = epoch >= p->c.floor_epochs && started_up(p) && !(sqk_curve_best(c->f1, c->n) > p->c.floor);
     return SQK_OK;
 }
 
