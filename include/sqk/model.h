@@ -162,6 +162,9 @@ int sqk_model_kind_count(void);
 const sqk_model_kind *sqk_model_kind_at(int i);
 /* "seqnet, cnn, ..." for messages (static). */
 const char *sqk_model_kind_names(void);
+/* 1 when the kind trains epochs (a neural kind: it has the "epochs" hyperparameter), 0 for the
+ * tree kinds and NULL. */
+int sqk_model_kind_trains_epochs(const sqk_model_kind *k);
 
 /* A new model with initialised weights for inputs (T, F). features may be NULL. */
 int sqk_model_create(sqk_model **out, const sqk_model_kind *kind, const sqk_hparams *hp, int T,

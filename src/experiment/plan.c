@@ -13,6 +13,7 @@
  * valid order to run it in. Everything is checked before anything runs. */
 #include "sqk/experiment.h"
 #include "sqk/dataset.h"
+#include "sqk/model.h"
 #include "sqk/tuning.h"
 
 #include <ctype.h>
@@ -249,7 +250,7 @@ static int check_pruner(const sqk_plan *p, const sqk_plan_unit *u)
     }
     if (!strcmp(name, "none")) return SQK_OK;
     const char *kind = sqk_plan_get(u, "model");
-    if (!strcmp(kind, "gbm") || !strcmp(kind, "rf"))
+    if (!sqk_model_kind_trains_epochs(sqk_model_kind_find(kind)))
         return PLAN_FAIL(p, u->line, "search %s: pruner=%s: a %s trains no epochs, so there is nothing to prune",
                          u->name, name, kind);
     if ((v = sqk_plan_get(u, "reduction-factor")) && atol(v) > 1000)
@@ -586,7 +587,8 @@ int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
     for (int i = 0; i < p->n_units; i++) {
         sqk_plan_unit *u = &p->units[i];
         const char *kind = sqk_plan_get(u, "model");
-        if (u->type != SQK_UNIT_SEARCH || sqk_plan_get(u, "pruner") || !strcmp(kind, "gbm") || !strcmp(kind, "rf"))
+        if (u->type != SQK_UNIT_SEARCH || sqk_plan_get(u, "pruner") ||
+            !sqk_model_kind_trains_epochs(sqk_model_kind_find(kind)))
             continue;
         if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "search %s: too many options", u->name);
         snprintf(u->key[u->n_kv], sizeof u->key[0], "pruner");

@@ -659,27 +659,19 @@ static void do_task(void *ctx, const farm_task *t, farm_result *r)
 }
 
 /* ---- the scheduler (this process, or rank 0 under mpirun) ---- */
-/* A model kind that trains epochs (a neural kind), far longer than a tree kind or a baseline. */
-static int trains_epochs(const char *kind_name)
-{
-    const sqk_model_kind *k = sqk_model_kind_find(kind_name);
-    for (int i = 0; k && i < k->n_hparams; i++)
-        if (!strcmp(k->hparams[i].key, "epochs")) return 1;
-    return 0;
-}
-
-/* A unit's expected length in units of one neural search trial: for the ETA and the order
- * work is given out in (next_task). */
+/* A unit's expected length in units of one neural search trial (a neural kind's trial or model
+ * is far longer than a tree kind's or a baseline's): for the ETA and the order work is given
+ * out in (next_task). */
 static double unit_weight(const sqk_plan_unit *u)
 {
     const char *v;
     switch (u->type) {
     case SQK_UNIT_SEARCH: {
         int trials = (v = sqk_plan_get(u, "trials")) ? atoi(v) : 100;
-        return trials * (trains_epochs(sqk_plan_get(u, "model")) ? 1.0 : 0.2);
+        return trials * (sqk_model_kind_trains_epochs(sqk_model_kind_find(sqk_plan_get(u, "model"))) ? 1.0 : 0.2);
     }
     case SQK_UNIT_MODEL:
-        return trains_epochs(sqk_plan_get(u, "kind")) ? 2.0 : 0.5;
+        return sqk_model_kind_trains_epochs(sqk_model_kind_find(sqk_plan_get(u, "kind"))) ? 2.0 : 0.5;
     default:
         return 0.5;
     }

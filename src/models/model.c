@@ -50,6 +50,13 @@ const sqk_model_kind *sqk_model_kind_find(const char *name)
     return NULL;
 }
 
+int sqk_model_kind_trains_epochs(const sqk_model_kind *k)
+{
+    for (int i = 0; k && i < k->n_hparams; i++)
+        if (!strcmp(k->hparams[i].key, "epochs")) return 1;
+    return 0;
+}
+
 /* ---- hyperparameters ----------------------------------------------------------------------- */
 void sqk_hparams_default(sqk_hparams *hp, const sqk_model_kind *kind)
 {
