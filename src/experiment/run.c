@@ -78,7 +78,8 @@ typedef struct {
     double *size;        /* (n_units): datasets done: windows x samples x features (0: not known) */
     unsigned char *in_run; /* (n_units): not done when this run started (the ETA's work) */
     double *below;       /* (n_units): the longest chain of work after each unit (weigh_paths) */
-    int *deps;           /* (n_units): scratch for unit_inputs */
+    int *first_input;    /* (n_units + 1): unit i reads inputs[first_input[i] .. first_input[i + 1] - 1] */
+    int *inputs;         /* (list_inputs) */
 } runner;
 
 static const char *type_dir(sqk_unit_type t)
@@ -697,16 +698,37 @@ static int unit_inputs(const sqk_plan *p, int i, int *deps)
     return n;
 }
 
+/* Every unit's inputs, resolved once (first_input, inputs). */
+static int list_inputs(runner *R)
+{
+    const sqk_plan *p = R->p;
+    int *scratch = sqk_malloc((size_t)p->n_units * sizeof *scratch), total = 0;
+    R->first_input = sqk_malloc(((size_t)p->n_units + 1) * sizeof *R->first_input);
+    if (!scratch || !R->first_input) {
+        free(scratch);
+        return SQK_EMEM;
+    }
+    for (int i = 0; i < p->n_units; i++) {
+        R->first_input[i] = total;
+        total += unit_inputs(p, i, scratch);
+    }
+    R->first_input[p->n_units] = total;
+    free(scratch);
+    if (!(R->inputs = sqk_malloc(((size_t)total + 1) * sizeof *R->inputs))) return SQK_EMEM;
+    for (int i = 0; i < p->n_units; i++) unit_inputs(p, i, R->inputs + R->first_input[i]);
+    return SQK_OK;
+}
+
 /* below[i]: the longest chain of unit weights among the units that need unit i, directly or
  * not (0 when none does): work that cannot start before i is done. */
 static void weigh_paths(runner *R)
 {
-    const sqk_plan *p = R->p;
-    for (int i = p->n_units - 1; i >= 0; i--) {
+    for (int i = R->p->n_units - 1; i >= 0; i--) {
         double through = R->weight[i] + R->below[i];
-        int n = unit_inputs(p, i, R->deps);
-        for (int k = 0; k < n; k++)
-            if (R->deps[k] >= 0 && R->below[R->deps[k]] < through) R->below[R->deps[k]] = through;
+        for (int k = R->first_input[i]; k < R->first_input[i + 1]; k++) {
+            int in = R->inputs[k];
+            if (in >= 0 && R->below[in] < through) R->below[in] = through;
+        }
     }
 }
 
@@ -963,9 +985,8 @@ static int next_trial(runner *R, int ui, farm_task *t)
 
 static int deps_done(const runner *R, int i)
 {
-    int n = unit_inputs(R->p, i, R->deps);
-    for (int k = 0; k < n; k++)
-        if (R->deps[k] < 0 || !R->done[R->deps[k]]) return 0;
+    for (int k = R->first_input[i]; k < R->first_input[i + 1]; k++)
+        if (R->inputs[k] < 0 || !R->done[R->inputs[k]]) return 0;
     return 1;
 }
 
@@ -1188,12 +1209,12 @@ int sqk_experiment_run(const sqk_plan *p, const sqk_experiment_options *o, sqk_e
     R.size = sqk_calloc((size_t)p->n_units, sizeof *R.size);
     R.in_run = sqk_calloc((size_t)p->n_units, 1);
     R.below = sqk_calloc((size_t)p->n_units, sizeof *R.below);
-    R.deps = sqk_calloc((size_t)p->n_units, sizeof *R.deps);
     if (!R.done || !R.failed || !R.u || !R.slot_task || !R.slot_busy || !R.weight || !R.size || !R.in_run ||
-        !R.below || !R.deps) {
+        !R.below) {
         rc = SQK_EMEM;
         goto done;
     }
+    if ((rc = list_inputs(&R))) goto done;
     if ((rc = journal_open(&R))) goto done;
     if (R.journal_workers != R.F->slots) { /* the trials from here on are made by this many workers */
         snprintf(path, sizeof path, "workers %d\n", R.F->slots);
@@ -1251,7 +1272,8 @@ done:
     free(R.size);
     free(R.in_run);
     free(R.below);
-    free(R.deps);
+    free(R.first_input);
+    free(R.inputs);
     if (lock >= 0) close(lock);
     return rc;
 }
