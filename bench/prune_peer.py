@@ -8,10 +8,13 @@
 replay: for each pruned search (DIR/P-S.log, as tune --log writes it, with each trial's
 learning curve in its val_f1_curve column) the trials' learning curves are reported, in trial order, to optuna's MedianPruner
 (n_startup_trials 5, no warm-up; step = epoch - 1, as its warm-up counts from zero),
-SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch) or, for floor,
-ThresholdPruner (lower just above the weighted F1 of the best constant prediction of DIR/ds07.h5's
-validation labels, from scikit-learn; n_warmup_steps = floor-epochs - 1; told the best F1 so far;
-asked once 5 trials have completed), exactly as far as our search ran them; a trial agrees when
+SuccessiveHalvingPruner (min_resource 1, reduction_factor 3; step = epoch), for floor
+ThresholdPruner (lower = the weighted F1 of the best constant prediction of DIR/ds07.h5's
+validation labels, from scikit-learn, less 1e-12: a tie with no skill is not below it whatever
+the last bits of two summations; n_warmup_steps = floor-epochs - 1; told the best F1 so far;
+asked once 5 trials have completed), or for collapse the same floor, a trial being stopped only
+when every epoch's F1 so far is a constant prediction's (CollapsePruner below), exactly as far
+as our search ran them; a trial agrees when
 optuna prunes it at the epoch we did, or never prunes a trial we let finish. Trials that failed
 to train are told to optuna as failed.
 
@@ -33,11 +36,31 @@ from sklearn.metrics import f1_score
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def no_skill_f1(dataset):
-    """The weighted F1 of the best constant prediction on the validation split (split 1)."""
+TIE = 1e-12  # two F1 of the same counts summed by two programs agree to this
+
+
+def constant_f1(dataset):
+    """The weighted F1 of each constant prediction on the validation split (split 1)."""
     with h5py.File(dataset, "r") as f:
         y = f["y"][:][f["split"][:] == 1]
-    return max(f1_score(y, np.full_like(y, c), average="weighted", zero_division=0) for c in range(3))
+    return [f1_score(y, np.full_like(y, c), average="weighted", zero_division=0) for c in range(3)]
+
+
+class CollapsePruner(optuna.pruners.BasePruner):
+    """The collapse rule in optuna's terms (optuna has none): once n_startup trials have
+    completed and from step n_warmup_steps on, a trial whose best F1 so far is below the best
+    constant prediction's and every one of whose F1 so far is a constant prediction's."""
+
+    def __init__(self, constants, n_warmup_steps, n_startup):
+        self.constants, self.lower = constants, max(constants) - TIE
+        self.n_warmup_steps, self.n_startup = n_warmup_steps, max(n_startup, 1)
+
+    def prune(self, study, trial):
+        done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        values = list(trial.intermediate_values.values())
+        if len(done) < self.n_startup or trial.last_step is None or trial.last_step < self.n_warmup_steps:
+            return False
+        return max(values) < self.lower and all(min(abs(v - c) for c in self.constants) < TIE for v in values)
 
 
 class FloorPruner(optuna.pruners.BasePruner):
@@ -87,22 +110,34 @@ def summary(path):
                   "within" if spread[0] <= f1 <= spread[1] else "outside"))
 
 
-def pruner(label, d):
-    """optuna's pruner for NAME[:OPTION=V...] (tune's option names and defaults), the offset
-    from our epochs to its steps, and whether it is told the best F1 so far (else each epoch's)."""
+def options(label):
+    """NAME[:OPTION=V...] -> NAME and its options, with tune's defaults (patience 0: the kind's)."""
     name, *opts = label.split(":")
-    o = {"prune-startup": 5, "prune-warmup": 0, "min-resource": 1, "reduction-factor": 3, "floor-epochs": 3}
+    o = {"prune-startup": 5, "prune-warmup": 0, "min-resource": 1, "reduction-factor": 3,
+         "floor-epochs": 1 if name == "collapse" else 3, "patience": 0}
     for kv in opts:
         k, v = kv.split("=")
         o[k] = int(v)
+    return name, o
+
+
+def pruner(label, d):
+    """optuna's pruner for NAME[:OPTION=V...] (tune's option names and defaults; none: optuna's
+    NopPruner), the offset from our epochs to its steps, and whether it is told the best F1 so
+    far (else each epoch's)."""
+    name, o = options(label)
+    if name == "none":
+        return optuna.pruners.NopPruner(), 1, False
     if name == "median":
         # our warm-up counts epochs 1..W, optuna's steps 0..W-1 with step = epoch - 1
         return optuna.pruners.MedianPruner(n_startup_trials=o["prune-startup"],
                                            n_warmup_steps=o["prune-warmup"]), 1, False
     if name == "floor":
-        # ours stops a trial whose best is not above the floor; optuna's when below `lower`
-        lower = np.nextafter(no_skill_f1("%s/ds07.h5" % d), np.inf)
+        # ours stops a trial whose best is below the floor, as optuna's below `lower`
+        lower = max(constant_f1("%s/ds07.h5" % d)) - TIE
         return FloorPruner(lower, o["floor-epochs"] - 1, o["prune-startup"]), 1, True
+    if name == "collapse":
+        return CollapsePruner(constant_f1("%s/ds07.h5" % d), o["floor-epochs"] - 1, o["prune-startup"]), 1, False
     return optuna.pruners.SuccessiveHalvingPruner(min_resource=o["min-resource"],
                                                   reduction_factor=o["reduction-factor"]), 0, False
 
@@ -129,7 +164,7 @@ def replay(d, pruners, seeds):
     print("| pruner | searches | trials | pruned by us | optuna decides the same | differs |")
     print("|---|---|---|---|---|---|")
     for p in pruners.split(","):
-        if p == "none":
+        if options(p)[0] == "none":
             continue
         n = same = ours = 0
         diffs = []
@@ -154,6 +189,24 @@ def replay(d, pruners, seeds):
         print("| %s | %d | %d | %d | %d | %s |" % (p, seeds, n, ours, same, "; ".join(diffs) or "none"))
 
 
+def with_patience(r, patience):
+    """A logged trial as it would have run with early-stopping patience `patience` (0: as
+    logged): its curve cut `patience` epochs after its best so far stopped improving."""
+    if not patience or r["ok"] != "1":
+        return r
+    c = r["val_f1_curve"].split(";")
+    best, since = -1.0, 0
+    for e, v in enumerate(c, 1):
+        if float(v) > best:
+            best, since = float(v), 0
+        else:
+            since += 1
+            if since >= patience:
+                c = c[:e]
+                break
+    return dict(r, val_f1_curve=";".join(c), epochs_run=str(len(c)), val_f1=repr(max(float(v) for v in c)))
+
+
 def fixed(d, pruners, seeds):
     have = [s for s in range(1, seeds + 1) if os.path.exists("%s/none-%d.log" % (d, s))]
     if not have:
@@ -176,16 +229,18 @@ def fixed(d, pruners, seeds):
                 sec, run = float(r["seconds"]), int(r["epochs_run"])
                 e_all += run
                 c_all += sec
-                at = hear(study, r, offset, by_best)
-                e_kept += at or run
-                c_kept += sec * (at or run) / max(run, 1)
+                cut = with_patience(r, options(p)[1]["patience"])
+                at = hear(study, cut, offset, by_best)
+                kept = at or int(cut["epochs_run"])
+                e_kept += kept
+                c_kept += sec * kept / max(run, 1)
                 if at is None:
                     continue
                 best0 = max(best0, float(r["val_f1"]))
                 if at:
                     k += 1
                 else:
-                    best = max(best, float(r["val_f1"]))
+                    best = max(best, float(cut["val_f1"]))
             n_pruned.append("%d/%d" % (k, len(log)))
             ep.append(e_kept); ep0.append(e_all); cpu.append(c_kept); cpu0.append(c_all)
             bests.append("%.4f (%.4f)" % (best, best0))

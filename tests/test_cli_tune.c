@@ -223,6 +223,55 @@ static void test_tune_pruning_deterministic(void **state)
     assert_int_equal(test_count_files(fx->dir, "hb.txt"), 0);
 }
 
+/* --patience: every trial ends at its epoch cap or `patience` epochs after its best epoch (the
+ * first of its highest F1), BEST.txt keeps the patience it ran with; a log written with another
+ * patience is refused when continued, and a kind without early stopping refuses it. */
+static void test_tune_patience(void **state)
+{
+    fixture *fx = *state;
+    char *out = NULL;
+    const char *cmd = "tune --data %s --model dnn --trials 5 --startup 5 --max-epochs 8 --seed 3 --patience %d "
+                      "--out %s/pat.txt --log %s/pat.csv --quiet";
+    int rc = test_cli(&out, cmd, fx->data, 1, fx->dir, fx->dir);
+    if (rc) fail_msg("tune --patience failed: %s", out);
+    free(out);
+    char *log = test_read_in(fx->dir, "pat.csv"), *header = log, *nl = strchr(log, '\n');
+    *nl = 0;
+    int rows = 0, early = 0;
+    for (char *l = nl + 1; *l; rows++) {
+        char *end = strchr(l, '\n');
+        *end = 0;
+        int epochs = (int)log_field(header, l, ",epochs_run"), cap = (int)log_field(header, l, ",epochs");
+        char *curve = strrchr(l, ','); /* ...,val_f1_curve,seconds */
+        *curve = 0;
+        curve = strrchr(l, ',') + 1;
+        double best = -1;
+        int best_epoch = 0, e = 0;
+        for (char *c = strtok(curve, ";"); c; c = strtok(NULL, ";")) {
+            e++;
+            if (atof(c) > best) best = atof(c), best_epoch = e;
+        }
+        assert_int_equal(e, epochs);
+        if (epochs != cap) assert_int_equal(epochs, best_epoch + 1);
+        early += epochs < cap;
+        l = end + 1;
+    }
+    assert_int_equal(rows, 5);
+    assert_true(early >= 1);
+    char *best = test_read_in(fx->dir, "pat.txt");
+    assert_non_null(strstr(best, "\npatience=1\n"));
+    free(best);
+    free(log);
+    /* continued with another patience: refused, naming the option */
+    assert_int_equal(test_cli(&out, cmd, fx->data, 4, fx->dir, fx->dir), 1);
+    assert_non_null(strstr(out, "--patience"));
+    free(out);
+    assert_int_equal(test_cli(&out, "tune --data %s --model gbm --patience 2 --out %s/gp.txt", fx->data, fx->dir), 2);
+    assert_non_null(strstr(out, "a gbm trains no epochs"));
+    free(out);
+    assert_int_equal(test_count_files(fx->dir, "gp.txt"), 0);
+}
+
 static void test_params_errors(void **state)
 {
     fixture *fx = *state;
@@ -345,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_tune_gbm_and_train_params),
         cmocka_unit_test(test_tune_dnn_epoch_cap),
         cmocka_unit_test(test_tune_pruning_deterministic),
+        cmocka_unit_test(test_tune_patience),
         cmocka_unit_test(test_params_errors),
         cmocka_unit_test(test_tune_errors),
         cmocka_unit_test(test_tune_kill_and_resume),

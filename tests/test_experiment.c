@@ -102,10 +102,13 @@ static void test_bad_plans(void **state)
     expect_bad("dataset a\n", "bad.plan:1:", "missing preset=");
     /* pruning: the pruner's name, its settings only with it and within tune's bounds */
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=mean\n", "bad.plan:2:", "pruner=mean is not");
+    expect_bad("dataset a preset=07\nsearch s data=a model=rf patience=2\n", "bad.plan:2:",
+               "patience=: a rf trains no epochs");
+    expect_bad("dataset a preset=07\nsearch s data=a model=cnn patience=0\n", "bad.plan:2:", "patience");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn prune-startup=2\n", "bad.plan:2:",
-               "prune-startup= is a setting of pruner=median|floor, and this search's pruner is none");
+               "prune-startup= is a setting of pruner=median|floor|collapse, and this search's pruner is none");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=median floor-epochs=2\n", "bad.plan:2:",
-               "floor-epochs= is a setting of pruner=floor, and this search's pruner is median");
+               "floor-epochs= is a setting of pruner=floor|collapse, and this search's pruner is median");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=floor floor-epochs=0\n", "bad.plan:2:",
                "floor-epochs");
     expect_bad("dataset a preset=07\nsearch s data=a model=cnn pruner=asha prune-warmup=1\n", "bad.plan:2:",
@@ -149,25 +152,33 @@ static void test_paper_plan(void **state)
     assert_null(strstr(p.text, "trials=100"));
     assert_non_null(strstr(p.text, "search lstm-07 data=ds07 model=lstm trials=5\n"));
     sqk_plan_free(&p);
-    /* --pruner median: every search of a neural kind prunes, the tree kinds' do not, and the
-     * plan as recorded says so */
+    /* --pruner median and --patience 3: every search of a neural kind prunes and stops its
+     * trials 3 epochs after their best, the tree kinds' do neither, and the plan as recorded
+     * says so */
     assert_int_equal(sqk_plan_load(&p, "paper", 0), SQK_OK);
     assert_int_equal(sqk_plan_set_pruner(&p, "median"), SQK_OK);
+    assert_int_equal(sqk_plan_set_patience(&p, 3), SQK_OK);
     int pruned = 0;
     for (int i = 0; i < p.n_units; i++) {
         if (p.units[i].type != SQK_UNIT_SEARCH) continue;
-        const char *kind = sqk_plan_get(&p.units[i], "model"), *v = sqk_plan_get(&p.units[i], "pruner");
-        if (!strcmp(kind, "gbm") || !strcmp(kind, "rf")) assert_null(v);
-        else {
+        const char *kind = sqk_plan_get(&p.units[i], "model"), *v = sqk_plan_get(&p.units[i], "pruner"),
+                   *pat = sqk_plan_get(&p.units[i], "patience");
+        if (!strcmp(kind, "gbm") || !strcmp(kind, "rf")) {
+            assert_null(v);
+            assert_null(pat);
+        } else {
             assert_non_null(v);
             assert_string_equal(v, "median");
+            assert_non_null(pat);
+            assert_string_equal(pat, "3");
             pruned++;
         }
     }
     assert_int_equal(pruned, 14); /* seqnet on 01-11, dnn, cnn, lstm on 07 */
     assert_non_null(strstr(p.text, "\n# experiment --pruner median\n"));
+    assert_non_null(strstr(p.text, "\n# experiment --patience 3\n"));
     assert_int_equal(sqk_plan_set_pruner(&p, "mean"), SQK_EARG);
-    assert_non_null(strstr(sqk_last_error(), "--pruner mean: none, median, asha or floor"));
+    assert_non_null(strstr(sqk_last_error(), "--pruner mean: none, median, asha, floor or collapse"));
     sqk_plan_free(&p);
     /* a search that names its pruner keeps it; one whose epochs cannot all be recorded is
      * refused, naming its line */
@@ -502,10 +513,13 @@ static void test_pruned_search_equals_tune(void **state)
     char ref[4200];
     snprintf(ref, sizeof ref, "%s/ref", dir);
     assert_search_equals_tune(ref, "seqnet-11", "ds11", "--max-epochs 3 --seed 2 --pruner median --prune-startup 1", 5);
-    /* the floor rule: its floor (no skill on the validation split) set by the search, as tune does */
+    /* the floor and collapse rules: the floor (no skill on the validation split) and each
+     * constant prediction's F1 set by the search, as tune does; a search's patience as tune's */
     static const char plan[] = "seed 2\ndataset ds11 preset=11\n"
                                "search floor data=ds11 model=seqnet trials=4 max-epochs=3 pruner=floor prune-startup=1 "
-                               "floor-epochs=2\n";
+                               "floor-epochs=2\n"
+                               "search collapse data=ds11 model=seqnet trials=4 max-epochs=3 patience=1 pruner=collapse "
+                               "prune-startup=1\n";
     char path[4400], out[4200], *log = NULL;
     snprintf(path, sizeof path, "%s/floor.plan", dir);
     snprintf(out, sizeof out, "%s/floor", dir);
@@ -513,6 +527,7 @@ static void test_pruned_search_equals_tune(void **state)
     assert_int_equal(test_cli(&log, "experiment --plan %s --archive %s --out %s --quiet", path, archive, out), 0);
     free(log);
     assert_search_equals_tune(out, "floor", "ds11", "--max-epochs 3 --seed 2 --pruner floor --prune-startup 1 --floor-epochs 2", 4);
+    assert_search_equals_tune(out, "collapse", "ds11", "--max-epochs 3 --patience 1 --seed 2 --pruner collapse --prune-startup 1", 4);
 }
 
 /* A journal from before learning curves were journalled (trial lines that end after the point)

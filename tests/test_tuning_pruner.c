@@ -1,9 +1,11 @@
 /* The pruners on hand-made learning curves (docs/tuning.md, "Pruning"): small cases whose
- * decisions are worked out by hand, and 24 curves replayed under nine settings whose decisions
- * must equal those of optuna's MedianPruner, SuccessiveHalvingPruner and ThresholdPruner (the
- * floor rule; floor 0.5) (tests/fixtures/tuning/pruner_decisions.csv, made by
- * make_pruner_fixture.py beside it). The floor itself: the F1 of no skill, by hand; and how a
- * stopped trial is told to the TPE (optuna's way, or by its best for the floor rule). */
+ * decisions are worked out by hand, and 29 curves replayed under twelve settings whose
+ * decisions must equal those of optuna's MedianPruner, SuccessiveHalvingPruner and
+ * ThresholdPruner (the floor rule; floor 0.5) and of the collapse rule written in optuna's
+ * terms (constant predictions scoring 0.1, 0.5, 0.3) (tests/fixtures/tuning/pruner_decisions.csv,
+ * made by make_pruner_fixture.py beside it). The floor itself: the F1 of no skill and of each
+ * constant prediction, by hand; and how a stopped trial is told to the TPE (optuna's way, or
+ * by its best for the floor and collapse rules). */
 #include "testutil.h"
 #include "sqk/tuning.h"
 
@@ -38,10 +40,13 @@ static sqk_pruner *make(sqk_pruner_kind kind, int a, int b)
     } else if (kind == SQK_PRUNER_ASHA) {
         c.min_resource = a;
         c.reduction_factor = b;
-    } else if (kind == SQK_PRUNER_FLOOR) {
+    } else if (kind == SQK_PRUNER_FLOOR || kind == SQK_PRUNER_COLLAPSE) {
         c.n_startup_trials = a;
         c.floor_epochs = b;
         c.floor = 0.5;
+        c.constant_f1[0] = 0.1;
+        c.constant_f1[1] = 0.5;
+        c.constant_f1[2] = 0.3;
     }
     sqk_pruner *p;
     assert_int_equal(sqk_pruner_create(&p, &c), SQK_OK);
@@ -104,11 +109,14 @@ static void test_floor_by_hand(void **state)
     (void)state;
     /* two startup trials, judged at epoch 2 against the floor 0.5 */
     sqk_pruner *p = make(SQK_PRUNER_FLOOR, 2, 2);
-    const double flat[] = {0.3, 0.3, 0.3}, late[] = {0.2, 0.5, 0.9}, early[] = {0.6, 0.1, 0.1};
+    const double flat[] = {0.3, 0.3, 0.3}, late[] = {0.2, 0.4999, 0.9}, tie[] = {0.2, 0.5, 0.9},
+                 early[] = {0.6, 0.1, 0.1};
     assert_int_equal(run_curve(p, flat, 3), 0);  /* startup: runs to its end */
     assert_int_equal(run_curve(p, flat, 3), 0);
-    /* at epoch 2 the best so far must be above 0.5: 0.5 is not (no better than no skill) */
+    /* at epoch 2 the best so far must not be below 0.5 (worse than no skill) */
     assert_int_equal(run_curve(p, late, 3), 2);
+    /* at the floor itself (a constant prediction's score) it goes on */
+    assert_int_equal(run_curve(p, tie, 3), 0);
     /* the best so far counts: 0.6 at epoch 1 keeps it on after it falls */
     assert_int_equal(run_curve(p, early, 3), 0);
     /* a trial that ends before epoch 2 is never judged; a NaN best is no skill */
@@ -136,17 +144,58 @@ static void test_floor_by_hand(void **state)
     assert_int_equal(k, SQK_PRUNER_FLOOR);
 }
 
+static void test_collapse_by_hand(void **state)
+{
+    (void)state;
+    /* constant predictions score 0.1, 0.5 (no skill) and 0.3; one startup trial, judged from
+     * epoch 1 */
+    sqk_pruner *p = make(SQK_PRUNER_COLLAPSE, 1, 1);
+    const double seismic[] = {0.5, 0.5}, one_class[] = {0.1, 0.1, 0.1}, varied[] = {0.2, 0.1},
+                 two_classes[] = {0.3, 0.1, 0.9};
+    assert_int_equal(run_curve(p, seismic, 2), 0);    /* startup */
+    assert_int_equal(run_curve(p, one_class, 3), 1);  /* one class, not no skill's: stopped */
+    assert_int_equal(run_curve(p, varied, 2), 0);     /* 0.2 is no constant's score: it learns */
+    assert_int_equal(run_curve(p, seismic, 2), 0);    /* the constant of no skill goes on */
+    sqk_pruner_free(p);
+    /* judged from epoch 2: constant at both epochs (two classes in turn) is stopped there;
+     * a curve that leaves the constants by epoch 2 goes on */
+    p = make(SQK_PRUNER_COLLAPSE, 0, 2);
+    const double learns[] = {0.1, 0.25, 0.3};
+    assert_int_equal(run_curve(p, learns, 3), 0);      /* the first finished trial, always */
+    assert_int_equal(run_curve(p, two_classes, 3), 2);
+    assert_int_equal(run_curve(p, learns, 3), 0);
+    sqk_pruner_free(p);
+    /* each constant's F1 by hand: labels 0,0,0,1,1,2 (split 1): 1/3, 1/2 * 2/6, 2/7 * 1/6 */
+    const int32_t y[] = {0, 0, 0, 1, 1, 2, 2, 2};
+    const uint8_t split[] = {1, 1, 1, 1, 1, 1, 0, 2};
+    double f1[3];
+    assert_int_equal(sqk_constant_f1(y, split, 8, 1, f1), SQK_OK);
+    assert_close(f1[0], 1.0 / 3, 1e-12);
+    assert_close(f1[1], 1.0 / 6, 1e-12);
+    assert_close(f1[2], 1.0 / 21, 1e-12);
+    /* the search sets floor and constants from the validation split; without them: refused */
+    sqk_pruner_config c;
+    sqk_pruner_config_default(&c, SQK_PRUNER_COLLAPSE);
+    assert_int_equal(c.floor_epochs, 1);
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_EARG);
+    assert_non_null(strstr(sqk_last_error(), "collapse pruner"));
+    assert_int_equal(sqk_pruner_set_floor(&c, y, split, 8), SQK_OK);
+    assert_close(c.floor, 1.0 / 3, 1e-12);
+    assert_int_equal(sqk_pruner_create(&p, &c), SQK_OK);
+    sqk_pruner_free(p);
+}
+
 /* How a stopped trial is told to the TPE: finished trials at x = 0.1 (F1 0.3) and 0.5, 0.6,
  * 0.7 (0.2), and one at x = 0.9 stopped with F1 0.001 at its last epoch after a best of 0.6.
  * The good group is one trial (ceil(0.1 * 5)). Stopped by the median rule it ranks below every finished
- * trial, so the TPE prefers x = 0.1; stopped by the floor rule it counts by its best, 0.6, and
+ * trial, so the TPE prefers x = 0.1; stopped by the floor or collapse rule it counts by its best, 0.6, and
  * the TPE prefers x = 0.9. */
 static void test_stopped_trials_told_to_tpe(void **state)
 {
     (void)state;
     const sqk_tpe_param space[] = {{"x", SQK_TPE_UNIFORM, 0, 1, 0, 0, -1, 0}};
-    sqk_pruner_kind kinds[] = {SQK_PRUNER_MEDIAN, SQK_PRUNER_FLOOR};
-    for (int k = 0; k < 2; k++) {
+    sqk_pruner_kind kinds[] = {SQK_PRUNER_MEDIAN, SQK_PRUNER_FLOOR, SQK_PRUNER_COLLAPSE};
+    for (int k = 0; k < 3; k++) {
         sqk_tpe_config cfg;
         sqk_tpe_config_default(&cfg);
         cfg.n_startup = 1;
@@ -217,8 +266,9 @@ static void test_optuna_decisions(void **state)
         snprintf(this_cfg, sizeof this_cfg, "%s:%d:%d", kind, a, b);
         if (strcmp(this_cfg, cfg)) { /* a new setting: a fresh pruner, trials from 0 */
             sqk_pruner_free(p);
-            p = make(!strcmp(kind, "median") ? SQK_PRUNER_MEDIAN : !strcmp(kind, "floor") ? SQK_PRUNER_FLOOR : SQK_PRUNER_ASHA,
-                     a, b);
+            sqk_pruner_kind k;
+            assert_int_equal(sqk_pruner_parse(&k, kind), SQK_OK);
+            p = make(k, a, b);
             snprintf(cfg, sizeof cfg, "%s", this_cfg);
         }
         int at = run_curve(p, curve[t], len[t]);
@@ -230,8 +280,8 @@ static void test_optuna_decisions(void **state)
     }
     fclose(f);
     sqk_pruner_free(p);
-    assert_int_equal(n_trials, 24);
-    assert_int_equal(checked, 9 * 24);
+    assert_int_equal(n_trials, 29);
+    assert_int_equal(checked, 12 * 29);
     assert_true(n_pruned > 60 && n_pruned < checked - 20); /* the cases exercise both outcomes */
 }
 
@@ -241,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_median_by_hand),
         cmocka_unit_test(test_asha_by_hand),
         cmocka_unit_test(test_floor_by_hand),
+        cmocka_unit_test(test_collapse_by_hand),
         cmocka_unit_test(test_stopped_trials_told_to_tpe),
         cmocka_unit_test(test_none_and_errors),
         cmocka_unit_test(test_optuna_decisions),

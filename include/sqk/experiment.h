@@ -48,10 +48,12 @@ void sqk_plan_free(sqk_plan *p);
  * --design both: the plan twice, every dataset, search and model as NAME.paper and
  * NAME.rigorous, each report comparing its models under both designs side by side. */
 int sqk_plan_set_design(sqk_plan *p, const char *design);
-/* --pruner none|median|asha|floor (docs/experiment.md, "Pruning"): sets pruner= on every search of a
- * neural kind that does not name one (tree kinds train no epochs), checks those searches again
- * and records it in the plan's text (so a folder searched otherwise is refused). */
+/* --pruner none|median|asha|floor|collapse (docs/experiment.md, "Pruning"): sets pruner= on every
+ * search of a neural kind that does not name one (tree kinds train no epochs), checks those
+ * searches again and records it in the plan's text (so a folder searched otherwise is refused). */
 int sqk_plan_set_pruner(sqk_plan *p, const char *pruner);
+/* --patience N: patience=N likewise, on every search of a neural kind that names none. */
+int sqk_plan_set_patience(sqk_plan *p, int patience);
 /* The value of key in a unit, or NULL. */
 const char *sqk_plan_get(const sqk_plan_unit *u, const char *key);
 /* The built-in paper plan's text. */

@@ -103,7 +103,7 @@ size_t sqk_tpe_count(const sqk_tpe *t);
  *   every window, as do about 40% of a SeqNetQuake search's trials from their first epoch to
  *   their early stop. On DataSet 07 it also stops the trials that learn late, and with them
  *   the search (docs/tuning.md). */
-typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR } sqk_pruner_kind;
+typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR, SQK_PRUNER_COLLAPSE } sqk_pruner_kind;
 
 typedef struct {
     sqk_pruner_kind kind;
@@ -112,7 +112,8 @@ typedef struct {
     int min_resource;      /* ASHA: epochs of the first rung (1) */
     int reduction_factor;  /* ASHA: eta, >= 2 (3) */
     int floor_epochs;      /* FLOOR: the epoch by which a trial must beat the floor (3) */
-    double floor;          /* FLOOR: the F1 of no skill (NaN until the search sets it) */
+    double floor;          /* FLOOR, COLLAPSE: the F1 of no skill (NaN until the search sets it) */
+    double constant_f1[3]; /* COLLAPSE: the F1 of predicting class k for every validation window */
 } sqk_pruner_config;
 
 typedef struct sqk_pruner sqk_pruner;
@@ -146,6 +147,11 @@ int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, i
  * of the windows whose split is `which` (split NULL: all n): what a model that has learnt
  * nothing scores there; the FLOOR pruner's floor, on the validation split. NaN: no memory. */
 double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which);
+/* The weighted F1 of each constant prediction: f1[k] when every window is called class k. */
+int sqk_constant_f1(const int32_t *y, const uint8_t *split, size_t n, int which, double f1[3]);
+/* A FLOOR or COLLAPSE pruner's floor and constants from a dataset's labels and splits (on its
+ * validation split); nothing for the other kinds. */
+int sqk_pruner_set_floor(sqk_pruner_config *c, const int32_t *y, const uint8_t *split, size_t n);
 
 /* ---- search spaces of the model kinds ----------------------------------------------------- */
 typedef struct {
@@ -163,6 +169,12 @@ typedef struct {
 const sqk_tune_space *sqk_tune_space_find(const char *kind);
 /* Sets hp (already the kind's defaults) from a point x of the space; inactive entries are left. */
 int sqk_tune_space_apply(const sqk_tune_space *s, const double *x, sqk_hparams *hp);
+/* One trial's hyperparameters, as tune and the experiment's searches run it: the kind's
+ * defaults, the model seed, the point x, then the search's settings: "epochs" capped at
+ * max_epochs and the early-stopping "patience" set to `patience` (each when > 0; a patience
+ * for a kind without early stopping is refused). */
+int sqk_tune_trial_hparams(const sqk_model_kind *kind, const sqk_tune_space *s, const double *x, uint64_t seed,
+                           int max_epochs, int patience, sqk_hparams *hp);
 
 /* ---- the search on a dataset -------------------------------------------------------------- */
 typedef struct {
@@ -180,6 +192,7 @@ typedef struct {
     const char *algorithm; /* "tpe" (NULL: the default, multivariate) or "hyperopt" (the paper's) */
     uint64_t seed;         /* TPE and every model's "seed" */
     int max_epochs;        /* > 0: caps "epochs" */
+    int patience;          /* > 0: every trial's early-stopping patience (else the kind's, 10) */
     int threads;
     const char *out_path;  /* BEST.txt: a comment naming the best trial and its val_f1, then its
                               hyperparameters as key=value lines; never replaced by a worse

@@ -25,7 +25,7 @@ static void usage(FILE *f)
         "Under `mpirun -n N seqnetquake experiment ...` (built with MPI) the datasets, models,\n"
         "reports and the trials of each search are farmed out to the N ranks (asynchronous TPE);\n"
         "rank 0 schedules and writes the journal, so the run resumes the same way.\n"
-        "A search line with pruner=median|asha|floor stops hopeless trials from their per-epoch\n"
+        "A search line with pruner=median|asha|floor|collapse stops hopeless trials from their per-epoch\n"
         "validation F1, as seqnetquake tune --pruner does (the same decisions without MPI).\n"
         "docs/experiment.md describes plans, the output folder and running on a cluster.\n\n"
         "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
@@ -36,8 +36,12 @@ static void usage(FILE *f)
         "  --design D            paper, rigorous or both: the design of every dataset that names\n"
         "                        none (docs/confounders.md); both runs the plan under each design\n"
         "                        (NAME.paper, NAME.rigorous) with the reports side by side\n"
-        "  --pruner P            none, median, asha or floor: the pruner of every search of a neural\n"
-        "                        kind that names none (plan key pruner=; docs/experiment.md)\n"
+        "  --pruner P            none, median, asha, floor or collapse: the pruner of every search\n"
+        "                        of a neural kind that names none (plan key pruner=;\n"
+        "                        docs/experiment.md)\n"
+        "  --patience N          the early-stopping patience of every trial of a search of a\n"
+        "                        neural kind that names none (plan key patience=; default the\n"
+        "                        kind's, 10): a cheaper search (docs/tuning.md, \"Pruning\")\n"
         "  --threads N           threads per unit (1: bit-for-bit reproducible results)\n"
         "  --keep-going          a unit that fails does not stop the others: the units that\n"
         "                        need it are left out, the rest is done, and the run then\n"
@@ -80,12 +84,12 @@ int cmd_experiment(int argc, char **argv)
 {
     const char *plan_name = NULL, *design = NULL, *pruner = NULL, *order = "critical-path";
     sqk_experiment_options o = {.threads = 1};
-    int quiet = 0, trials = 0, print_plan = 0;
+    int quiet = 0, trials = 0, print_plan = 0, patience = 0;
     const cli_option opts[] = {
         CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
         CLI_OPT("design", CLI_STRING, &design), CLI_OPT("pruner", CLI_STRING, &pruner),
-        CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
+        CLI_OPT_INT("patience", &patience, 1, 1000000000), CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
         CLI_OPT("order", CLI_STRING, &order), CLI_OPT_INT("simulate-ranks", &o.simulate_ranks, 1, 1000000),
         CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
@@ -110,7 +114,8 @@ int cmd_experiment(int argc, char **argv)
         fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
         return 2;
     }
-    if ((design && sqk_plan_set_design(&plan, design)) || (pruner && sqk_plan_set_pruner(&plan, pruner))) {
+    if ((design && sqk_plan_set_design(&plan, design)) || (pruner && sqk_plan_set_pruner(&plan, pruner)) ||
+        (patience && sqk_plan_set_patience(&plan, patience))) {
         fprintf(stderr, "seqnetquake experiment: %s\n", sqk_last_error());
         sqk_plan_free(&plan);
         return 2;

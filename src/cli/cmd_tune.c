@@ -23,6 +23,9 @@ static void usage(FILE *f)
         "  --startup N           random trials before TPE takes over (10; hyperopt: 20)\n"
         "  --seed N              seed of the search and of every model (1)\n"
         "  --max-epochs N        cap each trial's 'epochs' (neural kinds) to keep trials affordable\n"
+        "  --patience N          every trial's early-stopping patience (neural kinds; default the\n"
+        "                        kind's, 10): a cheaper search that ends each trial N epochs after\n"
+        "                        its best; BEST.txt keeps it, as the trial ran\n"
         "  --threads N           threads per trial (1; results are reproducible for a fixed N)\n"
         "  --out BEST.txt        the best trial's hyperparameters, key=value lines, for\n"
         "                        seqnetquake train --params BEST.txt; its first line records\n"
@@ -37,15 +40,18 @@ static void usage(FILE *f)
         "  --pruner P            stop hopeless trials from their per-epoch validation F1 (neural\n"
         "                        kinds): none (default), median (optuna's MedianPruner: best F1 so\n"
         "                        far below the finished trials' median at that epoch), asha\n"
-        "                        (asynchronous successive halving) or floor (best F1 so far not\n"
-        "                        above a constant prediction's on the validation split after\n"
-        "                        --floor-epochs epochs: no skill yet)\n"
-        "  --prune-startup N     median: finished trials before any pruning (5)\n"
+        "                        (asynchronous successive halving), floor (best F1 so far below\n"
+        "                        the best constant prediction's on the validation split after\n"
+        "                        --floor-epochs epochs: worse than no skill) or collapse (as floor,\n"
+        "                        but only a trial that has predicted one class for every window\n"
+        "                        at every epoch)\n"
+        "  --prune-startup N     median, floor, collapse: finished trials before any pruning (5)\n"
         "  --prune-warmup N      median: epochs never pruned at the start of a trial (0)\n"
         "  --min-resource N      asha: epochs of the first rung (1)\n"
         "  --reduction-factor N  asha: rungs at min-resource * N^k epochs; the top 1/N of the F1\n"
         "                        at a rung go on (3)\n"
-        "  --floor-epochs N      floor: the epoch by which a trial must beat no skill (3)\n"
+        "  --floor-epochs N      floor, collapse: the epoch at which a trial is first judged\n"
+        "                        (floor 3, collapse 1)\n"
         "  --quiet               no progress and no per-trial lines\n");
 }
 
@@ -66,19 +72,21 @@ int cmd_tune(int argc, char **argv)
     const char *pruner = "none";
     sqk_pruner_config pc;
     sqk_pruner_config_default(&pc, SQK_PRUNER_NONE);
+    int floor_epochs = 0; /* 0: the pruner's own default */
     const cli_option opts[] = {
         CLI_OPT("data", CLI_STRING, &o.data_path), CLI_OPT("model", CLI_STRING, &o.kind),
         CLI_OPT("out", CLI_STRING, &o.out_path), CLI_OPT("log", CLI_STRING, &o.log_path), CLI_OPT("curves", CLI_STRING, &o.curves_path),
         CLI_OPT("algorithm", CLI_STRING, &o.algorithm),
         CLI_OPT_INT("trials", &o.n_trials, 1, 1000000000), CLI_OPT_INT("startup", &o.n_startup, 1, 1000000000),
         CLI_OPT_INT("seed", &seed, 0, 1000000000), CLI_OPT_INT("max-epochs", &o.max_epochs, 1, 1000000000),
+        CLI_OPT_INT("patience", &o.patience, 1, 1000000000),
         CLI_OPT_INT("threads", &o.threads, 1, 1000000000), CLI_OPT("quiet", CLI_FLAG, &quiet),
         CLI_OPT("pruner", CLI_STRING, &pruner),
         CLI_OPT_INT("prune-startup", &pc.n_startup_trials, 0, 1000000000),
         CLI_OPT_INT("prune-warmup", &pc.n_warmup_epochs, 0, 1000000000),
         CLI_OPT_INT("min-resource", &pc.min_resource, 1, 1000000000),
         CLI_OPT_INT("reduction-factor", &pc.reduction_factor, 2, 1000),
-        CLI_OPT_INT("floor-epochs", &pc.floor_epochs, 1, 1000000000),
+        CLI_OPT_INT("floor-epochs", &floor_epochs, 1, 1000000000),
     };
     int st = cli_parse("tune", argc, argv, opts, CLI_NOPTS(opts), NULL, NULL);
     if (st == CLI_HELP) {
@@ -95,6 +103,9 @@ int cmd_tune(int argc, char **argv)
         fprintf(stderr, "seqnetquake tune: --pruner: %s\n", sqk_last_error());
         return 2;
     }
+    sqk_pruner_config kind_default;
+    sqk_pruner_config_default(&kind_default, pc.kind);
+    pc.floor_epochs = floor_epochs ? floor_epochs : kind_default.floor_epochs;
     o.pruner = &pc;
     o.seed = (uint64_t)seed;
     sqk_progress p = cli_progress(quiet);

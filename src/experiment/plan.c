@@ -2,8 +2,9 @@
  *
  *   seed N
  *   dataset NAME preset=NN [build option=value ...]
- *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [algorithm=tpe|hyperopt|random]
- *                [startup=N] [pruner=none|median|asha|floor] [prune-startup=N] [prune-warmup=N]
+ *   search  NAME data=DATASET model=KIND [trials=N] [max-epochs=N] [patience=N]
+ *                [algorithm=tpe|hyperopt|random]
+ *                [startup=N] [pruner=none|median|asha|floor|collapse] [prune-startup=N] [prune-warmup=N]
  *                [min-resource=N] [reduction-factor=N] [floor-epochs=N]
  *   model   NAME data=DATASET kind=KIND [params=SEARCH] [init=MODEL] [freeze=LAYERS]
  *                [epochs=N] [bootstrap=B] [permutations=P] [figures=0|1]
@@ -97,7 +98,7 @@ const char *sqk_plan_paper_text(void) { return paper_plan; }
 static const char *const dataset_keys[] = {"preset*", "satellite", "time", "T", "radius", "min-mag",
     "days-before", "features", "control-lat", "split", "test-fraction", "val-fraction", "design",
     "cadence", "controls", "swap-partners", "survey-cadence", NULL};
-static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "algorithm",
+static const char *const search_keys[] = {"data*", "model*", "trials", "max-epochs", "patience", "algorithm",
     "startup", "pruner", "prune-startup", "prune-warmup", "min-resource", "reduction-factor", "floor-epochs", NULL};
 static const char *const model_keys[] = {"data*", "kind*", "params", "init", "freeze", "epochs",
     "bootstrap", "permutations", "figures", NULL};
@@ -231,12 +232,12 @@ static int check_int(const sqk_plan *p, const sqk_plan_unit *u, const char *key,
 static int check_pruner(const sqk_plan *p, const sqk_plan_unit *u)
 {
     static const struct { const char *key, *pruner; long lo; } settings[] = {
-        {"prune-startup", "median|floor", 0}, {"prune-warmup", "median", 0},
-        {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}, {"floor-epochs", "floor", 1}};
+        {"prune-startup", "median|floor|collapse", 0}, {"prune-warmup", "median", 0},
+        {"min-resource", "asha", 1}, {"reduction-factor", "asha", 2}, {"floor-epochs", "floor|collapse", 1}};
     const char *v = sqk_plan_get(u, "pruner"), *name = v ? v : "none";
     sqk_pruner_kind kind_of;
     if (v && sqk_pruner_parse(&kind_of, v))
-        return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median, asha or floor", u->name, v);
+        return PLAN_FAIL(p, u->line, "search %s: pruner=%s is not none, median, asha, floor or collapse", u->name, v);
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         if (!sqk_plan_get(u, settings[i].key)) continue;
         char bar_name[40], bar_list[40];
@@ -274,8 +275,12 @@ static int resolve(sqk_plan *p, int i)
         if ((u->data = find_unit(p, SQK_UNIT_DATASET, sqk_plan_get(u, "data"), i)) < 0)
             return PLAN_FAIL(p, u->line, "search %s: data=%s names no dataset above", u->name, sqk_plan_get(u, "data"));
         if ((rc = check_model_kind(p, u, "model")) || (rc = check_int(p, u, "trials", 1)) ||
-            (rc = check_int(p, u, "max-epochs", 1)) || (rc = check_int(p, u, "startup", 1)))
+            (rc = check_int(p, u, "max-epochs", 1)) || (rc = check_int(p, u, "patience", 1)) ||
+            (rc = check_int(p, u, "startup", 1)))
             return rc;
+        if (sqk_plan_get(u, "patience") && !sqk_model_kind_trains_epochs(sqk_model_kind_find(sqk_plan_get(u, "model"))))
+            return PLAN_FAIL(p, u->line, "search %s: patience=: a %s trains no epochs, so it has no early stopping",
+                             u->name, sqk_plan_get(u, "model"));
         if (sqk_plan_get(u, "algorithm") && strcmp(sqk_plan_get(u, "algorithm"), "tpe") &&
             strcmp(sqk_plan_get(u, "algorithm"), "hyperopt") && strcmp(sqk_plan_get(u, "algorithm"), "random"))
             return PLAN_FAIL(p, u->line, "search %s: algorithm=%s is not tpe, hyperopt or random", u->name,
@@ -579,25 +584,39 @@ static int set_design_both(sqk_plan *p)
     return SQK_OK;
 }
 
+/* Sets key=value on every search of a neural kind that names no key, checks those searches
+ * again and records the option in the plan's text. */
+static int set_neural_searches(sqk_plan *p, const char *key, const char *value)
+{
+    for (int i = 0; i < p->n_units; i++) {
+        sqk_plan_unit *u = &p->units[i];
+        const char *kind = sqk_plan_get(u, "model");
+        if (u->type != SQK_UNIT_SEARCH || sqk_plan_get(u, key) ||
+            !sqk_model_kind_trains_epochs(sqk_model_kind_find(kind)))
+            continue;
+        if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "search %s: too many options", u->name);
+        snprintf(u->key[u->n_kv], sizeof u->key[0], "%s", key);
+        snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", value);
+        u->n_kv++;
+        int rc = !strcmp(key, "pruner") ? check_pruner(p, u) : check_int(p, u, key, 1);
+        if (rc) return rc;
+    }
+    return record_option(p, key, value);
+}
+
 int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
 {
     sqk_pruner_kind kind_of;
     if (sqk_pruner_parse(&kind_of, pruner))
-        return sqk_fail(SQK_EARG, "--pruner %s: none, median, asha or floor", pruner);
-    for (int i = 0; i < p->n_units; i++) {
-        sqk_plan_unit *u = &p->units[i];
-        const char *kind = sqk_plan_get(u, "model");
-        if (u->type != SQK_UNIT_SEARCH || sqk_plan_get(u, "pruner") ||
-            !sqk_model_kind_trains_epochs(sqk_model_kind_find(kind)))
-            continue;
-        if (u->n_kv == SQK_PLAN_MAX_KV) return plan_fail(p, u->line, "search %s: too many options", u->name);
-        snprintf(u->key[u->n_kv], sizeof u->key[0], "pruner");
-        snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", pruner);
-        u->n_kv++;
-        int rc = check_pruner(p, u);
-        if (rc) return rc;
-    }
-    return record_option(p, "pruner", pruner);
+        return sqk_fail(SQK_EARG, "--pruner %s: none, median, asha, floor or collapse", pruner);
+    return set_neural_searches(p, "pruner", pruner);
+}
+
+int sqk_plan_set_patience(sqk_plan *p, int patience)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%d", patience);
+    return set_neural_searches(p, "patience", v);
 }
 
 int sqk_plan_set_design(sqk_plan *p, const char *design)

@@ -366,7 +366,7 @@ static int run_report(runner *R, const sqk_plan_unit *u, const char *stage, cons
 typedef struct {
     const sqk_tune_space *space;
     const sqk_model_kind *kind;
-    int max_epochs;
+    int max_epochs, patience;
     uint64_t seed;
     sqk_pruner_config pruner;
 } search_ctx;
@@ -386,20 +386,10 @@ struct unit_state {
     int n_retry, retry_pos;
 };
 
-/* A trial's hyperparameters: the kind's defaults, the seed, the point, the epoch cap (as
- * seqnetquake tune). */
+/* A trial's hyperparameters, as seqnetquake tune makes them. */
 static int trial_hparams(const search_ctx *S, const double *x, sqk_hparams *hp)
 {
-    sqk_hparams_default(hp, S->kind);
-    char v[32];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)(S->seed % 2147483648ull));
-    int rc = sqk_hparams_set_value(hp, "seed", v);
-    if (!rc) rc = sqk_tune_space_apply(S->space, x, hp);
-    if (!rc && S->max_epochs > 0 && sqk_hparams_index(hp, "epochs") >= 0 && sqk_hp_int(hp, "epochs") > S->max_epochs) {
-        snprintf(v, sizeof v, "%d", S->max_epochs);
-        rc = sqk_hparams_set_value(hp, "epochs", v);
-    }
-    return rc;
+    return sqk_tune_trial_hparams(S->kind, S->space, x, S->seed, S->max_epochs, S->patience, hp);
 }
 
 static int same_point(const double *a, const double *b, int n)
@@ -449,6 +439,7 @@ static int search_setup(const runner *R, const sqk_plan_unit *u, search_ctx *S)
     memset(S, 0, sizeof *S);
     S->seed = R->p->seed;
     S->max_epochs = (v = sqk_plan_get(u, "max-epochs")) ? atoi(v) : 0;
+    S->patience = (v = sqk_plan_get(u, "patience")) ? atoi(v) : 0;
     sqk_pruner_kind kind = SQK_PRUNER_NONE;
     if ((v = sqk_plan_get(u, "pruner")) && sqk_pruner_parse(&kind, v)) return sqk_fail_context(SQK_EARG, "search %s", u->name);
     sqk_pruner_config_default(&S->pruner, kind);
@@ -572,7 +563,7 @@ static int trial_work(worker *W, const farm_task *t, farm_result *r)
     if ((rc = trial_hparams(&S, t->x, &hp))) return rc;
     trial_epochs te = {.r = r};
     if (S.pruner.kind != SQK_PRUNER_NONE) {
-        if (S.pruner.kind == SQK_PRUNER_FLOOR) S.pruner.floor = sqk_no_skill_f1(W->d.y, W->d.split, W->d.N, SQK_SPLIT_VALIDATION);
+        if ((rc = sqk_pruner_set_floor(&S.pruner, W->d.y, W->d.split, W->d.N))) return rc;
         if ((rc = pruner_history(R, t->unit, &S, t->history, &te.pruner))) return rc;
         if ((rc = sqk_pruner_begin(te.pruner, &te.id))) {
             sqk_pruner_free(te.pruner);

@@ -8,10 +8,14 @@
  *   and goes on only if that F1 is within the top 1/eta of every F1 recorded at the rung so far
  *   (its own included; the best one always goes on).
  * - floor: once n_startup_trials trials have run to their end, a trial whose best F1 so far
- *   after floor_epochs epochs is not above the F1 of no skill (a constant prediction) is
- *   stopped; optuna's ThresholdPruner(lower) on the best F1 so far with n_warmup_steps =
- *   floor_epochs - 1 and lower just above the floor, after the same startup trials. */
+ *   after floor_epochs epochs is below the F1 of no skill (worse than the best constant
+ *   prediction) is stopped; optuna's ThresholdPruner(lower = the floor) on the best F1 so far
+ *   with n_warmup_steps = floor_epochs - 1, after the same startup trials.
+ * - collapse: as floor, but only a trial that has so far scored, at every epoch, the F1 of a
+ *   constant prediction is stopped: one that has predicted one class for every validation
+ *   window at every epoch, and not the class of no skill. */
 #include "sqk/tuning.h"
+#include "sqk/dataset.h"
 #include "sqk/nn.h"
 
 #include <math.h>
@@ -42,8 +46,9 @@ void sqk_pruner_config_default(sqk_pruner_config *c, sqk_pruner_kind kind)
     c->n_warmup_epochs = 0;
     c->min_resource = 1;
     c->reduction_factor = 3;
-    c->floor_epochs = 3;
+    c->floor_epochs = kind == SQK_PRUNER_COLLAPSE ? 1 : 3;
     c->floor = NAN;
+    for (int k = 0; k < 3; k++) c->constant_f1[k] = NAN;
 }
 
 int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name)
@@ -52,7 +57,8 @@ int sqk_pruner_parse(sqk_pruner_kind *kind, const char *name)
     else if (!strcmp(name, "median")) *kind = SQK_PRUNER_MEDIAN;
     else if (!strcmp(name, "asha")) *kind = SQK_PRUNER_ASHA;
     else if (!strcmp(name, "floor")) *kind = SQK_PRUNER_FLOOR;
-    else return sqk_fail(SQK_EARG, "unknown pruner '%s' (none, median, asha or floor)", name);
+    else if (!strcmp(name, "collapse")) *kind = SQK_PRUNER_COLLAPSE;
+    else return sqk_fail(SQK_EARG, "unknown pruner '%s' (none, median, asha, floor or collapse)", name);
     return SQK_OK;
 }
 
@@ -64,9 +70,11 @@ int sqk_pruner_create(sqk_pruner **out, const sqk_pruner_config *c)
     if (c->min_resource < 1 || c->reduction_factor < 2)
         return sqk_fail(SQK_EARG, "pruner: the minimum resource must be >= 1 epoch and the "
                         "reduction factor >= 2");
-    if (c->kind == SQK_PRUNER_FLOOR && (c->floor_epochs < 1 || !isfinite(c->floor)))
-        return sqk_fail(SQK_EARG, "floor pruner: it needs floor epochs >= 1 and the F1 of no skill (the search "
-                        "sets it from its validation labels)");
+    int judges_floor = c->kind == SQK_PRUNER_FLOOR || c->kind == SQK_PRUNER_COLLAPSE;
+    if (judges_floor && (c->floor_epochs < 1 || !isfinite(c->floor) ||
+                         (c->kind == SQK_PRUNER_COLLAPSE && !isfinite(c->constant_f1[0]))))
+        return sqk_fail(SQK_EARG, "%s pruner: it needs floor epochs >= 1 and the F1 of no skill (the search "
+                        "sets it from its validation labels)", c->kind == SQK_PRUNER_FLOOR ? "floor" : "collapse");
     sqk_pruner *p = sqk_calloc(1, sizeof *p);
     if (!p) return SQK_EMEM;
     p->c = *c;
@@ -122,6 +130,16 @@ static int started_up(const sqk_pruner *p)
     size_t finished = 0;
     for (size_t i = 0; i < p->n; i++) finished += p->t[i].state == FINISHED;
     return finished > 0 && finished >= (size_t)p->c.n_startup_trials;
+}
+
+/* Whether every epoch of the curve scored exactly the F1 of a constant prediction (the
+ * same sums of the same counts, so equal to the last bit): one class for every window. */
+static int constant_so_far(const sqk_pruner_config *pc, const curve *c)
+{
+    for (int e = 0; e < c->n; e++)
+        if (c->f1[e] != pc->constant_f1[0] && c->f1[e] != pc->constant_f1[1] && c->f1[e] != pc->constant_f1[2])
+            return 0;
+    return 1;
 }
 
 static int prune_median(const sqk_pruner *p, const curve *c, int e, int *prune)
@@ -181,8 +199,9 @@ int sqk_pruner_report(sqk_pruner *p, int trial, int epoch, double f1, int *prune
     c->f1[c->n++] = f1;
     if (p->c.kind == SQK_PRUNER_MEDIAN) return prune_median(p, c, epoch, prune);
     if (p->c.kind == SQK_PRUNER_ASHA) return prune_asha(p, c, epoch, f1, prune);
-    if (p->c.kind == SQK_PRUNER_FLOOR)
-        *prune = epoch >= p->c.floor_epochs && started_up(p) && !(sqk_curve_best(c->f1, c->n) > p->c.floor);
+    if (p->c.kind == SQK_PRUNER_FLOOR || p->c.kind == SQK_PRUNER_COLLAPSE)
+        *prune = epoch >= p->c.floor_epochs && started_up(p) && !(sqk_curve_best(c->f1, c->n) >= p->c.floor) &&
+                 (p->c.kind == SQK_PRUNER_FLOOR || constant_so_far(&p->c, c));
     return SQK_OK;
 }
 
@@ -194,27 +213,41 @@ int sqk_pruner_finish(sqk_pruner *p, int trial, int finished)
     return SQK_OK;
 }
 
-double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which)
+int sqk_constant_f1(const int32_t *y, const uint8_t *split, size_t n, int which, double f1[3])
 {
     int32_t *labels = sqk_malloc((n ? n : 1) * sizeof *labels), *constant = sqk_malloc((n ? n : 1) * sizeof *constant);
-    double best = labels && constant ? 0 : NAN;
+    int rc = labels && constant ? SQK_OK : SQK_EMEM;
     size_t m = 0;
-    for (size_t i = 0; labels && i < n; i++)
+    for (size_t i = 0; !rc && i < n; i++)
         if (!split || split[i] == which) labels[m++] = y[i];
-    for (int32_t c = 0; constant && labels && c < 3; c++) {
-        for (size_t i = 0; i < m; i++) constant[i] = c;
-        double f1 = sqk_weighted_f1(labels, constant, m, 3);
-        if (f1 > best) best = f1;
+    for (int32_t c = 0; c < 3; c++) {
+        for (size_t i = 0; !rc && i < m; i++) constant[i] = c;
+        f1[c] = rc ? NAN : sqk_weighted_f1(labels, constant, m, 3);
     }
     free(labels);
     free(constant);
-    return best;
+    return rc;
+}
+
+double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which)
+{
+    double f1[3];
+    if (sqk_constant_f1(y, split, n, which, f1)) return NAN;
+    return fmax(f1[0], fmax(f1[1], f1[2]));
+}
+
+int sqk_pruner_set_floor(sqk_pruner_config *c, const int32_t *y, const uint8_t *split, size_t n)
+{
+    if (c->kind != SQK_PRUNER_FLOOR && c->kind != SQK_PRUNER_COLLAPSE) return SQK_OK;
+    int rc = sqk_constant_f1(y, split, n, SQK_SPLIT_VALIDATION, c->constant_f1);
+    c->floor = fmax(c->constant_f1[0], fmax(c->constant_f1[1], c->constant_f1[2]));
+    return rc;
 }
 
 int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, int pruned, double val_f1, int epochs,
                           double best_f1)
 {
     if (!pruned) return sqk_tpe_observe(t, x, -val_f1);
-    if (pruner == SQK_PRUNER_FLOOR) return sqk_tpe_observe(t, x, -best_f1);
+    if (pruner == SQK_PRUNER_FLOOR || pruner == SQK_PRUNER_COLLAPSE) return sqk_tpe_observe(t, x, -best_f1);
     return sqk_tpe_observe_pruned(t, x, -val_f1, epochs);
 }

@@ -107,3 +107,24 @@ int sqk_tune_space_apply(const sqk_tune_space *s, const double *x, sqk_hparams *
     }
     return SQK_OK;
 }
+
+int sqk_tune_trial_hparams(const sqk_model_kind *kind, const sqk_tune_space *s, const double *x, uint64_t seed,
+                           int max_epochs, int patience, sqk_hparams *hp)
+{
+    sqk_hparams_default(hp, kind);
+    char v[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)(seed % 2147483648ull));
+    int rc = sqk_hparams_set_value(hp, "seed", v);
+    if (!rc) rc = sqk_tune_space_apply(s, x, hp);
+    if (!rc && max_epochs > 0 && sqk_hparams_index(hp, "epochs") >= 0 && sqk_hp_int(hp, "epochs") > max_epochs) {
+        snprintf(v, sizeof v, "%d", max_epochs);
+        rc = sqk_hparams_set_value(hp, "epochs", v);
+    }
+    if (!rc && patience > 0) {
+        if (sqk_hparams_index(hp, "patience") < 0)
+            return sqk_fail(SQK_EARG, "a search's patience: a %s trains no epochs, so it has no early stopping", kind->name);
+        snprintf(v, sizeof v, "%d", patience);
+        rc = sqk_hparams_set_value(hp, "patience", v);
+    }
+    return rc;
+}

@@ -211,21 +211,12 @@ static int write_best(const char *path, const sqk_hparams *hp, int trial, double
     return rc ? sqk_fail_context(rc, "best hyperparameters") : SQK_OK;
 }
 
-/* One trial's hyperparameters: the kind's defaults, the model seed, the point, the epoch cap. */
+/* One trial's hyperparameters: the kind's defaults, the model seed, the point, the epoch cap
+ * and the search's patience. */
 static int trial_hparams(const sqk_tune_options *o, const sqk_model_kind *kind,
                          const sqk_tune_space *s, const double *x, sqk_hparams *hp)
 {
-    sqk_hparams_default(hp, kind);
-    char v[32];
-    snprintf(v, sizeof v, "%llu", (unsigned long long)(o->seed % 2147483648ull));
-    int rc = sqk_hparams_set_value(hp, "seed", v);
-    if (!rc) rc = sqk_tune_space_apply(s, x, hp);
-    if (!rc && o->max_epochs > 0 && sqk_hparams_index(hp, "epochs") >= 0 &&
-        sqk_hp_int(hp, "epochs") > o->max_epochs) {
-        snprintf(v, sizeof v, "%d", o->max_epochs);
-        rc = sqk_hparams_set_value(hp, "epochs", v);
-    }
-    return rc;
+    return sqk_tune_trial_hparams(kind, s, x, o->seed, o->max_epochs, o->patience, hp);
 }
 
 typedef struct {
@@ -286,22 +277,29 @@ static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *lo
     if (!values) return SQK_EMEM;
     int same = !strcmp(values, logged->values);
     free(values);
-    int id = -1, pruned = 0, epochs = 0;
-    double best_f1 = NAN;
+    int id = -1, pruned = 0, epochs = 0, best_epoch = 0;
+    double best_f1 = NAN, stop_f1 = -1; /* stop_f1: early stopping's best so far */
     if (same && S->pruner) rc = sqk_pruner_begin(S->pruner, &id);
     for (char *f = logged->curve, *end; !rc && same && *f && !pruned; f = *end ? end + 1 : end) {
         double f1 = strtod(f, &end);
         same = end != f && (*end == ';' || !*end);
         if (isfinite(f1) && !(best_f1 >= f1)) best_f1 = f1;
+        if (f1 > stop_f1) stop_f1 = f1, best_epoch = epochs + 1;
         if (same && S->pruner) rc = sqk_pruner_report(S->pruner, id, ++epochs, f1, &pruned);
         else epochs++;
         if (same && pruned) same = !*end; /* stopped where the log ends, no sooner */
     }
     if (!rc && same) same = epochs == logged->epochs && pruned == logged->pruned;
+    /* the early stopping of this search's patience: a trial ends at its epoch cap or patience
+     * epochs after its best, a pruned one no later */
+    if (!rc && same && epochs > 0 && logged->ok && sqk_hparams_index(&hp, "patience") >= 0) {
+        int stop = best_epoch + sqk_hp_int(&hp, "patience"), cap = sqk_hp_int(&hp, "epochs");
+        same = pruned ? epochs <= stop : epochs == stop || epochs == cap;
+    }
     if (!rc && !same)
         return sqk_fail(SQK_EFORMAT, "%s line %d: trial %d is not the one this search suggests: the log "
                         "was written by a search with other options (--seed, --model, --algorithm, "
-                        "--startup, --max-epochs, --pruner), another dataset or another program "
+                        "--startup, --max-epochs, --patience, --pruner), another dataset or another program "
                         "version; give another --log, or remove it to start a new search",
                         o->log_path, t + 2, t + 1);
     if (rc) return rc;
@@ -402,8 +400,8 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
     if (!rc) rc = sqk_tpe_create(&tpe, tp, S.space->n, &cfg, o->seed);
     if (!rc && o->pruner && o->pruner->kind != SQK_PRUNER_NONE) {
         sqk_pruner_config pc = *o->pruner; /* the floor: no skill on this validation split */
-        if (pc.kind == SQK_PRUNER_FLOOR) pc.floor = sqk_no_skill_f1(d.y, d.split, d.N, SQK_SPLIT_VALIDATION);
-        rc = sqk_pruner_create(&S.pruner, &pc);
+        rc = sqk_pruner_set_floor(&pc, d.y, d.split, d.N);
+        if (!rc) rc = sqk_pruner_create(&S.pruner, &pc);
     }
     for (int t = 0; !rc && t < n_logged; t++) rc = replay_trial(&S, tpe, t, x, &logged[t]);
     /* a kill between the log and BEST.txt left the log's best unwritten */
