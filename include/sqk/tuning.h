@@ -96,13 +96,14 @@ size_t sqk_tpe_count(const sqk_tpe *t);
  *   min_resource * reduction_factor^k epochs; at a rung the trial's F1 of that epoch is recorded
  *   and the trial goes on only if it is within the top 1/reduction_factor of the F1 recorded
  *   there by every trial so far (itself included; never fewer than one goes on).
- * - FLOOR, no skill by then (optuna's ThresholdPruner on the best F1 so far): once
+ * - FLOOR, worse than no skill (optuna's ThresholdPruner on the best F1 so far): once
  *   n_startup_trials trials have finished, a trial whose best F1 after floor_epochs epochs is
- *   not above `floor`, the validation F1 of the best constant prediction (sqk_no_skill_f1; the
- *   search sets it from its validation labels), is stopped: it still predicts one class for
- *   every window, as do about 40% of a SeqNetQuake search's trials from their first epoch to
- *   their early stop. On DataSet 07 it also stops the trials that learn late, and with them
- *   the search (docs/tuning.md). */
+ *   below `floor`, the validation F1 of the best constant prediction (sqk_no_skill_f1; the
+ *   search sets it from its validation labels, sqk_pruner_set_floor), is stopped.
+ * - COLLAPSE, one class throughout: as FLOOR, but only a trial each of whose F1 so far is
+ *   exactly one of constant_f1 (it predicted one class for every window at every epoch), as
+ *   about half of a SeqNetQuake search's trials on DataSet 07 do from their first epoch to
+ *   their early stop. A trial whose predictions vary goes on (docs/tuning.md). */
 typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR, SQK_PRUNER_COLLAPSE } sqk_pruner_kind;
 
 typedef struct {
@@ -111,7 +112,7 @@ typedef struct {
     int n_warmup_epochs;   /* MEDIAN: epochs 1..n_warmup_epochs are never pruned (0) */
     int min_resource;      /* ASHA: epochs of the first rung (1) */
     int reduction_factor;  /* ASHA: eta, >= 2 (3) */
-    int floor_epochs;      /* FLOOR: the epoch by which a trial must beat the floor (3) */
+    int floor_epochs;      /* FLOOR, COLLAPSE: the first epoch judged (3; COLLAPSE 1) */
     double floor;          /* FLOOR, COLLAPSE: the F1 of no skill (NaN until the search sets it) */
     double constant_f1[3]; /* COLLAPSE: the F1 of predicting class k for every validation window */
 } sqk_pruner_config;

@@ -25,8 +25,9 @@ static void usage(FILE *f)
         "Under `mpirun -n N seqnetquake experiment ...` (built with MPI) the datasets, models,\n"
         "reports and the trials of each search are farmed out to the N ranks (asynchronous TPE);\n"
         "rank 0 schedules and writes the journal, so the run resumes the same way.\n"
-        "A search line with pruner=median|asha|floor|collapse stops hopeless trials from their per-epoch\n"
-        "validation F1, as seqnetquake tune --pruner does (the same decisions without MPI).\n"
+        "A search line with pruner=median|asha|floor|collapse stops hopeless trials from their\n"
+        "per-epoch validation F1, as seqnetquake tune --pruner does (the same decisions without\n"
+        "MPI).\n"
         "docs/experiment.md describes plans, the output folder and running on a cluster.\n\n"
         "  --plan PLAN|paper     a plan file, or the built-in paper plan\n"
         "  --archive DIR         the archive the datasets are built from (seqnetquake synth's\n"
@@ -89,7 +90,8 @@ int cmd_experiment(int argc, char **argv)
         CLI_OPT("plan", CLI_STRING, &plan_name), CLI_OPT("archive", CLI_STRING, &o.archive),
         CLI_OPT("out", CLI_STRING, &o.out), CLI_OPT_INT("trials", &trials, 1, 1000000),
         CLI_OPT("design", CLI_STRING, &design), CLI_OPT("pruner", CLI_STRING, &pruner),
-        CLI_OPT_INT("patience", &patience, 1, 1000000000), CLI_OPT_INT("threads", &o.threads, 1, 4096), CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
+        CLI_OPT_INT("patience", &patience, 1, 1000000000), CLI_OPT_INT("threads", &o.threads, 1, 4096),
+        CLI_OPT("keep-going", CLI_FLAG, &o.keep_going),
         CLI_OPT("order", CLI_STRING, &order), CLI_OPT_INT("simulate-ranks", &o.simulate_ranks, 1, 1000000),
         CLI_OPT("print-plan", CLI_FLAG, &print_plan),
         CLI_OPT("quiet", CLI_FLAG, &quiet),
