@@ -9,8 +9,10 @@
 # the same settings and counts the trials on which it decides as we did.
 # Usage: bench/bench_prune.sh [BUILD_DIR]
 #   env: SEEDS (3), TRIALS (30), MAX_EPOCHS (10), DAYS (days of synthetic CSES data, 10),
-#        PRUNERS (none,median,asha; floor too; an entry may carry tune's pruner options after colons, e.g.
-#        asha:min-resource=2 or median:prune-warmup=1), JOBS (searches at once, 1; each runs one thread),
+#        PRUNERS (none,median,asha; floor and collapse too; an entry may carry tune's options after
+#        colons, e.g. asha:min-resource=2, median:prune-warmup=1 or collapse:patience=2, and
+#        none:patience=2 is a search with a shorter patience and no pruner), JOBS (searches at
+#        once, 1; each runs one thread),
 #        WORK (a folder kept between runs: rerun to continue; finished searches are not run
 #        again, an interrupted one starts over so that its CPU seconds stay whole)
 # Writes bench/results/prune.md (raw: bench/results/prune_rows.csv).
@@ -87,7 +89,9 @@ cp "$tmp/rows.csv" bench/results/prune_rows.csv
   echo "Each search: \`tune --model seqnet --trials $trials --max-epochs $max_epochs --threads 1 --seed S\`,"
   echo "seeds 1..$seeds, the default TPE; median: \`--pruner median\` (5 startup trials, no warm-up),"
   echo "asha: \`--pruner asha\` (rungs at 1, 3, 9, 27 epochs), floor: \`--pruner floor\` (5 startup trials, then"
-  echo "stopped if not above no skill after epoch 3); NAME:OPTION=V: the same with \`--OPTION V\`."
+  echo "stopped if below no skill after epoch 3), collapse: \`--pruner collapse\` (5 startup trials, then stopped"
+  echo "while every epoch's F1 is a constant prediction's below no skill, from epoch 1); NAME:OPTION=V:"
+  echo "the same with \`--OPTION V\` (patience=N: every trial's early-stopping patience N instead of 10)."
   echo
   $py bench/prune_peer.py summary "$tmp/rows.csv"
   echo
