@@ -102,7 +102,7 @@ size_t sqk_tpe_count(const sqk_tpe *t);
  *   search sets it from its validation labels, sqk_pruner_set_floor), is stopped.
  * - COLLAPSE, one class throughout: as FLOOR, but only a trial each of whose F1 so far is
  *   exactly one of constant_f1 (it predicted one class for every window at every epoch), as
- *   about half of a SeqNetQuake search's trials on DataSet 07 do from their first epoch to
+ *   over 40% of a SeqNetQuake search's trials on DataSet 07 do from their first epoch to
  *   their early stop. A trial whose predictions vary goes on (docs/tuning.md). */
 typedef enum { SQK_PRUNER_NONE = 0, SQK_PRUNER_MEDIAN, SQK_PRUNER_ASHA, SQK_PRUNER_FLOOR, SQK_PRUNER_COLLAPSE } sqk_pruner_kind;
 
