@@ -179,7 +179,8 @@ static void test_collapse_by_hand(void **state)
     assert_int_equal(c.floor_epochs, 1);
     assert_int_equal(sqk_pruner_create(&p, &c), SQK_EARG);
     assert_non_null(strstr(sqk_last_error(), "collapse pruner"));
-    assert_int_equal(sqk_pruner_set_floor(&c, y, split, 8), SQK_OK);
+    assert_int_equal(sqk_constant_f1(y, split, 8, 1, f1), SQK_OK);
+    sqk_pruner_set_floor(&c, f1);
     assert_close(c.floor, 1.0 / 3, 1e-12);
     assert_int_equal(sqk_pruner_create(&p, &c), SQK_OK);
     sqk_pruner_free(p);

@@ -150,9 +150,9 @@ int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, i
 double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int which);
 /* The weighted F1 of each constant prediction: f1[k] when every window is called class k. */
 int sqk_constant_f1(const int32_t *y, const uint8_t *split, size_t n, int which, double f1[3]);
-/* A FLOOR or COLLAPSE pruner's floor and constants from a dataset's labels and splits (on its
- * validation split); nothing for the other kinds. */
-int sqk_pruner_set_floor(sqk_pruner_config *c, const int32_t *y, const uint8_t *split, size_t n);
+/* A pruner's constants (sqk_constant_f1 of the search's validation split) and its floor, the
+ * best of them: what FLOOR and COLLAPSE judge by (the other kinds ignore them). */
+void sqk_pruner_set_floor(sqk_pruner_config *c, const double constant_f1[3]);
 
 /* ---- search spaces of the model kinds ----------------------------------------------------- */
 typedef struct {

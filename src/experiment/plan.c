@@ -585,8 +585,9 @@ static int set_design_both(sqk_plan *p)
 }
 
 /* Sets key=value on every search of a neural kind that names no key, checks those searches
- * again and records the option in the plan's text. */
-static int set_neural_searches(sqk_plan *p, const char *key, const char *value)
+ * again (check) and records the option in the plan's text. */
+static int set_neural_searches(sqk_plan *p, const char *key, const char *value,
+                               int (*check)(const sqk_plan *p, const sqk_plan_unit *u))
 {
     for (int i = 0; i < p->n_units; i++) {
         sqk_plan_unit *u = &p->units[i];
@@ -598,7 +599,7 @@ static int set_neural_searches(sqk_plan *p, const char *key, const char *value)
         snprintf(u->key[u->n_kv], sizeof u->key[0], "%s", key);
         snprintf(u->value[u->n_kv], sizeof u->value[0], "%s", value);
         u->n_kv++;
-        int rc = !strcmp(key, "pruner") ? check_pruner(p, u) : check_int(p, u, key, 1);
+        int rc = check(p, u);
         if (rc) return rc;
     }
     return record_option(p, key, value);
@@ -609,14 +610,16 @@ int sqk_plan_set_pruner(sqk_plan *p, const char *pruner)
     sqk_pruner_kind kind_of;
     if (sqk_pruner_parse(&kind_of, pruner))
         return sqk_fail(SQK_EARG, "--pruner %s: none, median, asha, floor or collapse", pruner);
-    return set_neural_searches(p, "pruner", pruner);
+    return set_neural_searches(p, "pruner", pruner, check_pruner);
 }
+
+static int check_patience(const sqk_plan *p, const sqk_plan_unit *u) { return check_int(p, u, "patience", 1); }
 
 int sqk_plan_set_patience(sqk_plan *p, int patience)
 {
     char v[32];
     snprintf(v, sizeof v, "%d", patience);
-    return set_neural_searches(p, "patience", v);
+    return set_neural_searches(p, "patience", v, check_patience);
 }
 
 int sqk_plan_set_design(sqk_plan *p, const char *design)

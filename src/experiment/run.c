@@ -460,6 +460,7 @@ typedef struct {
     runner *R;
     sqk_train_data d;        /* the dataset of the last trial's search, kept for the next */
     int d_unit;              /* its unit (-1: none) */
+    double constant_f1[3];   /* sqk_constant_f1 of its validation split, for the pruners */
 } worker;
 
 /* The pruner of a trial of search ui, as tune's pruner is when the trial begins: every trial of
@@ -558,12 +559,13 @@ static int trial_work(worker *W, const farm_task *t, farm_result *r)
         snprintf(data, sizeof data, "%s/datasets/%s/dataset.h5", R->o->out, R->p->units[u->data].name);
         if ((rc = sqk_train_data_read(&W->d, data))) return rc;
         W->d_unit = u->data;
+        if ((rc = sqk_constant_f1(W->d.y, W->d.split, W->d.N, SQK_SPLIT_VALIDATION, W->constant_f1))) return rc;
     }
     sqk_hparams hp;
     if ((rc = trial_hparams(&S, t->x, &hp))) return rc;
     trial_epochs te = {.r = r};
     if (S.pruner.kind != SQK_PRUNER_NONE) {
-        if ((rc = sqk_pruner_set_floor(&S.pruner, W->d.y, W->d.split, W->d.N))) return rc;
+        sqk_pruner_set_floor(&S.pruner, W->constant_f1);
         if ((rc = pruner_history(R, t->unit, &S, t->history, &te.pruner))) return rc;
         if ((rc = sqk_pruner_begin(te.pruner, &te.id))) {
             sqk_pruner_free(te.pruner);

@@ -15,7 +15,6 @@
  *   constant prediction is stopped: one that has predicted one class for every validation
  *   window at every epoch, and not the class of no skill. */
 #include "sqk/tuning.h"
-#include "sqk/dataset.h"
 #include "sqk/nn.h"
 
 #include <math.h>
@@ -236,12 +235,10 @@ double sqk_no_skill_f1(const int32_t *y, const uint8_t *split, size_t n, int whi
     return fmax(f1[0], fmax(f1[1], f1[2]));
 }
 
-int sqk_pruner_set_floor(sqk_pruner_config *c, const int32_t *y, const uint8_t *split, size_t n)
+void sqk_pruner_set_floor(sqk_pruner_config *c, const double constant_f1[3])
 {
-    if (c->kind != SQK_PRUNER_FLOOR && c->kind != SQK_PRUNER_COLLAPSE) return SQK_OK;
-    int rc = sqk_constant_f1(y, split, n, SQK_SPLIT_VALIDATION, c->constant_f1);
-    c->floor = fmax(c->constant_f1[0], fmax(c->constant_f1[1], c->constant_f1[2]));
-    return rc;
+    memcpy(c->constant_f1, constant_f1, sizeof c->constant_f1);
+    c->floor = fmax(constant_f1[0], fmax(constant_f1[1], constant_f1[2]));
 }
 
 int sqk_tpe_observe_trial(sqk_tpe *t, const double *x, sqk_pruner_kind pruner, int pruned, double val_f1, int epochs,

@@ -277,14 +277,13 @@ static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *lo
     if (!values) return SQK_EMEM;
     int same = !strcmp(values, logged->values);
     free(values);
-    int id = -1, pruned = 0, epochs = 0, best_epoch = 0;
-    double best_f1 = NAN, stop_f1 = -1; /* stop_f1: early stopping's best so far */
+    int id = -1, pruned = 0, epochs = 0, best_epoch = 0; /* best_epoch: early stopping's */
+    double best_f1 = -1;                                  /* F1 lies in [0, 1]: -1 before any */
     if (same && S->pruner) rc = sqk_pruner_begin(S->pruner, &id);
     for (char *f = logged->curve, *end; !rc && same && *f && !pruned; f = *end ? end + 1 : end) {
         double f1 = strtod(f, &end);
         same = end != f && (*end == ';' || !*end);
-        if (isfinite(f1) && !(best_f1 >= f1)) best_f1 = f1;
-        if (f1 > stop_f1) stop_f1 = f1, best_epoch = epochs + 1;
+        if (f1 > best_f1) best_f1 = f1, best_epoch = epochs + 1;
         if (same && S->pruner) rc = sqk_pruner_report(S->pruner, id, ++epochs, f1, &pruned);
         else epochs++;
         if (same && pruned) same = !*end; /* stopped where the log ends, no sooner */
@@ -306,7 +305,7 @@ static int replay_trial(search *S, sqk_tpe *tpe, int t, double *x, trial_row *lo
     S->rows[t] = *logged;
     logged->values = logged->curve = NULL;
     trial_row *r = &S->rows[t];
-    rc = sqk_tpe_observe_trial(tpe, x, pruner_kind(S), r->pruned, r->val_f1, r->epochs, best_f1);
+    rc = sqk_tpe_observe_trial(tpe, x, pruner_kind(S), r->pruned, r->val_f1, r->epochs, best_f1 >= 0 ? best_f1 : NAN);
     if (!rc && S->pruner) rc = sqk_pruner_finish(S->pruner, id, r->ok && !r->pruned);
     if (!rc && r->ok && !r->pruned && (S->best < 0 || r->val_f1 > S->rows[S->best].val_f1)) {
         S->best = t;
@@ -400,7 +399,9 @@ int sqk_tune_run(const sqk_tune_options *o, sqk_tune_summary *s)
     if (!rc) rc = sqk_tpe_create(&tpe, tp, S.space->n, &cfg, o->seed);
     if (!rc && o->pruner && o->pruner->kind != SQK_PRUNER_NONE) {
         sqk_pruner_config pc = *o->pruner; /* the floor: no skill on this validation split */
-        rc = sqk_pruner_set_floor(&pc, d.y, d.split, d.N);
+        double constant_f1[3];
+        rc = sqk_constant_f1(d.y, d.split, d.N, SQK_SPLIT_VALIDATION, constant_f1);
+        sqk_pruner_set_floor(&pc, constant_f1);
         if (!rc) rc = sqk_pruner_create(&S.pruner, &pc);
     }
     for (int t = 0; !rc && t < n_logged; t++) rc = replay_trial(&S, tpe, t, x, &logged[t]);
